@@ -1,0 +1,41 @@
+// The integer executor of SPEC §2 over the layer IR: the golden model the
+// hardware is scored against. Tensors are HWC (channel innermost), the order
+// the stream delivers them.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ir.hpp"
+
+namespace cnn {
+
+struct QTensor {
+    Shape shape;
+    std::vector<int32_t> data;  // HWC: index (y * w + x) * c + ch
+
+    QTensor() = default;
+    explicit QTensor(Shape s) : shape(s), data(size_t(s.size()), 0) {}
+    int32_t& at(int y, int x, int ch) { return data[(size_t(y) * shape.w + x) * shape.c + ch]; }
+    int32_t at(int y, int x, int ch) const { return data[(size_t(y) * shape.w + x) * shape.c + ch]; }
+};
+
+// sat8(RHE(v * 2^-shift / n)) exactly, for any shift (negative = left shift), n >= 1.
+int32_t round_shift_div(int64_t v, int64_t n, int shift);
+
+// The output stage of every layer (ir.hpp): activation on the exact value
+// V / n * 2^-e, then one rounding to f_out and saturation to int8.
+int32_t output_stage(const Layer& layer, int64_t v, int64_t n);
+
+// One layer: in.shape must equal layer.in.
+QTensor run_layer(const Layer& layer, const QTensor& in);
+
+// The whole chain; result[i] is the output of layer i.
+std::vector<QTensor> run_network(const Network& net, const QTensor& input);
+
+// SPEC §2 graph input: 8-bit pixels (HWC, channel 0 = red) -> the streamed
+// values: x = p * input_mul + input_add, then the first QuantizeLinear
+// (RHE, clamp to uint8 or int8), or p itself for a pre-quantized input.
+QTensor quantize_input(const Network& net, const std::vector<uint8_t>& pixels_hwc);
+
+}  // namespace cnn

@@ -1,0 +1,798 @@
+// The ONNX reference interpreter (interp.hpp). Tensors are dense, row-major
+// (NCHW for images); every op reads its attributes itself and refuses, as
+// Unsupported, any value it does not implement.
+#include "interp.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <sstream>
+
+namespace cnn::onnx {
+
+double round_half_even(double x) {
+    const double r = std::floor(x);
+    const double diff = x - r;
+    if (diff > 0.5) return r + 1.0;
+    if (diff < 0.5) return r;
+    return std::fmod(r, 2.0) == 0.0 ? r : r + 1.0;
+}
+
+namespace {
+
+// ---------------------------------------------------------------- helpers
+
+std::string where(const Node& n) { return "node '" + n.name + "' (" + n.op_type + ")"; }
+
+std::string dims_text(const std::vector<int64_t>& dims) {
+    std::ostringstream s;
+    s << '[';
+    for (size_t i = 0; i < dims.size(); ++i) s << (i ? "," : "") << dims[i];
+    s << ']';
+    return s.str();
+}
+
+int64_t product(const std::vector<int64_t>& dims, size_t from, size_t to) {
+    int64_t p = 1;
+    for (size_t i = from; i < to; ++i) p *= dims[i];
+    return p;
+}
+
+Tensor zeros(DType t, std::vector<int64_t> dims) {
+    Tensor r;
+    r.dtype = t;
+    r.dims = std::move(dims);
+    r.data.assign(r.size(), 0.0);
+    return r;
+}
+
+// Saturation range of a quantized element type.
+bool quant_range(DType t, double& lo, double& hi) {
+    switch (t) {
+        case DType::Int8: lo = -128; hi = 127; return true;
+        case DType::UInt8: lo = 0; hi = 255; return true;
+        case DType::Int32: lo = -2147483648.0; hi = 2147483647.0; return true;
+        default: return false;
+    }
+}
+
+// The inputs and attributes of the node being evaluated, with checks that
+// name the node.
+struct Ctx {
+    const Node& node;
+    const std::vector<const Tensor*>& in;
+    int64_t opset;
+
+    [[noreturn]] void unsupported(const std::string& why) const {
+        throw Unsupported(where(node), why);
+    }
+    [[noreturn]] void invalid(const std::string& why) const { throw Error(where(node), why); }
+
+    const Tensor* optional(size_t i) const { return i < in.size() ? in[i] : nullptr; }
+    const Tensor& input(size_t i) const {
+        const Tensor* t = optional(i);
+        if (!t) invalid("input " + std::to_string(i) + " is missing");
+        return *t;
+    }
+    // A scalar input (a 0-D tensor or a 1-element 1-D one).
+    double scalar(size_t i, const char* what) const {
+        const Tensor& t = input(i);
+        if (t.size() != 1)
+            unsupported(std::string(what) + " must be a scalar, has shape " + dims_text(t.dims));
+        return t.data[0];
+    }
+    // Normalise an axis attribute value in [-rank, rank) (or [-rank, rank] with inclusive).
+    int64_t axis(int64_t a, size_t rank, bool inclusive = false) const {
+        const int64_t r = int64_t(rank);
+        if (a < -r || a > (inclusive ? r : r - 1))
+            invalid("axis " + std::to_string(a) + " out of range for rank " + std::to_string(r));
+        return a < 0 ? a + r : a;
+    }
+};
+
+// ---------------------------------------------------------------- windows
+
+// One spatial axis of a convolution or pool: input length, kernel, stride,
+// dilation, padding at the begin and the end, output length.
+struct Axis {
+    int64_t in = 1, k = 1, s = 1, d = 1, pb = 0, pe = 0, out = 1;
+};
+
+// The geometry of a sliding window over an (N, C, [H,] W) tensor; a 1-D
+// input is handled as H = 1 with a 1x1 window along H.
+struct Window {
+    int64_t n = 0, c = 0;
+    Axis h, w;
+};
+
+Window make_window(const Ctx& cx, const std::vector<int64_t>& xdims,
+                   const std::vector<int64_t>& kernel, bool ceil_mode) {
+    if (xdims.size() < 3) cx.invalid("input must be (N, C, spatial...), has shape " + dims_text(xdims));
+    const size_t r = xdims.size() - 2;
+    if (r > 2) cx.unsupported("only 1-D and 2-D spatial inputs (this one is " + std::to_string(r) + "-D)");
+    if (kernel.size() != r) cx.invalid("kernel_shape " + dims_text(kernel) + " does not match the input rank");
+    const auto strides = cx.node.attr_ints("strides", std::vector<int64_t>(r, 1));
+    const auto dilations = cx.node.attr_ints("dilations", std::vector<int64_t>(r, 1));
+    const auto pads = cx.node.attr_ints("pads", std::vector<int64_t>(2 * r, 0));
+    const std::string auto_pad = cx.node.attr_string("auto_pad", "NOTSET");
+    if (strides.size() != r || dilations.size() != r || pads.size() != 2 * r)
+        cx.invalid("strides, dilations or pads do not match the input rank");
+
+    std::vector<Axis> axes(r);
+    for (size_t i = 0; i < r; ++i) {
+        Axis& a = axes[i];
+        a.in = xdims[2 + i];
+        a.k = kernel[i];
+        a.s = strides[i];
+        a.d = dilations[i];
+        if (a.k < 1 || a.s < 1 || a.d < 1) cx.invalid("kernel, stride and dilation must be >= 1");
+        const int64_t span = (a.k - 1) * a.d + 1;  // extent of the dilated kernel
+        if (auto_pad == "NOTSET") {
+            a.pb = pads[i];
+            a.pe = pads[r + i];
+            if (a.pb < 0 || a.pe < 0) cx.unsupported("negative pads");
+            const int64_t room = a.in + a.pb + a.pe - span;
+            if (room < 0) cx.invalid("the kernel is larger than the padded input");
+            a.out = (ceil_mode ? (room + a.s - 1) / a.s : room / a.s) + 1;
+            // In ceil mode the last window must start inside the input or its
+            // begin padding (the rule of PyTorch and the ONNX reference).
+            if (ceil_mode && (a.out - 1) * a.s >= a.in + a.pb) --a.out;
+        } else if (auto_pad == "VALID") {
+            if (a.in < span) cx.invalid("the kernel is larger than the input");
+            a.out = (ceil_mode ? (a.in - span + a.s - 1) / a.s : (a.in - span) / a.s) + 1;
+        } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+            a.out = (a.in + a.s - 1) / a.s;
+            const int64_t total = std::max<int64_t>(0, (a.out - 1) * a.s + span - a.in);
+            // The odd pixel of padding goes to the end (UPPER) or the begin (LOWER).
+            a.pb = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+            a.pe = total - a.pb;
+        } else {
+            cx.invalid("unknown auto_pad '" + auto_pad + "'");
+        }
+    }
+    Window g;
+    g.n = xdims[0];
+    g.c = xdims[1];
+    g.w = axes.back();
+    if (r == 2) g.h = axes[0];
+    return g;
+}
+
+std::vector<int64_t> out_dims(const std::vector<int64_t>& xdims, int64_t channels, const Window& g) {
+    std::vector<int64_t> d = {g.n, channels};
+    if (xdims.size() == 4) d.push_back(g.h.out);
+    d.push_back(g.w.out);
+    return d;
+}
+
+// y[n, m, oy, ox] += sum over the group's channels and the window of x * w.
+// x: (N, C, H, W), w: (M, C/group, kh, kw), y: (N, M, oh, ow) holding the bias.
+// T is double for Conv and int64_t for QLinearConv (exact integer sums).
+template <typename T>
+void convolve(const std::vector<T>& x, const std::vector<T>& w, std::vector<T>& y, const Window& g,
+              int64_t m_total, int64_t group) {
+    const int64_t cg = g.c / group, mg = m_total / group;
+    const int64_t H = g.h.in, W = g.w.in, OH = g.h.out, OW = g.w.out;
+    for (int64_t n = 0; n < g.n; ++n)
+        for (int64_t m = 0; m < m_total; ++m) {
+            T* yp = &y[size_t((n * m_total + m) * OH * OW)];
+            for (int64_t ci = 0; ci < cg; ++ci) {
+                const int64_t c = (m / mg) * cg + ci;
+                const T* xp = &x[size_t((n * g.c + c) * H * W)];
+                for (int64_t ky = 0; ky < g.h.k; ++ky)
+                    for (int64_t kx = 0; kx < g.w.k; ++kx) {
+                        const T wv = w[size_t(((m * cg + ci) * g.h.k + ky) * g.w.k + kx)];
+                        for (int64_t oy = 0; oy < OH; ++oy) {
+                            const int64_t iy = oy * g.h.s - g.h.pb + ky * g.h.d;
+                            if (iy < 0 || iy >= H) continue;
+                            for (int64_t ox = 0; ox < OW; ++ox) {
+                                const int64_t ix = ox * g.w.s - g.w.pb + kx * g.w.d;
+                                if (ix >= 0 && ix < W) yp[oy * OW + ox] += xp[iy * W + ix] * wv;
+                            }
+                        }
+                    }
+            }
+        }
+}
+
+// The window of a convolution: kernel_shape, or the weight's spatial dims.
+Window conv_window(const Ctx& cx, const Tensor& x, const Tensor& w, int64_t& group) {
+    if (w.dims.size() != x.dims.size())
+        cx.invalid("weight shape " + dims_text(w.dims) + " does not match input " + dims_text(x.dims));
+    const std::vector<int64_t> wk(w.dims.begin() + 2, w.dims.end());
+    const auto kernel = cx.node.attr_ints("kernel_shape", wk);
+    if (kernel != wk) cx.invalid("kernel_shape does not match the weight shape " + dims_text(w.dims));
+    Window g = make_window(cx, x.dims, kernel, false);
+    group = cx.node.attr_int("group", 1);
+    if (group < 1 || g.c % group || w.dims[0] % group || w.dims[1] * group != g.c)
+        cx.invalid("group " + std::to_string(group) + " does not fit input " + dims_text(x.dims) +
+                   " and weight " + dims_text(w.dims));
+    return g;
+}
+
+// ---------------------------------------------------------------- convolution, pools
+
+std::vector<Tensor> op_conv(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const Tensor& w = cx.input(1);
+    int64_t group = 1;
+    const Window g = conv_window(cx, x, w, group);
+    const int64_t m = w.dims[0];
+    Tensor y = zeros(x.dtype, out_dims(x.dims, m, g));
+    if (const Tensor* b = cx.optional(2)) {
+        if (int64_t(b->size()) != m) cx.invalid("bias has " + std::to_string(b->size()) + " values, expected " + std::to_string(m));
+        const int64_t plane = g.h.out * g.w.out;
+        for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = b->data[size_t(int64_t(i) / plane % m)];
+    }
+    convolve(x.data, w.data, y.data, g, m, group);
+    return {y};
+}
+
+// Visit the in-range input positions of the window of output (oy, ox).
+template <typename F>
+void for_window(const Window& g, int64_t oy, int64_t ox, F&& f) {
+    for (int64_t ky = 0; ky < g.h.k; ++ky) {
+        const int64_t iy = oy * g.h.s - g.h.pb + ky * g.h.d;
+        if (iy < 0 || iy >= g.h.in) continue;
+        for (int64_t kx = 0; kx < g.w.k; ++kx) {
+            const int64_t ix = ox * g.w.s - g.w.pb + kx * g.w.d;
+            if (ix >= 0 && ix < g.w.in) f(iy, ix);
+        }
+    }
+}
+
+std::vector<Tensor> op_maxpool(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const int64_t storage_order = cx.node.attr_int("storage_order", 0);
+    if (storage_order != 0 && storage_order != 1)
+        cx.invalid("storage_order must be 0 or 1");
+    const Window g = make_window(cx, x.dims, cx.node.attr_ints("kernel_shape"),
+                                 cx.node.attr_int("ceil_mode", 0) != 0);
+    Tensor y = zeros(x.dtype, out_dims(x.dims, g.c, g));
+    Tensor idx = zeros(DType::Int64, y.dims);
+    const int64_t H = g.h.in, W = g.w.in;
+    size_t o = 0;
+    for (int64_t nc = 0; nc < g.n * g.c; ++nc)
+        for (int64_t oy = 0; oy < g.h.out; ++oy)
+            for (int64_t ox = 0; ox < g.w.out; ++ox, ++o) {
+                double best = -std::numeric_limits<double>::infinity();
+                int64_t at = -1;
+                for_window(g, oy, ox, [&](int64_t iy, int64_t ix) {
+                    const double v = x.data[size_t((nc * H + iy) * W + ix)];
+                    if (v > best) best = v, at = storage_order ? iy + ix * H : iy * W + ix;
+                });
+                if (at < 0) cx.invalid("a pooling window lies entirely in the padding");
+                y.data[o] = best;
+                idx.data[o] = double(nc * H * W + at);  // index into the flattened input
+            }
+    return {y, idx};
+}
+
+std::vector<Tensor> op_avgpool(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const bool include_pad = cx.node.attr_int("count_include_pad", 0) != 0;
+    const Window g = make_window(cx, x.dims, cx.node.attr_ints("kernel_shape"),
+                                 cx.node.attr_int("ceil_mode", 0) != 0);
+    Tensor y = zeros(x.dtype, out_dims(x.dims, g.c, g));
+    // Window positions inside the padded extent [-pb, in + pe) along one axis:
+    // the divisor with count_include_pad (a ceil-mode window may reach past it).
+    auto padded_count = [](const Axis& a, int64_t o) {
+        int64_t n = 0;
+        for (int64_t k = 0; k < a.k; ++k) {
+            const int64_t i = o * a.s - a.pb + k * a.d;
+            n += i >= -a.pb && i < a.in + a.pe;
+        }
+        return n;
+    };
+    size_t o = 0;
+    for (int64_t nc = 0; nc < g.n * g.c; ++nc)
+        for (int64_t oy = 0; oy < g.h.out; ++oy)
+            for (int64_t ox = 0; ox < g.w.out; ++ox, ++o) {
+                double sum = 0;
+                int64_t count = 0;
+                for_window(g, oy, ox, [&](int64_t iy, int64_t ix) {
+                    sum += x.data[size_t((nc * g.h.in + iy) * g.w.in + ix)];
+                    ++count;
+                });
+                if (include_pad) count = padded_count(g.h, oy) * padded_count(g.w, ox);
+                if (count == 0) cx.invalid("a pooling window lies entirely in the padding");
+                y.data[o] = sum / double(count);
+            }
+    return {y};
+}
+
+std::vector<Tensor> op_global_avgpool(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    if (x.dims.size() < 3) cx.invalid("input must be (N, C, spatial...), has shape " + dims_text(x.dims));
+    std::vector<int64_t> d(x.dims.size(), 1);
+    d[0] = x.dims[0];
+    d[1] = x.dims[1];
+    Tensor y = zeros(x.dtype, d);
+    const int64_t plane = product(x.dims, 2, x.dims.size());
+    for (size_t nc = 0; nc < y.data.size(); ++nc) {
+        double sum = 0;
+        for (int64_t i = 0; i < plane; ++i) sum += x.data[nc * size_t(plane) + size_t(i)];
+        y.data[nc] = sum / double(plane);
+    }
+    return {y};
+}
+
+// ---------------------------------------------------------------- element-wise
+
+std::vector<Tensor> op_relu(const Ctx& cx) {
+    Tensor y = cx.input(0);
+    for (double& v : y.data) v = std::max(v, 0.0);
+    return {y};
+}
+
+std::vector<Tensor> op_leaky_relu(const Ctx& cx) {
+    Tensor y = cx.input(0);
+    const double alpha = cx.node.attr_float("alpha", 0.01);
+    for (double& v : y.data) v = v < 0 ? v * alpha : v;
+    return {y};
+}
+
+std::vector<Tensor> op_batchnorm(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const Tensor& scale = cx.input(1);
+    const Tensor& bias = cx.input(2);
+    const Tensor& mean = cx.input(3);
+    const Tensor& var = cx.input(4);
+    if (cx.node.has("spatial") && cx.node.attr_int("spatial", 1) == 0)
+        cx.unsupported("spatial = 0 (per-element statistics)");
+    if (cx.node.has("is_test") && cx.node.attr_int("is_test", 0) == 0)
+        cx.unsupported("is_test = 0 (training in opset < 7)");
+    if (x.dims.size() < 2) cx.invalid("input must be (N, C, ...)");
+    const double eps = cx.node.attr_float("epsilon", 1e-5);
+    const int64_t n = x.dims[0], c = x.dims[1], plane = product(x.dims, 2, x.dims.size());
+    for (const Tensor* t : {&scale, &bias, &mean, &var})
+        if (int64_t(t->size()) != c) cx.invalid("scale, B, mean and var need one value per channel");
+    const bool training = cx.node.attr_int("training_mode", 0) != 0;
+
+    // Training mode normalises with the batch statistics (population variance)
+    // and also outputs the updated running statistics.
+    std::vector<double> m(mean.data), v(var.data);
+    Tensor run_mean = mean, run_var = var;
+    if (training) {
+        const double momentum = cx.node.attr_float("momentum", 0.9);
+        const double count = double(n * plane);
+        for (int64_t ch = 0; ch < c; ++ch) {
+            double s = 0, s2 = 0;
+            for (int64_t b = 0; b < n; ++b)
+                for (int64_t i = 0; i < plane; ++i) s += x.data[size_t((b * c + ch) * plane + i)];
+            const double mu = s / count;
+            for (int64_t b = 0; b < n; ++b)
+                for (int64_t i = 0; i < plane; ++i) {
+                    const double dv = x.data[size_t((b * c + ch) * plane + i)] - mu;
+                    s2 += dv * dv;
+                }
+            m[size_t(ch)] = mu;
+            v[size_t(ch)] = s2 / count;
+            run_mean.data[size_t(ch)] = mean.data[size_t(ch)] * momentum + mu * (1 - momentum);
+            run_var.data[size_t(ch)] = var.data[size_t(ch)] * momentum + v[size_t(ch)] * (1 - momentum);
+        }
+    }
+    Tensor y = zeros(x.dtype, x.dims);
+    for (size_t i = 0; i < y.data.size(); ++i) {
+        const size_t ch = size_t(int64_t(i) / plane % c);
+        y.data[i] = (x.data[i] - m[ch]) / std::sqrt(v[ch] + eps) * scale.data[ch] + bias.data[ch];
+    }
+    if (training) return {y, run_mean, run_var};
+    return {y};
+}
+
+std::vector<Tensor> op_softmax(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const size_t r = x.dims.size();
+    // Opset 13 normalises along one axis (default -1); earlier opsets over the
+    // flattened dims from axis on (default 1).
+    const bool one_axis = cx.opset >= 13;
+    const int64_t a = cx.axis(cx.node.attr_int("axis", one_axis ? -1 : 1), r);
+    const int64_t outer = product(x.dims, 0, size_t(a));
+    const int64_t len = one_axis ? x.dims[size_t(a)] : product(x.dims, size_t(a), r);
+    const int64_t inner = one_axis ? product(x.dims, size_t(a) + 1, r) : 1;
+    Tensor y = zeros(x.dtype, x.dims);
+    for (int64_t o = 0; o < outer; ++o)
+        for (int64_t in = 0; in < inner; ++in) {
+            auto at = [&](int64_t k) { return size_t((o * len + k) * inner + in); };
+            double mx = -std::numeric_limits<double>::infinity(), sum = 0;
+            for (int64_t k = 0; k < len; ++k) mx = std::max(mx, x.data[at(k)]);
+            for (int64_t k = 0; k < len; ++k) sum += y.data[at(k)] = std::exp(x.data[at(k)] - mx);
+            for (int64_t k = 0; k < len; ++k) y.data[at(k)] /= sum;
+        }
+    return {y};
+}
+
+// ---------------------------------------------------------------- matrix products
+
+// Numpy-style matmul of a (..., M, K) by b (..., K, N) with broadcast batch
+// dims; 1-D operands are promoted and the added dim removed. T is double for
+// MatMul and int64_t for QLinearMatMul.
+template <typename T>
+std::vector<T> matmul(const Ctx& cx, const std::vector<int64_t>& ad, const std::vector<T>& a,
+                      const std::vector<int64_t>& bd, const std::vector<T>& b,
+                      std::vector<int64_t>& yd) {
+    if (ad.empty() || bd.empty()) cx.invalid("matmul operands must have rank >= 1");
+    std::vector<int64_t> A = ad, B = bd;
+    if (A.size() == 1) A.insert(A.begin(), 1);
+    if (B.size() == 1) B.push_back(1);
+    const int64_t M = A[A.size() - 2], K = A.back(), N = B.back();
+    if (B[B.size() - 2] != K) cx.invalid("cannot multiply " + dims_text(ad) + " by " + dims_text(bd));
+
+    // Broadcast the batch dims (right-aligned); a broadcast dim has stride 0.
+    const size_t na = A.size() - 2, nb = B.size() - 2, rb = std::max(na, nb);
+    std::vector<int64_t> batch(rb), sa(rb, 0), sb(rb, 0);
+    int64_t stride_a = 1, stride_b = 1;
+    for (size_t i = rb; i-- > 0;) {
+        const int64_t da = i >= rb - na ? A[i - (rb - na)] : 1;
+        const int64_t db = i >= rb - nb ? B[i - (rb - nb)] : 1;
+        if (da != db && da != 1 && db != 1)
+            cx.invalid("batch dims of " + dims_text(ad) + " and " + dims_text(bd) + " do not broadcast");
+        batch[i] = std::max(da, db);
+        if (da != 1) sa[i] = stride_a;
+        if (db != 1) sb[i] = stride_b;
+        stride_a *= da;
+        stride_b *= db;
+    }
+    const int64_t nbatch = product(batch, 0, rb);
+    std::vector<T> y(size_t(nbatch * M * N), T(0));
+    for (int64_t bi = 0; bi < nbatch; ++bi) {
+        int64_t ia = 0, ib = 0, rest = bi;
+        for (size_t i = rb; i-- > 0;) {
+            const int64_t k = rest % batch[i];
+            rest /= batch[i];
+            ia += k * sa[i];
+            ib += k * sb[i];
+        }
+        const T* pa = &a[size_t(ia * M * K)];
+        const T* pb = &b[size_t(ib * K * N)];
+        T* py = &y[size_t(bi * M * N)];
+        for (int64_t m = 0; m < M; ++m)
+            for (int64_t k = 0; k < K; ++k) {
+                const T av = pa[m * K + k];
+                for (int64_t n = 0; n < N; ++n) py[m * N + n] += av * pb[k * N + n];
+            }
+    }
+    yd = batch;
+    if (ad.size() > 1) yd.push_back(M);
+    if (bd.size() > 1) yd.push_back(N);
+    return y;
+}
+
+std::vector<Tensor> op_matmul(const Ctx& cx) {
+    const Tensor& a = cx.input(0);
+    const Tensor& b = cx.input(1);
+    Tensor y;
+    y.dtype = a.dtype;
+    y.data = matmul(cx, a.dims, a.data, b.dims, b.data, y.dims);
+    return {y};
+}
+
+std::vector<Tensor> op_gemm(const Ctx& cx) {
+    const Tensor& a = cx.input(0);
+    const Tensor& b = cx.input(1);
+    const Tensor* c = cx.optional(2);
+    if (a.dims.size() != 2 || b.dims.size() != 2)
+        cx.invalid("A and B must be 2-D, are " + dims_text(a.dims) + " and " + dims_text(b.dims));
+    const bool ta = cx.node.attr_int("transA", 0) != 0, tb = cx.node.attr_int("transB", 0) != 0;
+    const double alpha = cx.node.attr_float("alpha", 1.0), beta = cx.node.attr_float("beta", 1.0);
+    const int64_t M = ta ? a.dims[1] : a.dims[0], K = ta ? a.dims[0] : a.dims[1];
+    const int64_t N = tb ? b.dims[0] : b.dims[1];
+    if ((tb ? b.dims[1] : b.dims[0]) != K)
+        cx.invalid("cannot multiply " + dims_text(a.dims) + " by " + dims_text(b.dims));
+    // C broadcasts unidirectionally to (M, N).
+    int64_t cm = 1, cn = 1;
+    if (c) {
+        if (c->dims.size() > 2) cx.invalid("C must have rank <= 2");
+        if (c->dims.size() == 2) cm = c->dims[0];
+        if (!c->dims.empty()) cn = c->dims.back();
+        if ((cm != 1 && cm != M) || (cn != 1 && cn != N))
+            cx.invalid("C " + dims_text(c->dims) + " does not broadcast to (M, N)");
+    }
+    Tensor y = zeros(a.dtype, {M, N});
+    for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) {
+            double s = 0;
+            for (int64_t k = 0; k < K; ++k)
+                s += a.data[size_t(ta ? k * M + m : m * K + k)] * b.data[size_t(tb ? n * K + k : k * N + n)];
+            s *= alpha;
+            if (c) s += beta * c->data[size_t((cm == 1 ? 0 : m) * cn + (cn == 1 ? 0 : n))];
+            y.data[size_t(m * N + n)] = s;
+        }
+    return {y};
+}
+
+// ---------------------------------------------------------------- shapes
+
+std::vector<Tensor> op_flatten(const Ctx& cx) {
+    Tensor y = cx.input(0);
+    const size_t r = y.dims.size();
+    const size_t a = size_t(cx.axis(cx.node.attr_int("axis", 1), r, true));
+    y.dims = {product(y.dims, 0, a), product(y.dims, a, r)};
+    return {y};
+}
+
+std::vector<Tensor> op_reshape(const Ctx& cx) {
+    if (cx.node.has("shape")) cx.unsupported("shape as an attribute (opset < 5)");
+    Tensor y = cx.input(0);
+    const Tensor& shape = cx.input(1);
+    const bool allow_zero = cx.node.attr_int("allowzero", 0) != 0;
+    std::vector<int64_t> d;
+    int64_t known = 1;
+    int infer = -1;
+    for (size_t i = 0; i < shape.data.size(); ++i) {
+        int64_t v = int64_t(shape.data[i]);
+        if (v == 0 && !allow_zero) {
+            if (i >= y.dims.size()) cx.invalid("shape copies a dim the input does not have");
+            v = y.dims[i];
+        }
+        if (v == -1) {
+            if (infer >= 0) cx.invalid("shape has more than one -1");
+            infer = int(i);
+        } else if (v < 0) {
+            cx.invalid("negative dim in shape");
+        } else {
+            known *= v;
+        }
+        d.push_back(v);
+    }
+    const int64_t total = int64_t(y.data.size());
+    if (infer >= 0) {
+        if (known == 0 || total % known) cx.invalid("cannot infer the -1 dim of the shape");
+        d[size_t(infer)] = total / known;
+    }
+    if (product(d, 0, d.size()) != total)
+        cx.invalid("cannot reshape " + dims_text(y.dims) + " to " + dims_text(d));
+    y.dims = d;
+    return {y};
+}
+
+std::vector<Tensor> op_identity(const Ctx& cx) { return {cx.input(0)}; }
+
+std::vector<Tensor> op_dropout(const Ctx& cx) {
+    // Inference is the identity; training with a ratio > 0 is random.
+    bool training = cx.node.has("is_test") && cx.node.attr_int("is_test", 0) == 0;
+    if (const Tensor* t = cx.optional(2)) training = t->data.at(0) != 0;
+    const Tensor* r = cx.optional(1);
+    const double ratio = r ? r->data.at(0) : cx.node.attr_float("ratio", 0.5);
+    if (training && ratio != 0) cx.unsupported("training mode with ratio > 0 (random)");
+    const Tensor& x = cx.input(0);
+    Tensor mask = zeros(DType::Bool, x.dims);
+    std::fill(mask.data.begin(), mask.data.end(), 1.0);
+    return {x, mask};
+}
+
+// ---------------------------------------------------------------- quantization
+
+// Per-tensor or per-axis quantization parameters: param(i) is the scale (or
+// zero point) that applies to element i of x.
+struct PerAxis {
+    int64_t len = 1, inner = 1;
+    bool per_axis = false;
+
+    PerAxis(const Ctx& cx, const Tensor& x, const Tensor& scale, int64_t axis_attr) {
+        if (cx.node.attr_int("block_size", 0) != 0) cx.unsupported("blocked quantization (block_size)");
+        if (scale.size() == 1 && scale.dims.size() <= 1) return;
+        if (scale.dims.size() != 1) cx.unsupported("scale of shape " + dims_text(scale.dims));
+        const int64_t a = cx.axis(axis_attr, x.dims.size());
+        len = x.dims[size_t(a)];
+        inner = product(x.dims, size_t(a) + 1, x.dims.size());
+        if (int64_t(scale.size()) != len)
+            cx.invalid("scale has " + std::to_string(scale.size()) + " values, axis " +
+                       std::to_string(a) + " has " + std::to_string(len));
+        per_axis = true;
+    }
+    size_t at(size_t i) const { return per_axis ? size_t(int64_t(i) / inner % len) : 0; }
+};
+
+void check_zero_point(const Ctx& cx, const Tensor* zp, const Tensor& scale) {
+    if (zp && zp->size() != scale.size()) cx.invalid("zero point and scale differ in size");
+}
+
+std::vector<Tensor> op_quantize(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const Tensor& scale = cx.input(1);
+    const Tensor* zp = cx.optional(2);
+    check_zero_point(cx, zp, scale);
+    const PerAxis pa(cx, x, scale, cx.node.attr_int("axis", 1));
+    Tensor y = zeros(zp ? zp->dtype : DType::UInt8, x.dims);
+    double lo = 0, hi = 0;
+    if (y.dtype == DType::Int32 || !quant_range(y.dtype, lo, hi))
+        cx.unsupported(std::string("quantizing to ") + dtype_name(y.dtype));
+    for (size_t i = 0; i < x.data.size(); ++i) {
+        const size_t p = pa.at(i);
+        const double q = round_half_even(x.data[i] / scale.data[p]) + (zp ? zp->data[p] : 0.0);
+        y.data[i] = std::clamp(q, lo, hi);
+    }
+    return {y};
+}
+
+std::vector<Tensor> op_dequantize(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const Tensor& scale = cx.input(1);
+    const Tensor* zp = cx.optional(2);
+    check_zero_point(cx, zp, scale);
+    double lo = 0, hi = 0;
+    if (!quant_range(x.dtype, lo, hi)) cx.unsupported(std::string("dequantizing ") + dtype_name(x.dtype));
+    const PerAxis pa(cx, x, scale, cx.node.attr_int("axis", 1));
+    Tensor y = zeros(scale.dtype, x.dims);
+    for (size_t i = 0; i < x.data.size(); ++i) {
+        const size_t p = pa.at(i);
+        y.data[i] = (x.data[i] - (zp ? zp->data[p] : 0.0)) * scale.data[p];
+    }
+    return {y};
+}
+
+// The requantization factor s_a * s_b / s_y, rounded to float32 the way the
+// ONNX reference computes it from float32 scales. For power-of-two scales
+// (all this framework accepts) it is exact either way.
+double requant_factor(double sa, double sb, double sy) {
+    return double(float(float(sa * sb) / float(sy)));
+}
+
+// Round, add the zero point, saturate to the output type of the zero point.
+double requantize(const Ctx& cx, double v, const Tensor& y_zp) {
+    double lo = 0, hi = 0;
+    if (y_zp.dtype == DType::Int32 || !quant_range(y_zp.dtype, lo, hi))
+        cx.unsupported(std::string("output type ") + dtype_name(y_zp.dtype));
+    return std::clamp(round_half_even(v) + y_zp.data[0], lo, hi);
+}
+
+std::vector<int64_t> minus_zero_point(const Tensor& t, double zp) {
+    std::vector<int64_t> r(t.data.size());
+    for (size_t i = 0; i < r.size(); ++i) r[i] = int64_t(t.data[i] - zp);
+    return r;
+}
+
+std::vector<Tensor> op_qlinear_conv(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const double xs = cx.scalar(1, "x_scale"), xzp = cx.scalar(2, "x_zero_point");
+    const Tensor& w = cx.input(3);
+    const Tensor& ws = cx.input(4);
+    const Tensor& wzp = cx.input(5);
+    const double ys = cx.scalar(6, "y_scale");
+    const Tensor& yzp = cx.input(7);
+    cx.scalar(7, "y_zero_point");
+    int64_t group = 1;
+    const Window g = conv_window(cx, x, w, group);
+    const int64_t m = w.dims[0];
+    for (const Tensor* t : {&ws, &wzp})
+        if (t->size() != 1 && int64_t(t->size()) != m)
+            cx.invalid("w_scale and w_zero_point need 1 or " + std::to_string(m) + " values");
+
+    // Exact integer convolution of (x - x_zp) by (w - w_zp) plus the bias.
+    const std::vector<int64_t> xi = minus_zero_point(x, xzp);
+    std::vector<int64_t> wi(w.data.size());
+    const size_t per_m = w.data.size() / size_t(m);
+    for (size_t i = 0; i < wi.size(); ++i)
+        wi[i] = int64_t(w.data[i] - wzp.data[wzp.size() == 1 ? 0 : i / per_m]);
+    const std::vector<int64_t> yd = out_dims(x.dims, m, g);
+    const int64_t plane = g.h.out * g.w.out;
+    std::vector<int64_t> acc(size_t(product(yd, 0, yd.size())), 0);
+    if (const Tensor* b = cx.optional(8)) {
+        if (int64_t(b->size()) != m) cx.invalid("bias needs " + std::to_string(m) + " values");
+        for (size_t i = 0; i < acc.size(); ++i) acc[i] = int64_t(b->data[size_t(int64_t(i) / plane % m)]);
+    }
+    convolve(xi, wi, acc, g, m, group);
+
+    Tensor y = zeros(yzp.dtype, yd);
+    for (size_t i = 0; i < acc.size(); ++i) {
+        const size_t ch = size_t(int64_t(i) / plane % m);
+        const double f = requant_factor(xs, ws.data[ws.size() == 1 ? 0 : ch], ys);
+        y.data[i] = requantize(cx, double(acc[i]) * f, yzp);
+    }
+    return {y};
+}
+
+std::vector<Tensor> op_qlinear_matmul(const Ctx& cx) {
+    const Tensor& a = cx.input(0);
+    const double as = cx.scalar(1, "a_scale"), azp = cx.scalar(2, "a_zero_point");
+    const Tensor& b = cx.input(3);
+    const double bs = cx.scalar(4, "b_scale"), bzp = cx.scalar(5, "b_zero_point");
+    const double ys = cx.scalar(6, "y_scale");
+    const Tensor& yzp = cx.input(7);
+    cx.scalar(7, "y_zero_point");
+    std::vector<int64_t> yd;
+    const std::vector<int64_t> acc =
+        matmul(cx, a.dims, minus_zero_point(a, azp), b.dims, minus_zero_point(b, bzp), yd);
+    Tensor y = zeros(yzp.dtype, yd);
+    const double f = requant_factor(as, bs, ys);
+    for (size_t i = 0; i < acc.size(); ++i) y.data[i] = requantize(cx, double(acc[i]) * f, yzp);
+    return {y};
+}
+
+// ---------------------------------------------------------------- dispatch
+
+using OpFn = std::vector<Tensor> (*)(const Ctx&);
+
+const std::map<std::string, OpFn>& op_table() {
+    static const std::map<std::string, OpFn> table = {
+        {"Conv", op_conv},
+        {"MaxPool", op_maxpool},
+        {"AveragePool", op_avgpool},
+        {"GlobalAveragePool", op_global_avgpool},
+        {"Relu", op_relu},
+        {"LeakyRelu", op_leaky_relu},
+        {"Gemm", op_gemm},
+        {"MatMul", op_matmul},
+        {"Flatten", op_flatten},
+        {"Softmax", op_softmax},
+        {"BatchNormalization", op_batchnorm},
+        {"QuantizeLinear", op_quantize},
+        {"DequantizeLinear", op_dequantize},
+        {"QLinearConv", op_qlinear_conv},
+        {"QLinearMatMul", op_qlinear_matmul},
+        {"Reshape", op_reshape},
+        {"Dropout", op_dropout},
+        {"Identity", op_identity},
+    };
+    return table;
+}
+
+}  // namespace
+
+std::vector<Tensor> run_node(const Node& node, const std::vector<const Tensor*>& inputs,
+                             int64_t opset) {
+    if (!node.domain.empty()) throw Unsupported(where(node), "domain '" + node.domain + "'");
+    const auto& table = op_table();
+    const auto it = table.find(node.op_type);
+    if (it == table.end()) throw Unsupported(where(node), "op " + node.op_type);
+    const Ctx cx{node, inputs, opset};
+    std::vector<Tensor> out = it->second(cx);
+    // Ops compute their optional outputs (MaxPool indices, Dropout mask) even
+    // when unused; an output asked for beyond those is not implemented.
+    for (size_t i = out.size(); i < node.outputs.size(); ++i)
+        if (!node.outputs[i].empty()) cx.unsupported("output " + std::to_string(i) + " ('" + node.outputs[i] + "')");
+    out.resize(std::min(out.size(), node.outputs.size()));
+    for (size_t i = 0; i < out.size(); ++i) out[i].name = node.outputs[i];
+    return out;
+}
+
+std::map<std::string, Tensor> run(const Graph& graph, const std::map<std::string, Tensor>& inputs,
+                                  bool keep_intermediates) {
+    std::map<std::string, Tensor> values = graph.initializers;
+    for (const auto& [name, t] : inputs) {
+        const bool declared = std::any_of(graph.inputs.begin(), graph.inputs.end(),
+                                          [&](const ValueInfo& v) { return v.name == name; });
+        if (!declared && !graph.initializer(name))
+            throw Error("graph '" + graph.name + "'", "'" + name + "' is not a graph input");
+        values[name] = t;
+        values[name].name = name;
+    }
+    for (const ValueInfo& v : graph.inputs) {
+        const auto it = values.find(v.name);
+        if (it == values.end()) throw Error("graph '" + graph.name + "'", "input '" + v.name + "' not given");
+        const auto& d = it->second.dims;
+        bool fits = v.dims.empty() || v.dims.size() == d.size();
+        for (size_t i = 0; fits && i < v.dims.size(); ++i) fits = v.dims[i] < 0 || v.dims[i] == d[i];
+        if (!fits)
+            throw Error("graph '" + graph.name + "'", "input '" + v.name + "' has shape " + dims_text(d) +
+                                                          ", the model declares " + dims_text(v.dims));
+    }
+    for (const Node& n : graph.nodes) {
+        std::vector<const Tensor*> args;
+        for (const std::string& in : n.inputs) {
+            if (in.empty()) {
+                args.push_back(nullptr);
+                continue;
+            }
+            const auto it = values.find(in);
+            if (it == values.end()) throw Error(where(n), "input '" + in + "' is not computed");
+            args.push_back(&it->second);
+        }
+        std::vector<Tensor> out = run_node(n, args, graph.opset);
+        for (Tensor& t : out)
+            if (!t.name.empty()) values[t.name] = std::move(t);
+    }
+    if (keep_intermediates) return values;
+    std::map<std::string, Tensor> result;
+    for (const ValueInfo& v : graph.outputs) {
+        const auto it = values.find(v.name);
+        if (it == values.end()) throw Error("graph '" + graph.name + "'", "output '" + v.name + "' is not computed");
+        result[v.name] = it->second;
+    }
+    return result;
+}
+
+}  // namespace cnn::onnx

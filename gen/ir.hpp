@@ -1,0 +1,109 @@
+// The layer IR: a chain of integer layers, each taking int8 (uint8 for the
+// graph input) activations at a power-of-two scale and producing int8 at
+// another. Built by import.cpp from any of the three ONNX spellings, checked
+// by the legality pass, lowered to hardware by the emitter. No protobuf here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cnn {
+
+// Channels, rows, columns of one image (batch is always 1).
+struct Shape {
+    int c = 0, h = 0, w = 0;
+    int64_t size() const { return int64_t(c) * h * w; }
+    bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+};
+std::string to_string(const Shape& s);  // "CxHxW"
+
+enum class LayerKind {
+    Conv,           // KxK convolution, stride, symmetric zero padding, bias
+    Dense,          // fully connected over the whole input (Flatten -> Gemm/MatMul)
+    MaxPool,        // KxK signed maximum, stride, no padding
+    AvgPool,        // KxK mean, exact division, stride, no padding
+    GlobalAvgPool,  // mean over all rows and columns of each channel
+    Act,            // a standalone activation / rescale (no window, no weights)
+};
+const char* kind_name(LayerKind k);
+
+enum class Activation { None, Relu, Leaky };
+const char* activation_name(Activation a);
+
+// One quantization parameter as the file states it, kept for the legality
+// pass (which judges it) and for messages.
+struct QuantParam {
+    std::string role;     // "input", "x", "w", "bias", "y"
+    std::string tensor;   // the ONNX tensor (or scale initializer) it belongs to
+    double scale = 1.0;
+    double zero_point = 0.0;
+    std::string dtype;    // "int8", "uint8", "int32", ...
+};
+
+// The attributes a layer came with, before any rule is applied.
+struct OnnxFacts {
+    std::string op;       // ONNX op type(s), e.g. "QLinearConv" or "Conv+Relu"
+    int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+    int pad_t = 0, pad_l = 0, pad_b = 0, pad_r = 0;
+    int dilation_h = 1, dilation_w = 1, group = 1;
+    bool ceil_mode = false;
+    double alpha = 0.0;   // LeakyRelu
+    double gemm_alpha = 1.0, gemm_beta = 1.0;
+    std::vector<QuantParam> qparams;
+};
+
+// Every layer computes an exact rational value per output element,
+//     v = V / N * 2^-e        (V an integer, N the pool size or 1),
+// applies its activation to the real value v (Relu: v<0 -> 0; Leaky: v<0 ->
+// v * 2^-leaky_k), then rounds once:  y = sat8(RHE(v * 2^f_out)).
+// e is f_in + f_w for Conv/Dense and f_in otherwise.
+struct Layer {
+    std::string name;       // the ONNX node(s) it came from, for messages
+    LayerKind kind = LayerKind::Act;
+    Shape in, out;
+    int kernel = 1, stride = 1, pad = 0;  // Conv, MaxPool, AvgPool
+    int f_in = 0, f_w = 0, f_out = 0;     // fractional bits: scale = 2^-f
+    Activation act = Activation::None;
+    int leaky_k = 0;                      // Leaky: alpha = 2^-leaky_k
+
+    // Conv: [oc][ky][kx][ic] (channel innermost, as the stream delivers them).
+    // Dense: [out][i] with i in the stream (HWC) order of the input tensor.
+    std::vector<int8_t> weights;
+    std::vector<int32_t> bias;            // Conv/Dense: one per output channel
+
+    OnnxFacts onnx;                       // filled by import, judged by legality
+
+    // Hardware knobs (set by the emitter's planning; 1 = fully serial).
+    int par_in = 1;   // input channels multiplied per cycle
+
+    bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::Dense; }
+    int e_in() const { return has_weights() ? f_in + f_w : f_in; }
+    int64_t weight_count() const { return int64_t(weights.size()); }
+    int64_t macs() const;   // multiply-accumulates per image (0 for pools and Act)
+};
+
+// The whole chain plus what lies outside the hardware.
+struct Network {
+    std::string name;           // model file stem
+    std::string source;         // model file path
+    Shape input;
+    bool input_unsigned = false;  // graph input quantized to uint8 (else int8)
+    int f_input = 0;              // fractional bits of the streamed input
+    // Preprocessing of an 8-bit pixel p before the first QuantizeLinear:
+    // x = p * input_mul + input_add (default p / 255). Ignored when the graph
+    // input is already quantized (input_prequantized): then x = p.
+    double input_mul = 1.0 / 255.0, input_add = 0.0;
+    bool input_prequantized = false;
+    std::vector<int64_t> input_dims;  // as the file states them ([1, C, H, W] expected)
+    QuantParam input_q;               // the first QuantizeLinear (role "input")
+    std::vector<Layer> layers;
+    QuantParam output_q;          // the final output's quantization
+    int f_output = 0;             // fractional bits of the final output
+    bool softmax = false;         // a Softmax after the final DequantizeLinear (software)
+    std::string output_name;      // ONNX graph output name
+
+    Shape output() const { return layers.empty() ? input : layers.back().out; }
+};
+
+}  // namespace cnn

@@ -1,0 +1,451 @@
+// The ONNX reader and writer: the only file that knows protobuf. It converts
+// ModelProto <-> cnn::onnx::Graph and TensorProto <-> cnn::onnx::Tensor and
+// turns every malformed input into a cnn::Error naming the file.
+#include "onnx_graph.hpp"
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+
+#include "error.hpp"
+
+namespace cnn::onnx {
+
+namespace pb = ::onnx;
+
+// ---------------------------------------------------------------- small helpers
+
+const char* dtype_name(DType t) {
+    switch (t) {
+        case DType::Float: return "float";
+        case DType::Double: return "double";
+        case DType::Int8: return "int8";
+        case DType::UInt8: return "uint8";
+        case DType::Int32: return "int32";
+        case DType::Int64: return "int64";
+        case DType::Bool: return "bool";
+        case DType::Other: break;
+    }
+    return "other";
+}
+
+size_t Tensor::size() const {
+    size_t n = 1;
+    for (int64_t d : dims) n *= size_t(d);
+    return n;
+}
+
+const Tensor* Graph::initializer(const std::string& name) const {
+    auto it = initializers.find(name);
+    return it == initializers.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+std::string node_where(const Node& n) {
+    return "node '" + n.name + "' (" + n.op_type + ")";
+}
+
+const Attribute* find_attr(const Node& n, const std::string& attr, Attribute::Kind kind,
+                           const char* kind_text) {
+    auto it = n.attrs.find(attr);
+    if (it == n.attrs.end()) return nullptr;
+    if (it->second.kind != kind)
+        throw Error(node_where(n), "attribute '" + attr + "' is not " + kind_text);
+    return &it->second;
+}
+
+}  // namespace
+
+int64_t Node::attr_int(const std::string& attr, int64_t dflt) const {
+    const Attribute* a = find_attr(*this, attr, Attribute::Kind::Int, "an int");
+    return a ? a->i : dflt;
+}
+
+double Node::attr_float(const std::string& attr, double dflt) const {
+    auto it = attrs.find(attr);
+    if (it != attrs.end() && it->second.kind == Attribute::Kind::Int) return double(it->second.i);
+    const Attribute* a = find_attr(*this, attr, Attribute::Kind::Float, "a float");
+    return a ? a->f : dflt;
+}
+
+std::string Node::attr_string(const std::string& attr, const std::string& dflt) const {
+    const Attribute* a = find_attr(*this, attr, Attribute::Kind::String, "a string");
+    return a ? a->s : dflt;
+}
+
+std::vector<int64_t> Node::attr_ints(const std::string& attr,
+                                     const std::vector<int64_t>& dflt) const {
+    const Attribute* a = find_attr(*this, attr, Attribute::Kind::Ints, "a list of ints");
+    return a ? a->ints : dflt;
+}
+
+namespace {
+
+// ---------------------------------------------------------------- element types
+
+DType from_proto_type(int32_t t) {
+    switch (t) {
+        case pb::TensorProto::FLOAT: return DType::Float;
+        case pb::TensorProto::DOUBLE: return DType::Double;
+        case pb::TensorProto::INT8: return DType::Int8;
+        case pb::TensorProto::UINT8: return DType::UInt8;
+        case pb::TensorProto::INT32: return DType::Int32;
+        case pb::TensorProto::INT64: return DType::Int64;
+        case pb::TensorProto::BOOL: return DType::Bool;
+        default: return DType::Other;
+    }
+}
+
+int32_t to_proto_type(DType t) {
+    switch (t) {
+        case DType::Float: return pb::TensorProto::FLOAT;
+        case DType::Double: return pb::TensorProto::DOUBLE;
+        case DType::Int8: return pb::TensorProto::INT8;
+        case DType::UInt8: return pb::TensorProto::UINT8;
+        case DType::Int32: return pb::TensorProto::INT32;
+        case DType::Int64: return pb::TensorProto::INT64;
+        case DType::Bool: return pb::TensorProto::BOOL;
+        case DType::Other: break;
+    }
+    return pb::TensorProto::UNDEFINED;
+}
+
+std::string proto_type_name(int32_t t) {
+    if (!pb::TensorProto_DataType_IsValid(t)) return "type " + std::to_string(t);
+    return pb::TensorProto_DataType_Name(pb::TensorProto_DataType(t));
+}
+
+size_t element_bytes(DType t) {
+    switch (t) {
+        case DType::Double:
+        case DType::Int64: return 8;
+        case DType::Float:
+        case DType::Int32: return 4;
+        default: return 1;
+    }
+}
+
+// ---------------------------------------------------------------- tensors
+
+// Little-endian element i of raw_data (the ONNX serialization is little-endian
+// whatever the host; every host we build on is little-endian too, so memcpy).
+double raw_element(const std::string& raw, DType t, size_t i) {
+    const char* p = raw.data() + i * element_bytes(t);
+    switch (t) {
+        case DType::Float: { float v; std::memcpy(&v, p, 4); return v; }
+        case DType::Double: { double v; std::memcpy(&v, p, 8); return v; }
+        case DType::Int8: return double(int8_t(*p));
+        case DType::UInt8: return double(uint8_t(*p));
+        case DType::Bool: return *p ? 1.0 : 0.0;
+        case DType::Int32: { int32_t v; std::memcpy(&v, p, 4); return v; }
+        case DType::Int64: { int64_t v; std::memcpy(&v, p, 8); return double(v); }
+        case DType::Other: break;
+    }
+    return 0.0;
+}
+
+// where: the file (and tensor) named in errors.
+Tensor from_proto(const pb::TensorProto& tp, const std::string& where) {
+    Tensor t;
+    t.name = tp.name();
+    const std::string ctx = where + (tp.name().empty() ? "" : " tensor '" + tp.name() + "'");
+    t.dtype = from_proto_type(tp.data_type());
+    if (t.dtype == DType::Other)
+        throw Error(ctx, "unsupported element type " + proto_type_name(tp.data_type()));
+    if (tp.data_location() == pb::TensorProto::EXTERNAL)
+        throw Error(ctx, "external tensor data is not supported");
+    if (tp.has_segment()) throw Error(ctx, "segmented tensors are not supported");
+    for (int64_t d : tp.dims()) {
+        if (d < 0) throw Error(ctx, "negative dimension " + std::to_string(d));
+        t.dims.push_back(d);
+    }
+    const size_t n = t.size();
+    t.data.reserve(n);
+
+    auto check_count = [&](size_t have) {
+        if (have != n)
+            throw Error(ctx, "holds " + std::to_string(have) + " elements, its shape needs " +
+                                 std::to_string(n));
+    };
+    if (tp.has_raw_data()) {
+        const std::string& raw = tp.raw_data();
+        if (raw.size() % element_bytes(t.dtype) != 0)
+            throw Error(ctx, "raw_data size " + std::to_string(raw.size()) +
+                                 " is not a multiple of the element size");
+        check_count(raw.size() / element_bytes(t.dtype));
+        for (size_t i = 0; i < n; ++i) t.data.push_back(raw_element(raw, t.dtype, i));
+        return t;
+    }
+    switch (t.dtype) {
+        case DType::Float:
+            check_count(size_t(tp.float_data_size()));
+            for (float v : tp.float_data()) t.data.push_back(v);
+            break;
+        case DType::Double:
+            check_count(size_t(tp.double_data_size()));
+            for (double v : tp.double_data()) t.data.push_back(v);
+            break;
+        case DType::Int64:
+            check_count(size_t(tp.int64_data_size()));
+            for (int64_t v : tp.int64_data()) t.data.push_back(double(v));
+            break;
+        case DType::Int8:   // int32_data carries the narrow integer types and bool
+        case DType::UInt8:
+        case DType::Int32:
+        case DType::Bool:
+            check_count(size_t(tp.int32_data_size()));
+            for (int32_t v : tp.int32_data()) t.data.push_back(double(v));
+            break;
+        case DType::Other: break;
+    }
+    return t;
+}
+
+// Integers are written as little-endian raw_data; float and double as raw
+// data of their width. Values are converted from double with a range check.
+void to_proto(const Tensor& t, pb::TensorProto& tp) {
+    const std::string where = "tensor '" + t.name + "'";
+    if (t.dtype == DType::Other) throw Error(where, "cannot write element type 'other'");
+    if (t.data.size() != t.size())
+        throw Error(where, "holds " + std::to_string(t.data.size()) +
+                               " elements, its shape needs " + std::to_string(t.size()));
+    tp.set_name(t.name);
+    tp.set_data_type(to_proto_type(t.dtype));
+    for (int64_t d : t.dims) tp.add_dims(d);
+
+    auto checked = [&](double v, double lo, double hi) {
+        if (!(v >= lo && v <= hi) || v != std::floor(v))
+            throw Error(where, "value " + std::to_string(v) + " does not fit " +
+                                   dtype_name(t.dtype));
+        return v;
+    };
+    std::string raw(t.size() * element_bytes(t.dtype), '\0');
+    char* p = raw.data();
+    for (double v : t.data) {
+        switch (t.dtype) {
+            case DType::Float: { float f = float(v); std::memcpy(p, &f, 4); break; }
+            case DType::Double: std::memcpy(p, &v, 8); break;
+            case DType::Int8: *p = char(int8_t(checked(v, -128, 127))); break;
+            case DType::UInt8: *p = char(uint8_t(checked(v, 0, 255))); break;
+            case DType::Bool: *p = char(checked(v, 0, 1)); break;
+            case DType::Int32: {
+                int32_t i = int32_t(checked(v, -2147483648.0, 2147483647.0));
+                std::memcpy(p, &i, 4);
+                break;
+            }
+            case DType::Int64: {
+                int64_t i = int64_t(checked(v, -9.2233720368547758e18, 9.2233720368547748e18));
+                std::memcpy(p, &i, 8);
+                break;
+            }
+            case DType::Other: break;
+        }
+        p += element_bytes(t.dtype);
+    }
+    tp.set_raw_data(std::move(raw));
+}
+
+// ---------------------------------------------------------------- graphs
+
+ValueInfo from_proto(const pb::ValueInfoProto& vi) {
+    ValueInfo v;
+    v.name = vi.name();
+    v.dtype = DType::Other;
+    if (vi.type().has_tensor_type()) {
+        const auto& tt = vi.type().tensor_type();
+        v.dtype = from_proto_type(tt.elem_type());
+        for (const auto& d : tt.shape().dim())
+            v.dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    }
+    return v;
+}
+
+void to_proto(const ValueInfo& v, pb::ValueInfoProto& vi) {
+    vi.set_name(v.name);
+    auto* tt = vi.mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(to_proto_type(v.dtype));
+    auto* shape = tt->mutable_shape();
+    for (int64_t d : v.dims) {
+        auto* dim = shape->add_dim();
+        if (d < 0) dim->set_dim_param("N");
+        else dim->set_dim_value(d);
+    }
+}
+
+Attribute from_proto(const pb::AttributeProto& ap, const std::string& where) {
+    Attribute a;
+    switch (ap.type()) {
+        case pb::AttributeProto::INT: a.kind = Attribute::Kind::Int; a.i = ap.i(); break;
+        case pb::AttributeProto::FLOAT: a.kind = Attribute::Kind::Float; a.f = ap.f(); break;
+        case pb::AttributeProto::STRING: a.kind = Attribute::Kind::String; a.s = ap.s(); break;
+        case pb::AttributeProto::INTS:
+            a.kind = Attribute::Kind::Ints;
+            a.ints.assign(ap.ints().begin(), ap.ints().end());
+            break;
+        case pb::AttributeProto::FLOATS:
+            a.kind = Attribute::Kind::Floats;
+            a.floats.assign(ap.floats().begin(), ap.floats().end());
+            break;
+        case pb::AttributeProto::TENSOR:
+            a.kind = Attribute::Kind::Tensor;
+            a.t = from_proto(ap.t(), where + " attribute '" + ap.name() + "'");
+            break;
+        default: break;  // graphs, sparse tensors, lists of strings...: Kind::Other
+    }
+    return a;
+}
+
+void to_proto(const std::string& name, const Attribute& a, pb::AttributeProto& ap) {
+    ap.set_name(name);
+    switch (a.kind) {
+        case Attribute::Kind::Int: ap.set_type(pb::AttributeProto::INT); ap.set_i(a.i); break;
+        case Attribute::Kind::Float:
+            ap.set_type(pb::AttributeProto::FLOAT);
+            ap.set_f(float(a.f));
+            break;
+        case Attribute::Kind::String:
+            ap.set_type(pb::AttributeProto::STRING);
+            ap.set_s(a.s);
+            break;
+        case Attribute::Kind::Ints:
+            ap.set_type(pb::AttributeProto::INTS);
+            for (int64_t v : a.ints) ap.add_ints(v);
+            break;
+        case Attribute::Kind::Floats:
+            ap.set_type(pb::AttributeProto::FLOATS);
+            for (double v : a.floats) ap.add_floats(float(v));
+            break;
+        case Attribute::Kind::Tensor:
+            ap.set_type(pb::AttributeProto::TENSOR);
+            to_proto(a.t, *ap.mutable_t());
+            break;
+        case Attribute::Kind::Other:
+            throw Error("attribute '" + name + "'", "cannot write an attribute of kind 'other'");
+    }
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path, "cannot open file: " + std::string(std::strerror(errno)));
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw Error(path, "read error");
+    return bytes;
+}
+
+// A file that protobuf accepts is not necessarily a model: random bytes may
+// decode as unknown fields, and a file cut at a field boundary decodes as a
+// shorter message. Require what every valid model has and that every value
+// a node or the graph output reads is defined.
+void check_structure(const pb::ModelProto& m, const Graph& g, const std::string& path) {
+    const std::string bad = "not an ONNX model (or a truncated one): ";
+    if (m.ir_version() <= 0) throw Error(path, bad + "no IR version");
+    if (!m.has_graph()) throw Error(path, bad + "no graph");
+    if (m.opset_import_size() == 0) throw Error(path, bad + "no opset_import");
+    if (g.outputs.empty()) throw Error(path, bad + "the graph has no output");
+
+    std::set<std::string> defined;
+    for (const auto& vi : m.graph().input()) defined.insert(vi.name());
+    for (const auto& [name, t] : g.initializers) defined.insert(name);
+    for (const Node& n : g.nodes) {
+        for (const std::string& in : n.inputs)
+            if (!in.empty() && !defined.count(in))
+                throw Error(path, bad + node_where(n) + " reads '" + in +
+                                      "', which nothing defines before it");
+        for (const std::string& out : n.outputs) defined.insert(out);
+    }
+    for (const ValueInfo& out : g.outputs)
+        if (!defined.count(out.name))
+            throw Error(path, bad + "graph output '" + out.name + "' is not computed");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- public API
+
+Graph load_model(const std::string& path) {
+    const std::string bytes = read_file(path);
+    pb::ModelProto m;
+    if (!m.ParseFromString(bytes))
+        throw Error(path, "not an ONNX model (or a truncated one): protobuf cannot parse it");
+
+    Graph g;
+    const pb::GraphProto& gp = m.graph();
+    g.name = gp.name();
+    for (const auto& op : m.opset_import())
+        if (op.domain().empty() || op.domain() == "ai.onnx") g.opset = op.version();
+
+    for (const auto& tp : gp.initializer()) {
+        if (tp.name().empty()) throw Error(path, "an initializer has no name");
+        g.initializers[tp.name()] = from_proto(tp, path);
+    }
+    if (gp.sparse_initializer_size() > 0)
+        throw Error(path, "sparse initializers are not supported");
+    for (const auto& vi : gp.input())
+        if (!g.initializers.count(vi.name())) g.inputs.push_back(from_proto(vi));
+    for (const auto& vi : gp.output()) g.outputs.push_back(from_proto(vi));
+
+    for (int i = 0; i < gp.node_size(); ++i) {
+        const pb::NodeProto& np = gp.node(i);
+        Node n;
+        n.op_type = np.op_type();
+        n.name = np.name().empty() ? n.op_type + "_" + std::to_string(i) : np.name();
+        n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
+        n.inputs.assign(np.input().begin(), np.input().end());
+        n.outputs.assign(np.output().begin(), np.output().end());
+        for (const auto& ap : np.attribute())
+            n.attrs[ap.name()] = from_proto(ap, path + " " + node_where(n));
+        g.nodes.push_back(std::move(n));
+    }
+    check_structure(m, g, path);
+    return g;
+}
+
+void save_model(const Graph& g, const std::string& path) {
+    pb::ModelProto m;
+    m.set_ir_version(8);
+    m.set_producer_name("cnnstream");
+    auto* opset = m.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(g.opset > 0 ? g.opset : 13);
+
+    pb::GraphProto& gp = *m.mutable_graph();
+    gp.set_name(g.name.empty() ? "graph" : g.name);
+    for (const Node& n : g.nodes) {
+        pb::NodeProto& np = *gp.add_node();
+        np.set_name(n.name);
+        np.set_op_type(n.op_type);
+        if (!n.domain.empty()) np.set_domain(n.domain);
+        for (const auto& in : n.inputs) np.add_input(in);
+        for (const auto& out : n.outputs) np.add_output(out);
+        for (const auto& [name, a] : n.attrs) to_proto(name, a, *np.add_attribute());
+    }
+    for (const auto& [name, t] : g.initializers) {
+        pb::TensorProto& tp = *gp.add_initializer();
+        to_proto(t, tp);
+        tp.set_name(name);  // the map key is authoritative
+    }
+    for (const ValueInfo& v : g.inputs) to_proto(v, *gp.add_input());
+    for (const ValueInfo& v : g.outputs) to_proto(v, *gp.add_output());
+
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(path, "cannot create file: " + std::string(std::strerror(errno)));
+    if (!m.SerializeToOstream(&out) || !out.flush())
+        throw Error(path, "write error");
+}
+
+Tensor load_tensor(const std::string& path) {
+    const std::string bytes = read_file(path);
+    pb::TensorProto tp;
+    if (!tp.ParseFromString(bytes))
+        throw Error(path, "not a serialized ONNX tensor (or a truncated one)");
+    if (!tp.has_data_type()) throw Error(path, "not a serialized ONNX tensor: no element type");
+    return from_proto(tp, path);
+}
+
+}  // namespace cnn::onnx

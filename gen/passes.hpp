@@ -1,0 +1,39 @@
+// The lowering passes over the layer IR, in the order run_passes applies them.
+// Each is small and lives in passes/<name>.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "ir.hpp"
+
+namespace cnn {
+
+// Every broken rule of SPEC §1, one line each ("node 'c1' (QLinearConv):
+// dilation 2: only dilation 1 is accepted"); what() joins them.
+class LegalityError : public Error {
+public:
+    LegalityError(const std::string& source, std::vector<std::string> lines);
+    const std::vector<std::string>& lines() const { return lines_; }
+
+private:
+    std::vector<std::string> lines_;
+};
+
+// 1. Checks every rule of SPEC §1; throws LegalityError listing all violations.
+//    Must run first: the passes below rely on its guarantees (power-of-two
+//    scales, zero zero points, square kernels, symmetric padding).
+void check_legality(Network& net);
+// 2. Scales -> fractional bits (f_in, f_w, f_out, f_input, f_output).
+void assign_fractional_bits(Network& net);
+// 3. Dense weights from ONNX's C-major flatten order to the stream's HWC order.
+void permute_dense_weights(Network& net);
+// 4. A Relu layer at an unchanged scale folds into the layer before it
+//    (relu(RHE(v)) == RHE(relu(v))). Needs f from pass 2.
+void fuse_relu(Network& net);
+
+// All of them, in order.
+void run_passes(Network& net);
+
+}  // namespace cnn

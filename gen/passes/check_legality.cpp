@@ -1,0 +1,125 @@
+// SPEC §1, rule by rule. Each violation is one line naming the node, the rule
+// and the value found; all are collected before anything is thrown.
+#include <cmath>
+#include <sstream>
+
+#include "passes.hpp"
+
+namespace cnn {
+
+namespace {
+
+std::string join(const std::vector<std::string>& lines) {
+    std::string s;
+    for (const auto& l : lines) s += (s.empty() ? "" : "\n") + l;
+    return s;
+}
+
+std::string num(double v) {
+    std::ostringstream o;
+    o.precision(7);  // scales are float32 in the file
+    o << v;
+    return o.str();
+}
+
+bool power_of_two(double v) {
+    int e;
+    return v > 0 && std::isfinite(v) && std::frexp(v, &e) == 0.5 && std::abs(e) < 40;
+}
+
+class Checker {
+public:
+    std::vector<std::string> lines;
+
+    void at(const std::string& where, const std::string& rule) { lines.push_back(where + ": " + rule); }
+
+    void qparam(const std::string& where, const QuantParam& q, bool allow_uint8) {
+        const std::string t = q.role + " '" + q.tensor + "'";
+        if (!power_of_two(q.scale))
+            at(where, t + " scale " + num(q.scale) + " is not an exact power of two (2^-f)");
+        if (q.zero_point != 0.0) at(where, t + " zero point " + num(q.zero_point) + " is not 0");
+        if (q.role == "bias") {
+            if (q.dtype != "int32") at(where, t + " is " + q.dtype + "; bias must be int32");
+            return;
+        }
+        bool ok = q.dtype == "int8" || (allow_uint8 && q.dtype == "uint8");
+        if (!ok) at(where, t + " is " + q.dtype + "; " + (allow_uint8 ? "int8 or uint8" : "int8") + " is required");
+    }
+
+    void window(const std::string& where, const Layer& l, bool conv) {
+        const OnnxFacts& f = l.onnx;
+        const std::string k = std::to_string(f.kernel_h) + "x" + std::to_string(f.kernel_w);
+        const int kmin = conv ? 1 : 2, kmax = conv ? 7 : 3;
+        if (f.kernel_h != f.kernel_w) at(where, "kernel " + k + " is not square");
+        else if (f.kernel_h < kmin || f.kernel_h > kmax)
+            at(where, "kernel " + k + " outside " + std::to_string(kmin) + ".." + std::to_string(kmax));
+        if (f.stride_h != f.stride_w)
+            at(where, "strides " + std::to_string(f.stride_h) + "," + std::to_string(f.stride_w) + " differ");
+        else if (f.stride_h < 1 || f.stride_h > 3) at(where, "stride " + std::to_string(f.stride_h) + " outside 1..3");
+        if (f.dilation_h != 1 || f.dilation_w != 1)
+            at(where, "dilation " + std::to_string(f.dilation_h) + "," + std::to_string(f.dilation_w) +
+                          "; only dilation 1 is accepted");
+        const std::string pads = std::to_string(f.pad_t) + "," + std::to_string(f.pad_l) + "," +
+                                 std::to_string(f.pad_b) + "," + std::to_string(f.pad_r);
+        if (conv) {
+            if (f.group != 1) at(where, "group " + std::to_string(f.group) + "; only group 1 is accepted");
+            if (f.pad_t != f.pad_l || f.pad_t != f.pad_b || f.pad_t != f.pad_r)
+                at(where, "pads " + pads + " are not symmetric");
+            else if (f.pad_t < 0 || f.pad_t >= f.kernel_h)
+                at(where, "pad " + std::to_string(f.pad_t) + " outside 0..kernel-1");
+        } else {
+            if (f.pad_t || f.pad_l || f.pad_b || f.pad_r) at(where, "pads " + pads + "; pooling without padding is accepted");
+            if (f.ceil_mode) at(where, "ceil_mode 1; only ceil_mode 0 is accepted");
+        }
+    }
+};
+
+}  // namespace
+
+LegalityError::LegalityError(const std::string& source, std::vector<std::string> lines)
+    : Error(source, join(lines)), lines_(std::move(lines)) {}
+
+void check_legality(Network& net) {
+    Checker c;
+    const std::string input = "input";
+    if (net.input_dims.size() == 4 && net.input_dims[0] != 1)
+        c.at(input, "batch " + std::to_string(net.input_dims[0]) + "; one image (batch 1) per inference is accepted");
+    c.qparam(input, net.input_q, true);
+    if (!net.layers.empty()) c.qparam("graph output", net.output_q, false);
+
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const Layer& l = net.layers[i];
+        const std::string where = "node '" + l.name + "' (" + l.onnx.op + ")";
+        const QuantParam *x = nullptr, *w = nullptr;
+        for (const QuantParam& q : l.onnx.qparams) {
+            // The first layer may read the uint8 graph input.
+            bool first_input = i == 0 && (q.role == "x") && net.input_unsigned;
+            c.qparam(where, q, first_input);
+            if (q.role == "x") x = &q;
+            if (q.role == "w") w = &q;
+        }
+        for (const QuantParam& q : l.onnx.qparams)
+            if (q.role == "bias" && x && w && q.scale != x->scale * w->scale)
+                c.at(where, "bias '" + q.tensor + "' scale " + num(q.scale) + " is not x scale * w scale = " +
+                                num(x->scale * w->scale));
+        switch (l.kind) {
+            case LayerKind::Conv: c.window(where, l, true); break;
+            case LayerKind::MaxPool:
+            case LayerKind::AvgPool: c.window(where, l, false); break;
+            case LayerKind::Dense:
+                if (l.onnx.gemm_alpha != 1.0 || l.onnx.gemm_beta != 1.0)
+                    c.at(where, "alpha " + num(l.onnx.gemm_alpha) + ", beta " + num(l.onnx.gemm_beta) +
+                                    "; only 1, 1 is accepted");
+                break;
+            default: break;
+        }
+        if (l.act == Activation::Leaky) {
+            int k = -std::ilogb(l.onnx.alpha);
+            if (!power_of_two(l.onnx.alpha) || k < 1 || k > 7)
+                c.at(where, "LeakyRelu alpha " + num(l.onnx.alpha) + " is not 2^-k with k in 1..7");
+        }
+    }
+    if (!c.lines.empty()) throw LegalityError(net.source, c.lines);
+}
+
+}  // namespace cnn

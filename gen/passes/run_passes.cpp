@@ -1,0 +1,12 @@
+#include "passes.hpp"
+
+namespace cnn {
+
+void run_passes(Network& net) {
+    check_legality(net);
+    assign_fractional_bits(net);
+    permute_dense_weights(net);  // before fusion: needs each Dense's own input shape
+    fuse_relu(net);
+}
+
+}  // namespace cnn

@@ -1,0 +1,206 @@
+// Every rule of SPEC §1 that a model can break is refused with one line that
+// names the node, the rule and the value found — from the library and from
+// the cnnc command line (exit code 1, never a crash).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "error.hpp"
+#include "import.hpp"
+#include "passes.hpp"
+#include "zoo.hpp"
+
+namespace fs = std::filesystem;
+using namespace cnn;
+
+namespace {
+
+// A small valid model: conv + relu + maxpool + conv, QLinear form.
+onnx::Graph good_graph() {
+    zoo::ModelSpec spec;
+    spec.name = "legality_base";
+    spec.c = 2, spec.h = 8, spec.w = 7;
+    zoo::ConvSpec a;
+    a.out_c = 3, a.k = 3, a.pad = 1, a.act = zoo::Act::Relu, a.pool = zoo::Pool::Max;
+    zoo::ConvSpec b;
+    b.out_c = 2, b.k = 1;
+    spec.layers = {a, b};
+    return zoo::build_model(spec).graph;
+}
+
+onnx::Node& first(onnx::Graph& g, const std::string& op) {
+    for (auto& n : g.nodes)
+        if (n.op_type == op) return n;
+    FAIL("no " << op << " node");
+    throw 0;
+}
+
+onnx::Attribute ints(std::vector<int64_t> v) {
+    onnx::Attribute a;
+    a.kind = onnx::Attribute::Kind::Ints;
+    a.ints = std::move(v);
+    return a;
+}
+
+onnx::Attribute one_int(int64_t v) {
+    onnx::Attribute a;
+    a.kind = onnx::Attribute::Kind::Int;
+    a.i = v;
+    return a;
+}
+
+fs::path temp_dir() {
+    fs::path d = fs::temp_directory_path() / "cnn_legality_tests";
+    fs::create_directories(d);
+    return d;
+}
+
+// The error text of loading the graph, "" when accepted.
+std::string refusal(const onnx::Graph& g, const std::string& name) {
+    fs::path p = temp_dir() / (name + ".onnx");
+    onnx::save_model(g, p.string());
+    try {
+        load_network(p.string());
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+struct Cli {
+    int code;
+    std::string out;
+};
+
+Cli run_cnnc(const std::string& args) {
+    fs::path log = temp_dir() / "cli.txt";
+    std::string cmd = std::string(CNN_BINARY_DIR) + "/gen/cnnc " + args + " > " + log.string() + " 2>&1";
+    int status = std::system(cmd.c_str());
+    std::ifstream in(log);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return {WEXITSTATUS(status), ss.str()};
+}
+
+}  // namespace
+
+TEST_CASE("a valid QLinear model is accepted and lowered") {
+    onnx::Graph g = good_graph();
+    CHECK(refusal(g, "good") == "");
+    Network net = load_network((temp_dir() / "good.onnx").string());
+    REQUIRE(net.layers.size() == 3);  // conv+relu (fused), maxpool, conv
+    CHECK(net.layers[0].kind == LayerKind::Conv);
+    CHECK(net.layers[0].act == Activation::Relu);
+    CHECK(net.layers[0].pad == 1);
+    CHECK(net.layers[1].kind == LayerKind::MaxPool);
+    CHECK(net.layers[2].out == Shape{2, 4, 3});
+}
+
+TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
+    SUBCASE("non-power-of-two scale") {
+        onnx::Graph g = good_graph();
+        g.initializers.at(first(g, "QLinearConv").inputs[6]).data = {0.3};
+        auto msg = refusal(g, "scale");
+        CHECK(msg.find("scale 0.3 is not an exact power of two") != std::string::npos);
+        CHECK(msg.find("(QLinearConv)") != std::string::npos);
+    }
+    SUBCASE("non-zero zero point") {
+        onnx::Graph g = good_graph();
+        g.initializers.at(first(g, "QLinearConv").inputs[7]).data = {3};
+        CHECK(refusal(g, "zp").find("zero point 3 is not 0") != std::string::npos);
+    }
+    SUBCASE("unsupported op") {
+        onnx::Graph g = good_graph();
+        first(g, "Relu").op_type = "Tanh";
+        CHECK(refusal(g, "op").find("op Tanh is not supported") != std::string::npos);
+    }
+    SUBCASE("branch / residual add") {
+        onnx::Graph g = good_graph();
+        onnx::Node add;
+        add.name = "residual";
+        add.op_type = "Add";
+        add.inputs = {first(g, "Relu").inputs[0], first(g, "Relu").inputs[0]};
+        add.outputs = {"sum"};
+        g.nodes.push_back(add);
+        auto msg = refusal(g, "branch");
+        CHECK(msg.find("branches and residual adds are not accepted") != std::string::npos);
+        CHECK(msg.find("'residual' (Add)") != std::string::npos);
+    }
+    SUBCASE("dilation") {
+        onnx::Graph g = good_graph();
+        first(g, "QLinearConv").attrs["dilations"] = ints({2, 2});
+        auto msg = refusal(g, "dilation");
+        CHECK(msg.find("dilation 2,2; only dilation 1 is accepted") != std::string::npos);
+    }
+    SUBCASE("groups") {
+        onnx::Graph g = good_graph();
+        onnx::Node& conv = first(g, "QLinearConv");
+        conv.attrs["group"] = one_int(2);
+        onnx::Tensor& w = g.initializers.at(conv.inputs[3]);
+        w.dims[1] = 1;  // [OC, C/group, K, K]
+        w.data.resize(size_t(w.dims[0] * w.dims[1] * w.dims[2] * w.dims[3]));
+        CHECK(refusal(g, "group").find("group 2; only group 1 is accepted") != std::string::npos);
+    }
+    SUBCASE("batch 2") {
+        onnx::Graph g = good_graph();
+        g.inputs[0].dims[0] = 2;
+        CHECK(refusal(g, "batch").find("batch 2; one image (batch 1)") != std::string::npos);
+    }
+    SUBCASE("asymmetric padding") {
+        onnx::Graph g = good_graph();
+        first(g, "QLinearConv").attrs["pads"] = ints({1, 1, 0, 0});
+        CHECK(refusal(g, "pads").find("pads 1,1,0,0 are not symmetric") != std::string::npos);
+    }
+    SUBCASE("leaky alpha not a power of two") {
+        onnx::Graph g = good_graph();
+        onnx::Node& relu = first(g, "Relu");
+        relu.op_type = "LeakyRelu";
+        onnx::Attribute a;
+        a.kind = onnx::Attribute::Kind::Float;
+        a.f = 0.1;
+        relu.attrs["alpha"] = a;
+        CHECK(refusal(g, "alpha").find("LeakyRelu alpha 0.1") != std::string::npos);
+    }
+}
+
+TEST_CASE("broken files are refused with the file named") {
+    fs::path good = temp_dir() / "whole.onnx";
+    onnx::save_model(good_graph(), good.string());
+    std::ifstream in(good, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+
+    fs::path cut = temp_dir() / "truncated.onnx";
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    CHECK_THROWS_AS(load_network(cut.string()), Error);
+
+    fs::path text = temp_dir() / "text.onnx";
+    std::ofstream(text) << "this is not a model\n";
+    CHECK_THROWS_AS(load_network(text.string()), Error);
+    CHECK_THROWS_AS(load_network((temp_dir() / "missing.onnx").string()), Error);
+}
+
+TEST_CASE("cnnc prints one line per violation and exits 1") {
+    onnx::Graph g = good_graph();
+    first(g, "QLinearConv").attrs["dilations"] = ints({2, 2});
+    fs::path bad = temp_dir() / "cli_bad.onnx";
+    onnx::save_model(g, bad.string());
+    Cli r = run_cnnc("table " + bad.string());
+    CHECK(r.code == 1);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    CHECK(r.out.find("dilation 2,2") != std::string::npos);
+
+    fs::path text = temp_dir() / "cli_text.onnx";
+    std::ofstream(text) << "garbage";
+    r = run_cnnc("table " + text.string());
+    CHECK(r.code == 1);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    CHECK(r.out.find(text.string()) != std::string::npos);
+
+    r = run_cnnc("table " + (temp_dir() / "good.onnx").string());
+    CHECK(r.code == 0);
+    CHECK(r.out.find("MACs") != std::string::npos);
+}

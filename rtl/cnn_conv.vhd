@@ -1,0 +1,383 @@
+-- cnn_conv: KxK convolution, stride STRIDE, no padding (an upstream
+-- cnn_zero_pad pads), bias, output stage cnn_pkg.requant. Stream in: H x W x
+-- C_IN beats (HWC, int8, or uint8 when not IN_SIGNED); stream out: H_OUT x
+-- W_OUT x C_OUT beats (HWC, int8), H_OUT = (H - K) / STRIDE + 1 (floor), W_OUT
+-- likewise:
+--     y[oy][ox][oc] = requant(BIAS[oc] + sum_{ky,kx,ic} x[oy*S+ky][ox*S+kx][ic]
+--                                         * WEIGHTS[((oc*K + ky)*K + kx)*C_IN + ic])
+--
+-- Structure: a line buffer of NROWS = K + min(STRIDE, K) rows x W pixels,
+-- each pixel stored as G = ceil(C_IN / PAR) words of PAR bytes; rows that no
+-- window touches (the bottom (H - K) mod STRIDE rows, and the gaps when
+-- STRIDE > K) are consumed without being stored. The input side writes rows
+-- into free slots while the compute side works on the K rows of the current
+-- output row (a row FIFO: full_rows / free_slots counters). The compute side
+-- issues one PAR-wide multiply per cycle, loops ox, oc, ky, kx, g (g fastest),
+-- reading the weights from a constant-array ROM at a linear address; cnn_mac
+-- accumulates and requantises; a credit FIFO decouples the output.
+--
+-- Cycle model (no stalls from outside, images back to back), per image:
+--     T_IN   = H * W * C_IN                                    (1 beat/cycle)
+--     T_CONV = H_OUT * W_OUT * C_OUT * K*K * NG + max(0, K - STRIDE) * W * C_IN
+--     cycles/image = max(T_IN, T_CONV)
+-- The second term of T_CONV is the refill between images: the first output
+-- row of an image needs K fresh rows, but only min(STRIDE, K) rows of it fit
+-- while the last output row of the previous image still holds its K rows.
+-- Within an image there is no bubble between output rows or pixels.
+-- Latency (first input beat -> first output beat, no stalls):
+--     ((K - 1) * W + 1) * C_IN ... = (K * W * C_IN - 1) + 1 + K*K*NG + 5 cycles
+-- i.e. the last beat of row K-1 arrives at K*W*C_IN - 1, the first issue
+-- follows 1 cycle later, the first value needs K*K*NG issue cycles, then
+-- 5 pipeline stages (ROM/RAM read, products, sum, accumulate, requant+FIFO).
+--
+-- Backpressure: out_ready low fills the output FIFO, then the issue stops
+-- (credits); the line buffer then fills and in_ready drops at the start of a
+-- row that has no free slot. Nothing is lost or duplicated.
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use work.cnn_pkg.all;
+
+entity cnn_conv is
+  generic (
+    C_IN      : positive := 1;
+    C_OUT     : positive := 1;
+    H         : positive := 8;
+    W         : positive := 8;
+    K         : positive := 3;
+    STRIDE    : positive := 1;
+    PAR       : positive := 1;
+    WEIGHTS   : int_array;           -- C_OUT*K*K*C_IN, [oc][ky][kx][ic], -128..127
+    BIAS      : int_array;           -- C_OUT, int32
+    SHIFT     : integer  := 0;
+    ACT       : natural  := ACT_NONE;
+    LEAKY_K   : natural  := 0;
+    IN_SIGNED : boolean  := true
+  );
+  port (
+    clk       : in  std_logic;
+    rst       : in  std_logic;
+    in_valid  : in  std_logic;
+    in_ready  : out std_logic;
+    in_data   : in  std_logic_vector(7 downto 0);
+    out_valid : out std_logic;
+    out_ready : in  std_logic;
+    out_data  : out std_logic_vector(7 downto 0)
+  );
+end entity;
+
+architecture rtl of cnn_conv is
+  function min_int(a, b : integer) return integer is
+  begin
+    if a < b then
+      return a;
+    end if;
+    return b;
+  end function;
+
+  function max_int(a, b : integer) return integer is
+  begin
+    if a > b then
+      return a;
+    end if;
+    return b;
+  end function;
+
+  constant NG     : positive := ceil_div(C_IN, PAR);   -- words per pixel
+  constant H_OUT  : positive := (H - K) / STRIDE + 1;
+  constant W_OUT  : positive := (W - K) / STRIDE + 1;
+  constant RREL   : positive := min_int(STRIDE, K);    -- rows released per output row
+  constant NROWS  : positive := K + RREL;              -- line buffer rows
+  constant LB_WORDS : positive := NROWS * W * NG;
+  constant NW     : positive := C_OUT * K * K * NG;     -- weight ROM words
+  -- |x * w| < 2^15, K*K*C_IN terms, |bias| <= 2^31: never overflows.
+  constant ACC_W  : positive := max_int(33, clog2(K * K * C_IN) + 17);
+  constant FIFO_DEPTH : positive := 8;                 -- > issue-to-push latency (5)
+
+  subtype word_t is std_logic_vector(PAR * 8 - 1 downto 0);
+  type word_array is array (natural range <>) of word_t;
+  type bias_array is array (natural range <>) of std_logic_vector(31 downto 0);
+
+  -- Weight ROM: word (((oc*K + ky)*K + kx)*NG + g) holds the weights of input
+  -- channels g*PAR .. g*PAR+PAR-1 (zero beyond C_IN), the order of issue.
+  function build_wrom return word_array is
+    variable r  : word_array(0 to NW - 1) := (others => (others => '0'));
+    variable ic : natural;
+    variable a  : natural;
+  begin
+    for oc in 0 to C_OUT - 1 loop
+      for ky in 0 to K - 1 loop
+        for kx in 0 to K - 1 loop
+          for gi in 0 to NG - 1 loop
+            a := ((oc * K + ky) * K + kx) * NG + gi;
+            for p in 0 to PAR - 1 loop
+              ic := gi * PAR + p;
+              if ic < C_IN then
+                r(a)(8 * p + 7 downto 8 * p) := std_logic_vector(to_signed(
+                  WEIGHTS(WEIGHTS'low + ((oc * K + ky) * K + kx) * C_IN + ic), 8));
+              end if;
+            end loop;
+          end loop;
+        end loop;
+      end loop;
+    end loop;
+    return r;
+  end function;
+
+  function build_brom return bias_array is
+    variable r : bias_array(0 to C_OUT - 1);
+  begin
+    for oc in 0 to C_OUT - 1 loop
+      r(oc) := std_logic_vector(to_signed(BIAS(BIAS'low + oc), 32));
+    end loop;
+    return r;
+  end function;
+
+  -- '1' for input rows some window reads.
+  function build_row_used return std_logic_vector is
+    variable r : std_logic_vector(0 to H - 1) := (others => '0');
+  begin
+    for oy in 0 to H_OUT - 1 loop
+      for ky in 0 to K - 1 loop
+        r(oy * STRIDE + ky) := '1';
+      end loop;
+    end loop;
+    return r;
+  end function;
+
+  constant WROM     : word_array(0 to NW - 1) := build_wrom;
+  constant BROM     : bias_array(0 to C_OUT - 1) := build_brom;
+  constant ROW_USED : std_logic_vector(0 to H - 1) := build_row_used;
+
+  -- Line buffer (simple dual-port RAM: one write, one registered read).
+  signal lb : word_array(0 to LB_WORDS - 1) := (others => (others => '0'));
+
+  -- Input side.
+  signal i_ch   : natural range 0 to C_IN - 1 := 0;
+  signal i_x    : natural range 0 to W - 1 := 0;
+  signal i_y    : natural range 0 to H - 1 := 0;
+  signal i_pos  : natural range 0 to PAR - 1 := 0;
+  signal i_grp  : natural range 0 to NG - 1 := 0;
+  signal i_slot : natural range 0 to NROWS - 1 := 0;
+  signal i_buf  : word_t := (others => '0');
+  signal in_ready_i : std_logic;
+  signal accept : std_logic;
+  signal wr_en  : std_logic;
+  signal wr_addr : natural range 0 to LB_WORDS - 1;
+  signal wr_word : word_t;
+
+  -- Row FIFO bookkeeping (shared by both sides).
+  signal full_rows  : natural range 0 to NROWS := 0;   -- stored, not released
+  signal free_slots : natural range 0 to NROWS := NROWS; -- neither stored nor being written
+
+  -- Compute side (issue stage).
+  signal c_g    : natural range 0 to NG - 1 := 0;
+  signal c_kx   : natural range 0 to K - 1 := 0;
+  signal c_ky   : natural range 0 to K - 1 := 0;
+  signal c_oc   : natural range 0 to C_OUT - 1 := 0;
+  signal c_ox   : natural range 0 to W_OUT - 1 := 0;
+  signal c_oy   : natural range 0 to H_OUT - 1 := 0;
+  signal c_col  : natural range 0 to W - 1 := 0;       -- c_ox * STRIDE
+  signal c_wa   : natural range 0 to NW - 1 := 0;
+  signal c_head : natural range 0 to NROWS - 1 := 0;   -- slot of window row 0
+  signal c_first, c_last : std_logic;
+  signal issue  : std_logic;
+  signal rd_addr : natural range 0 to LB_WORDS - 1;
+  signal can_reserve : std_logic;
+  signal reserve : std_logic;
+
+  -- Stage 1: RAM and ROM outputs, to cnn_mac.
+  signal m_valid, m_first, m_last : std_logic := '0';
+  signal m_x    : word_t := (others => '0');
+  signal m_w    : word_t := (others => '0');
+  signal m_bias : std_logic_vector(31 downto 0) := (others => '0');
+  signal r_valid : std_logic;
+  signal r_data  : std_logic_vector(7 downto 0);
+begin
+  ---------------------------------------------------------------- input side
+  in_ready_i <= '0' when ROW_USED(i_y) = '1' and i_x = 0 and i_ch = 0 and free_slots = 0
+                else '1';
+  in_ready <= in_ready_i;
+  accept   <= in_valid and in_ready_i;
+
+  process (all)
+    variable wd : word_t;
+  begin
+    wd := i_buf;
+    for p in 0 to PAR - 1 loop
+      if p = i_pos then
+        wd(8 * p + 7 downto 8 * p) := in_data;
+      end if;
+    end loop;
+    wr_word <= wd;
+  end process;
+
+  wr_en <= '1' when accept = '1' and ROW_USED(i_y) = '1' and (i_pos = PAR - 1 or i_ch = C_IN - 1)
+           else '0';
+  wr_addr <= (i_slot * W + i_x) * NG + i_grp;
+
+  ---------------------------------------------------------------- compute side
+  c_first <= '1' when c_g = 0 and c_kx = 0 and c_ky = 0 else '0';
+  c_last  <= '1' when c_g = NG - 1 and c_kx = K - 1 and c_ky = K - 1 else '0';
+  issue   <= '1' when full_rows >= K and (can_reserve = '1' or c_last = '0') else '0';
+  reserve <= issue and c_last;
+
+  process (all)
+    variable s : natural range 0 to 2 * NROWS;
+  begin
+    s := c_head + c_ky;
+    if s >= NROWS then
+      s := s - NROWS;
+    end if;
+    rd_addr <= (s * W + c_col + c_kx) * NG + c_g;
+  end process;
+
+  -- Line buffer RAM, weight and bias ROMs (stage 1).
+  process (clk)
+  begin
+    if rising_edge(clk) then
+      if wr_en = '1' then
+        lb(wr_addr) <= wr_word;
+      end if;
+      m_x    <= lb(rd_addr);
+      m_w    <= WROM(c_wa);
+      m_bias <= BROM(c_oc);
+    end if;
+  end process;
+
+  process (clk)
+    variable claim, row_done : natural range 0 to 1;
+    variable rel_rows : natural range 0 to K;
+    variable hd : natural range 0 to 2 * NROWS;
+  begin
+    if rising_edge(clk) then
+      claim    := 0;
+      row_done := 0;
+      rel_rows  := 0;
+
+      -- Input counters.
+      if accept = '1' then
+        if ROW_USED(i_y) = '1' then
+          if i_x = 0 and i_ch = 0 then
+            claim := 1;
+          end if;
+          if i_pos = PAR - 1 or i_ch = C_IN - 1 then
+            i_pos <= 0;
+            if i_ch = C_IN - 1 then
+              i_grp <= 0;
+            else
+              i_grp <= i_grp + 1;
+            end if;
+          else
+            i_buf <= wr_word;
+            i_pos <= i_pos + 1;
+          end if;
+        end if;
+        if i_ch = C_IN - 1 then
+          i_ch <= 0;
+          if i_x = W - 1 then
+            i_x <= 0;
+            if ROW_USED(i_y) = '1' then
+              row_done := 1;
+              if i_slot = NROWS - 1 then
+                i_slot <= 0;
+              else
+                i_slot <= i_slot + 1;
+              end if;
+            end if;
+            if i_y = H - 1 then
+              i_y <= 0;
+            else
+              i_y <= i_y + 1;
+            end if;
+          else
+            i_x <= i_x + 1;
+          end if;
+        else
+          i_ch <= i_ch + 1;
+        end if;
+      end if;
+
+      -- Issue counters: g fastest, then kx, ky, oc, ox, oy.
+      m_valid <= issue;
+      m_first <= c_first;
+      m_last  <= c_last;
+      if issue = '1' then
+        if c_g /= NG - 1 then
+          c_g <= c_g + 1;
+          c_wa <= c_wa + 1;
+        else
+          c_g <= 0;
+          if c_kx /= K - 1 then
+            c_kx <= c_kx + 1;
+            c_wa <= c_wa + 1;
+          else
+            c_kx <= 0;
+            if c_ky /= K - 1 then
+              c_ky <= c_ky + 1;
+              c_wa <= c_wa + 1;
+            else
+              c_ky <= 0;
+              if c_oc /= C_OUT - 1 then
+                c_oc <= c_oc + 1;
+                c_wa <= c_wa + 1;
+              else
+                c_oc <= 0;
+                c_wa <= 0;
+                if c_ox /= W_OUT - 1 then
+                  c_ox  <= c_ox + 1;
+                  c_col <= c_col + STRIDE;
+                else
+                  -- End of an output row: release its rows.
+                  c_ox  <= 0;
+                  c_col <= 0;
+                  if c_oy /= H_OUT - 1 then
+                    c_oy <= c_oy + 1;
+                    rel_rows := RREL;
+                  else
+                    c_oy <= 0;
+                    rel_rows := K;
+                  end if;
+                  hd := c_head + rel_rows;
+                  if hd >= NROWS then
+                    hd := hd - NROWS;
+                  end if;
+                  c_head <= hd;
+                end if;
+              end if;
+            end if;
+          end if;
+        end if;
+      end if;
+
+      full_rows  <= full_rows + row_done - rel_rows;
+      free_slots <= free_slots - claim + rel_rows;
+
+      if rst = '1' then
+        i_ch <= 0; i_x <= 0; i_y <= 0; i_pos <= 0; i_grp <= 0; i_slot <= 0;
+        full_rows <= 0; free_slots <= NROWS;
+        c_g <= 0; c_kx <= 0; c_ky <= 0; c_oc <= 0; c_ox <= 0; c_oy <= 0;
+        c_col <= 0; c_wa <= 0; c_head <= 0;
+        m_valid <= '0';
+      end if;
+    end if;
+  end process;
+
+  mac : entity work.cnn_mac
+    generic map (
+      PAR => PAR, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
+      SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K)
+    port map (
+      clk => clk, rst => rst,
+      in_valid => m_valid, in_first => m_first, in_last => m_last,
+      in_x => m_x, in_w => m_w, in_bias => m_bias,
+      out_valid => r_valid, out_data => r_data);
+
+  fifo : entity work.cnn_credit_fifo
+    generic map (WIDTH => 8, DEPTH => FIFO_DEPTH)
+    port map (
+      clk => clk, rst => rst,
+      reserve => reserve, can_reserve => can_reserve,
+      in_valid => r_valid, in_data => r_data,
+      out_valid => out_valid, out_ready => out_ready, out_data => out_data);
+end architecture;

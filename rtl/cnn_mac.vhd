@@ -1,0 +1,129 @@
+-- cnn_mac: the multiply-accumulate and output stage shared by cnn_conv and
+-- cnn_dense. Every valid input cycle multiplies PAR activation bytes by PAR
+-- weight bytes, sums the products and accumulates them; the cycle flagged
+-- in_first starts a new sum from in_bias, the cycle flagged in_last ends it:
+-- the sum goes through cnn_pkg.requant (SHIFT, ACT, LEAKY_K) and comes out as
+-- one int8 beat (out_valid is a one-cycle pulse).
+--
+--   acc = bias + sum over the cycles first..last of sum_p x(p) * w(p)
+--   y   = requant(acc, SHIFT, ACT, LEAKY_K)
+--
+-- in_x: PAR bytes, byte p at bits 8p+7..8p: int8 (IN_SIGNED) or uint8.
+-- in_w: PAR int8 weights, same layout. in_bias: int32.
+-- ACC_W must hold the largest |acc| (the caller computes it from its shape).
+--
+-- Latency: 4 cycles from an in_last cycle to its out_valid pulse (stages:
+-- products, adder tree, accumulator, requant). Throughput: one input cycle
+-- per clock, one result per clock when every cycle is first and last.
+-- Backpressure: none; the pipeline never stalls. The caller reserves room
+-- for each result downstream before issuing its in_last cycle (cnn_conv and
+-- cnn_dense count credits against their output FIFO).
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use work.cnn_pkg.all;
+
+entity cnn_mac is
+  generic (
+    PAR       : positive := 1;
+    ACC_W     : positive := 40;
+    IN_SIGNED : boolean  := true;
+    SHIFT     : integer  := 0;
+    ACT       : natural  := ACT_NONE;
+    LEAKY_K   : natural  := 0
+  );
+  port (
+    clk       : in  std_logic;
+    rst       : in  std_logic;
+    in_valid  : in  std_logic;
+    in_first  : in  std_logic;
+    in_last   : in  std_logic;
+    in_x      : in  std_logic_vector(PAR * 8 - 1 downto 0);
+    in_w      : in  std_logic_vector(PAR * 8 - 1 downto 0);
+    in_bias   : in  std_logic_vector(31 downto 0);
+    out_valid : out std_logic;
+    out_data  : out std_logic_vector(7 downto 0)
+  );
+end entity;
+
+architecture rtl of cnn_mac is
+  -- |x * w| <= 255 * 128 < 2^15: a product is 17-bit signed (9 x 8).
+  constant PROD_W : positive := 17;
+  constant SUM_W  : positive := PROD_W + clog2(PAR + 1);
+
+  type prod_array is array (0 to PAR - 1) of signed(PROD_W - 1 downto 0);
+
+  -- Stage 2: products.
+  signal p_valid, p_first, p_last : std_logic := '0';
+  signal p_prod : prod_array := (others => (others => '0'));
+  signal p_bias : signed(31 downto 0) := (others => '0');
+  -- Stage 3: sum of the PAR products.
+  signal s_valid, s_first, s_last : std_logic := '0';
+  signal s_sum  : signed(SUM_W - 1 downto 0) := (others => '0');
+  signal s_bias : signed(31 downto 0) := (others => '0');
+  -- Stage 4: accumulator.
+  signal a_done : std_logic := '0';
+  signal a_acc  : signed(ACC_W - 1 downto 0) := (others => '0');
+  -- Stage 5: requantised result.
+  signal r_valid : std_logic := '0';
+  signal r_data  : std_logic_vector(7 downto 0) := (others => '0');
+begin
+  out_valid <= r_valid;
+  out_data  <= r_data;
+
+  process (clk)
+    variable xv  : signed(8 downto 0);
+    variable sum : signed(SUM_W - 1 downto 0);
+    variable acc : signed(ACC_W - 1 downto 0);
+  begin
+    if rising_edge(clk) then
+      -- Stage 2: PAR multiplies (9-bit signed activation x 8-bit weight).
+      for i in 0 to PAR - 1 loop
+        if IN_SIGNED then
+          xv := resize(signed(in_x(8 * i + 7 downto 8 * i)), 9);
+        else
+          xv := signed('0' & in_x(8 * i + 7 downto 8 * i));
+        end if;
+        p_prod(i) <= xv * signed(in_w(8 * i + 7 downto 8 * i));
+      end loop;
+      p_valid <= in_valid;
+      p_first <= in_first;
+      p_last  <= in_last;
+      p_bias  <= signed(in_bias);
+
+      -- Stage 3: adder tree (written as a sum; synthesis balances it).
+      sum := (others => '0');
+      for i in 0 to PAR - 1 loop
+        sum := sum + resize(p_prod(i), SUM_W);
+      end loop;
+      s_sum   <= sum;
+      s_valid <= p_valid;
+      s_first <= p_first;
+      s_last  <= p_last;
+      s_bias  <= p_bias;
+
+      -- Stage 4: accumulate; a first cycle restarts from the bias.
+      a_done <= '0';
+      if s_valid = '1' then
+        if s_first = '1' then
+          acc := resize(s_bias, ACC_W);
+        else
+          acc := a_acc;
+        end if;
+        a_acc  <= acc + resize(s_sum, ACC_W);
+        a_done <= s_last;
+      end if;
+
+      -- Stage 5: the output stage of SPEC §2.
+      r_valid <= a_done;
+      r_data  <= std_logic_vector(requant(a_acc, SHIFT, ACT, LEAKY_K));
+
+      if rst = '1' then
+        p_valid <= '0';
+        s_valid <= '0';
+        a_done  <= '0';
+        r_valid <= '0';
+      end if;
+    end if;
+  end process;
+end architecture;

@@ -1,0 +1,121 @@
+-- cnn_pkg: types and arithmetic shared by every block of the library.
+--
+-- All arithmetic is written with slices and explicit comparisons, never with
+-- shift_right/sra, signed '/', mod, rem, abs, maximum or minimum on signed:
+-- GHDL 2.0's Verilog writer translates those wrongly (see README, "Traps").
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+
+package cnn_pkg is
+
+  -- Weights and biases arrive as generated constants of these types.
+  type int_array is array (natural range <>) of integer;
+
+  -- Round half to even of v / 2^sh (sh >= 0), result as wide as v.
+  function rhe_shift(v : signed; sh : natural) return signed;
+
+  -- Clamp to [-128, 127].
+  function sat8(v : signed) return signed;
+
+  -- Clamp to [-128, 127] after multiplying by 2^sh (sh >= 0, a left shift).
+  function sat8_shl(v : signed; sh : natural) return signed;
+
+  -- Activation codes of the output stage (ACT generics).
+  constant ACT_NONE  : natural := 0;
+  constant ACT_RELU  : natural := 1;
+  constant ACT_LEAKY : natural := 2;
+
+  -- The output stage of every layer (SPEC §2, ir.hpp): the exact value
+  -- v * 2^-shift, activation applied to it (Relu: negative -> 0; Leaky:
+  -- negative -> times 2^-k), rounded half to even once, saturated to int8.
+  -- shift may be negative (a left shift).
+  function requant(v : signed; shift : integer; act : natural; k : natural) return signed;
+
+  function ceil_div(a, b : positive) return positive;
+  function clog2(n : positive) return natural;  -- bits to count 0 .. n-1 (>= 1)
+
+end package;
+
+package body cnn_pkg is
+
+  function rhe_shift(v : signed; sh : natural) return signed is
+    constant W    : natural := v'length;
+    variable x    : signed(W - 1 downto 0) := v;
+    variable q    : signed(W - 1 downto 0);
+    variable frac : unsigned(sh downto 0);   -- one spare bit so sh = 0 has a range
+    variable half : unsigned(sh downto 0) := (others => '0');
+  begin
+    if sh = 0 then
+      return x;
+    end if;
+    -- floor(x / 2^sh): keep the high bits and repeat the sign bit.
+    q := (others => x(W - 1));
+    q(W - 1 - sh downto 0) := x(W - 1 downto sh);
+    frac := '0' & unsigned(x(sh - 1 downto 0));
+    half(sh - 1) := '1';
+    if frac > half or (frac = half and q(0) = '1') then
+      q := q + 1;
+    end if;
+    return q;
+  end function;
+
+  function sat8(v : signed) return signed is
+    constant W : natural := v'length;
+    variable x : signed(W - 1 downto 0) := v;
+  begin
+    if x > to_signed(127, W) then
+      return to_signed(127, 8);
+    elsif x < to_signed(-128, W) then
+      return to_signed(-128, 8);
+    end if;
+    return x(7 downto 0);
+  end function;
+
+  function sat8_shl(v : signed; sh : natural) return signed is
+    constant W : natural := v'length;
+    variable x : signed(W + sh - 1 downto 0) := (others => '0');
+  begin
+    x(W + sh - 1 downto sh) := v;
+    return sat8(x);
+  end function;
+
+  -- Both shift amounts are elaboration-time constants, so each branch is a
+  -- fixed slice; the sign bit only selects between them.
+  function scale8(v : signed; s : integer) return signed is
+  begin
+    if s >= 0 then
+      return sat8(rhe_shift(v, s));
+    end if;
+    return sat8_shl(v, -s);
+  end function;
+
+  function requant(v : signed; shift : integer; act : natural; k : natural) return signed is
+    constant W : natural := v'length;
+    variable x : signed(W - 1 downto 0) := v;
+  begin
+    if x(W - 1) = '1' then
+      if act = ACT_RELU then
+        return to_signed(0, 8);
+      elsif act = ACT_LEAKY then
+        return scale8(x, shift + integer(k));
+      end if;
+    end if;
+    return scale8(x, shift);
+  end function;
+
+  function ceil_div(a, b : positive) return positive is
+  begin
+    return (a + b - 1) / b;
+  end function;
+
+  function clog2(n : positive) return natural is
+    variable r : natural := 1;
+  begin
+    while 2 ** r < n loop
+      r := r + 1;
+    end loop;
+    return r;
+  end function;
+
+end package body;

@@ -1,0 +1,96 @@
+-- cnn_zero_pad: surrounds each HxWxC image with PAD rows/columns of zeros,
+-- giving (H+2*PAD)x(W+2*PAD)xC. Beats in HWC order, images back to back.
+--
+-- How: counters walk the OUTPUT positions (row, col, channel). Inside the
+-- original image the input beat is passed through (in_ready follows the
+-- output stage); on the border a zero is emitted and no input is taken.
+-- An image's first (border) beat waits until its first input beat is
+-- offered (in_valid), so nothing of image n+1 appears before its data.
+--
+-- Cycle model: cycles per image = (H + 2*PAD) * (W + 2*PAD) * C (one output
+-- beat per cycle; the input is idle on the border beats).
+-- Latency: 1 cycle for an interior beat (it leaves the output register the
+-- next cycle); an image's first input beat comes out PAD*(W+2*PAD)*C +
+-- PAD*C + 1 cycles after it is offered (the top/left border goes first).
+-- Throughput: 1 output beat per cycle when out_ready stays high.
+-- Backpressure: cnn_skid on the output; in_ready is low while the skid
+-- register is full or while a border beat is being emitted. No beat lost.
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use work.cnn_pkg.all;
+
+entity cnn_zero_pad is
+  generic (
+    C   : positive := 1;
+    H   : positive := 4;
+    W   : positive := 4;
+    PAD : natural  := 1
+  );
+  port (
+    clk       : in  std_logic;
+    rst       : in  std_logic;
+    in_valid  : in  std_logic;
+    in_ready  : out std_logic;
+    in_data   : in  std_logic_vector(7 downto 0);
+    out_valid : out std_logic;
+    out_ready : in  std_logic;
+    out_data  : out std_logic_vector(7 downto 0)
+  );
+end entity;
+
+architecture rtl of cnn_zero_pad is
+  constant HP : positive := H + 2 * PAD;
+  constant WP : positive := W + 2 * PAD;
+  signal row  : natural range 0 to HP - 1 := 0;
+  signal col  : natural range 0 to WP - 1 := 0;
+  signal ch   : natural range 0 to C - 1 := 0;
+  signal inside   : std_logic;
+  signal first    : std_logic;
+  signal st_valid : std_logic;
+  signal st_ready : std_logic;
+  signal st_data  : std_logic_vector(7 downto 0);
+begin
+  inside <= '1' when row >= PAD and row < PAD + H and col >= PAD and col < PAD + W else '0';
+  -- An image starts only when its first input beat is offered, so no zeros
+  -- of an image come out before any of its data exists (the stream stays
+  -- empty between images); after that the border flows without input.
+  first    <= '1' when row = 0 and col = 0 and ch = 0 else '0';
+  st_valid <= in_valid when inside = '1' or first = '1' else '1';
+  st_data  <= in_data when inside = '1' else (others => '0');
+  in_ready <= st_ready and inside;
+
+  process (clk)
+  begin
+    if rising_edge(clk) then
+      if st_valid = '1' and st_ready = '1' then
+        if ch = C - 1 then
+          ch <= 0;
+          if col = WP - 1 then
+            col <= 0;
+            if row = HP - 1 then
+              row <= 0;
+            else
+              row <= row + 1;
+            end if;
+          else
+            col <= col + 1;
+          end if;
+        else
+          ch <= ch + 1;
+        end if;
+      end if;
+      if rst = '1' then
+        row <= 0;
+        col <= 0;
+        ch  <= 0;
+      end if;
+    end if;
+  end process;
+
+  u_out : entity work.cnn_skid
+    generic map (WIDTH => 8)
+    port map (clk => clk, rst => rst,
+              in_valid => st_valid, in_ready => st_ready, in_data => st_data,
+              out_valid => out_valid, out_ready => out_ready, out_data => out_data);
+end architecture;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# ghdl2v.sh: VHDL-2008 -> Verilog that Verilator accepts, via GHDL's synthesis.
+#
+# Usage:
+#   rtl/flow/ghdl2v.sh OUT_DIR TOP [-gNAME=VALUE ...] -- file1.vhd file2.vhd ...
+#
+#   OUT_DIR  created if missing; holds GHDL's work library (OUT_DIR/ghdl-work)
+#            and the result OUT_DIR/TOP.v (module TOP plus its sub-modules).
+#   TOP      the entity to elaborate.
+#   -gN=V    generics of TOP (integers, booleans, strings as GHDL takes them).
+#   files    analysed in the given order (packages first), --std=08.
+#
+# Exit status is non-zero, with GHDL's own message on stderr, when analysis
+# or synthesis fails; OUT_DIR/TOP.v is then removed so no stale file is used.
+#
+# Sanitising: GHDL 2.0's Verilog writer emits a few constructs Verilator 5.006
+# rejects. Each rule below is a line-level rewrite, with its reason:
+#   R1  `localparam [..] NAME = 0'b;` (a zero-width constant, e.g. a null range
+#       from a generic that is 0). Verilog has no zero-width literal; it is
+#       rewritten to `1'b0`. GHDL only emits such constants for null vectors
+#       whose value is never read as data (a null slice contributes no bits),
+#       and the script checks that NAME is not used in a concatenation `{`
+#       line; if it is, the script stops rather than guess.
+# Everything else (INITIALDLY from GHDL's `initial x <= v;`, COMBDLY, width
+# warnings) is legal Verilog and left to Verilator's -Wno-* options.
+set -euo pipefail
+
+die() { echo "ghdl2v.sh: $*" >&2; exit 1; }
+
+[ $# -ge 4 ] || die "usage: ghdl2v.sh OUT_DIR TOP [-gNAME=VALUE ...] -- files..."
+OUT_DIR=$1; TOP=$2; shift 2
+GENERICS=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  case "$1" in
+    -g*) GENERICS+=("$1") ;;
+    *) die "expected -gNAME=VALUE or --, got '$1'" ;;
+  esac
+  shift
+done
+[ "${1:-}" = "--" ] || die "missing -- before the VHDL files"
+shift
+[ $# -gt 0 ] || die "no VHDL files given"
+
+GHDL=${GHDL:-ghdl}
+mkdir -p "$OUT_DIR/ghdl-work"
+WORK=$(cd "$OUT_DIR/ghdl-work" && pwd)
+OUT="$OUT_DIR/$TOP.v"
+TMP="$OUT.tmp"
+rm -f "$OUT" "$TMP"
+# A fresh library each time: stale units from removed files must not survive.
+rm -f "$WORK"/*.cf
+
+for f in "$@"; do
+  [ -f "$f" ] || die "no such VHDL file: $f"
+done
+"$GHDL" -a --std=08 --workdir="$WORK" "$@" \
+  || die "analysis failed (ghdl -a --std=08 $*)"
+"$GHDL" synth --std=08 --no-formal --workdir="$WORK" --out=verilog \
+  "${GENERICS[@]}" "$TOP" > "$TMP" \
+  || { rm -f "$TMP"; die "synthesis of $TOP ${GENERICS[*]} failed"; }
+
+# R1: zero-width localparams (with or without a [..] range before the name).
+R1_RE="^ *localparam( \\[[^]]*\\])? ([A-Za-z_][A-Za-z0-9_]*) = 0'b;"
+for name in $(sed -nE "s/$R1_RE.*/\\2/p" "$TMP"); do
+  if grep -E "\\{[^}]*\\b$name\\b" "$TMP" > /dev/null; then
+    rm -f "$TMP"
+    die "zero-width constant $name is used in a concatenation; R1 cannot rewrite it"
+  fi
+done
+sed -i -E "s/$R1_RE/  localparam \\2 = 1'b0; \/\/ ghdl2v R1: was 0'b/" "$TMP"
+
+mv "$TMP" "$OUT"

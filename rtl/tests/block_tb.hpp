@@ -1,0 +1,205 @@
+// block_tb.hpp: the common runner of the PE block tests (and of any block
+// with the internal stream ports clk, rst, in_valid, in_ready, in_data[7:0],
+// out_valid, out_ready, out_data[7:0]).
+//
+//   cnn::rtl_tb::Job job;              // what to run
+//   job.label = "maxpool k2s2";
+//   job.out_shape = {c, h, w};         // for mismatch positions (any shape
+//                                      // whose size() is the beats per image)
+//   job.inputs   = {...};              // per image: int8 input beats, HWC
+//   job.expected = {...};              // per image: int8 output beats, HWC
+//   job.model_cycles = H * W * C;      // analytical cycles per image (II)
+//   bool ok = cnn::rtl_tb::run_all<Vmodel>(job, seed);
+//
+// run_all() runs the job three times on a fresh model each time: no stalls
+// (images back to back at full rate), random stalls on both sides, heavy
+// stalls on both sides. Each run checks every output beat (first mismatch:
+// image, row, col, channel, expected, got), the AXI protocol on both streams
+// (sim/axis.hpp StreamChecker), that nothing is left over or missing, and
+// that the design does not hang. The no-stall run also measures cycles per
+// image (the steady-state interval between consecutive images' last output
+// beats, averaged from the 2nd image on) and fails when it is more than
+// `tolerance` (default 10 %) from model_cycles. Returns true when all pass.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "verilated.h"
+
+#include "axis.hpp"
+#include "ir.hpp"
+
+namespace cnn::rtl_tb {
+
+using cnn::sim::Stall;
+
+struct Job {
+    std::string label;
+    cnn::Shape out_shape;
+    std::vector<std::vector<int>> inputs;
+    std::vector<std::vector<int>> expected;
+    double model_cycles = 0;   // analytical steady-state cycles per image
+    double tolerance = 0.10;
+};
+
+struct Measured {
+    double cycles_per_image = 0;  // steady-state interval (no-stall run)
+    uint64_t latency = 0;         // image 0: first input beat -> last output beat
+    uint64_t first_out = 0;       // image 0: first input beat -> first output beat
+    uint64_t total_cycles = 0;
+};
+
+inline std::vector<int> random_beats(std::mt19937_64& rng, size_t n) {
+    std::uniform_int_distribution<int> d(-128, 127);
+    std::vector<int> v(n);
+    for (auto& x : v) x = d(rng);
+    return v;
+}
+
+// One run on a fresh model. Prints a line per failure; returns pass/fail.
+template <class Model>
+bool run_once(const Job& job, Stall::Mode in_mode, Stall::Mode out_mode, uint64_t seed,
+              Measured* meas = nullptr) {
+    using namespace cnn::sim;
+    auto ctx = std::make_unique<VerilatedContext>();
+    auto top = std::make_unique<Model>(ctx.get());
+    const std::string tag = job.label + " [in " + Stall::name(in_mode) + ", out " +
+                            Stall::name(out_mode) + "]";
+
+    StreamPorts<CData> pin{&top->in_valid, &top->in_ready, &top->in_data, nullptr};
+    StreamPorts<CData> pout{&top->out_valid, &top->out_ready, &top->out_data, nullptr};
+    top->in_valid = 0;
+    top->out_ready = 0;
+    top->rst = 0;
+    Clock<Model> clk(*top);
+    clk.reset(top->rst, 2);
+
+    StreamSource<CData> src(pin, Stall(in_mode, seed * 2 + 1));
+    StreamSink<CData> snk(pout, Stall(out_mode, seed * 2 + 2));
+    StreamChecker<CData> chk_in(pin, tag + " in");
+    StreamChecker<CData> chk_out(pout, tag + " out");
+
+    size_t total_in = 0, total_out = 0;
+    std::vector<size_t> out_end;  // cumulative output beats at each image end
+    for (size_t i = 0; i < job.inputs.size(); ++i) {
+        for (int b : job.inputs[i]) src.push(CData(uint8_t(int8_t(b))));
+        total_in += job.inputs[i].size();
+        total_out += job.expected[i].size();
+        out_end.push_back(total_out);
+    }
+    const uint64_t t0 = clk.cycle();
+    uint64_t first_in_cycle = 0;
+    bool first_in_seen = false;
+    // Generous hang limit: every beat at 1/20 the rate plus a fixed margin.
+    const uint64_t limit = 20 * (total_in + total_out) + 20000;
+    uint64_t idle_since = clk.cycle();
+    size_t prev_out = 0;
+    while (snk.beats().size() < total_out) {
+        src.drive();
+        snk.drive();
+        clk.settle();
+        if (src.sample(clk.cycle()) && !first_in_seen) {
+            first_in_seen = true;
+            first_in_cycle = clk.cycle();
+        }
+        snk.sample(clk.cycle());
+        chk_in.sample(clk.cycle());
+        chk_out.sample(clk.cycle());
+        clk.tick();
+        if (snk.beats().size() != prev_out) {
+            prev_out = snk.beats().size();
+            idle_since = clk.cycle();
+        }
+        if (clk.cycle() - t0 > limit || clk.cycle() - idle_since > 5000 + 4 * job.model_cycles) {
+            std::fprintf(stderr, "FAIL %s: hang: %zu of %zu output beats after %llu cycles (%zu input beats left)\n",
+                         tag.c_str(), snk.beats().size(), total_out,
+                         (unsigned long long)(clk.cycle() - t0), src.pending());
+            return false;
+        }
+    }
+    // A few more cycles with ready high: nothing extra may come out.
+    for (int i = 0; i < 200; ++i) {
+        src.drive();
+        top->out_ready = 1;
+        clk.settle();
+        src.sample(clk.cycle());
+        snk.sample(clk.cycle());
+        chk_in.sample(clk.cycle());
+        chk_out.sample(clk.cycle());
+        clk.tick();
+    }
+    bool ok = true;
+    if (snk.beats().size() != total_out) {
+        std::fprintf(stderr, "FAIL %s: %zu extra output beats\n", tag.c_str(),
+                     snk.beats().size() - total_out);
+        ok = false;
+    }
+    if (!src.idle()) {
+        std::fprintf(stderr, "FAIL %s: %zu input beats never accepted\n", tag.c_str(), src.pending());
+        ok = false;
+    }
+    // Compare beat by beat.
+    size_t k = 0;
+    for (size_t i = 0; i < job.expected.size() && ok; ++i) {
+        const auto& exp = job.expected[i];
+        for (size_t j = 0; j < exp.size(); ++j, ++k) {
+            const int got = int8_t(snk.beats()[k].data);
+            if (got != exp[j]) {
+                const int c = job.out_shape.c, w = job.out_shape.w;
+                std::fprintf(stderr,
+                             "FAIL %s: image %zu row %zu col %zu ch %zu (beat %zu): expected %d got %d\n",
+                             tag.c_str(), i, j / (size_t(w) * c), (j / c) % w, j % c, j, exp[j], got);
+                ok = false;
+                break;
+            }
+        }
+    }
+    if (!chk_in.report() || !chk_out.report()) ok = false;
+
+    if (meas && ok && !job.expected.empty()) {
+        const auto& beats = snk.beats();
+        const size_t n = out_end.size();
+        meas->total_cycles = clk.cycle() - t0;
+        meas->latency = beats[out_end[0] - 1].cycle - first_in_cycle;
+        meas->first_out = beats[0].cycle - first_in_cycle;
+        if (n >= 3)
+            meas->cycles_per_image =
+                double(beats[out_end[n - 1] - 1].cycle - beats[out_end[0] - 1].cycle) / double(n - 1);
+        else if (n == 2)
+            meas->cycles_per_image = double(beats[out_end[1] - 1].cycle - beats[out_end[0] - 1].cycle);
+    }
+    return ok;
+}
+
+// The three runs (see the header). Prints one summary line.
+template <class Model>
+bool run_all(const Job& job, uint64_t seed) {
+    Measured m;
+    bool ok = run_once<Model>(job, Stall::Off, Stall::Off, seed, &m);
+    if (ok && job.inputs.size() >= 2) {
+        const double err = std::fabs(m.cycles_per_image - job.model_cycles) / job.model_cycles;
+        std::printf("%-46s cycles/image %9.1f model %9.1f (%+5.1f%%) latency %6llu first-out %5llu\n",
+                    job.label.c_str(), m.cycles_per_image, job.model_cycles,
+                    100.0 * (m.cycles_per_image - job.model_cycles) / job.model_cycles,
+                    (unsigned long long)m.latency, (unsigned long long)m.first_out);
+        if (err > job.tolerance) {
+            std::fprintf(stderr, "FAIL %s: cycles/image %.1f is %.1f%% from the model %.1f (tolerance %.0f%%)\n",
+                         job.label.c_str(), m.cycles_per_image, 100 * err, job.model_cycles,
+                         100 * job.tolerance);
+            ok = false;
+        }
+    }
+    ok = run_once<Model>(job, Stall::Random, Stall::Random, seed + 100) && ok;
+    ok = run_once<Model>(job, Stall::Heavy, Stall::Heavy, seed + 200) && ok;
+    ok = run_once<Model>(job, Stall::Off, Stall::Heavy, seed + 300) && ok;
+    ok = run_once<Model>(job, Stall::Heavy, Stall::Off, seed + 400) && ok;
+    return ok;
+}
+
+}  // namespace cnn::rtl_tb

@@ -1,0 +1,43 @@
+// Block test of cnn_act against cnn::run_layer (LayerKind::Act).
+#include <cstdio>
+#include <random>
+
+#include "block_tb.hpp"
+#include "exec.hpp"
+#include "pe_act_models.h"
+
+template <class Cfg>
+bool run() {
+    const cnn::Shape shape{3, 5, 7};  // any shape: cnn_act only sees beats
+    cnn::Layer l;
+    l.kind = cnn::LayerKind::Act;
+    l.in = l.out = shape;
+    l.f_in = int(Cfg::SHIFT);
+    l.f_out = 0;
+    l.act = Cfg::ACT == 1 ? cnn::Activation::Relu : Cfg::ACT == 2 ? cnn::Activation::Leaky : cnn::Activation::None;
+    l.leaky_k = int(Cfg::LEAKY_K);
+    std::mt19937_64 rng(0xac7 + Cfg::SHIFT * 31 + Cfg::ACT);
+    cnn::rtl_tb::Job job;
+    job.label = std::string("act ") + Cfg::generics;
+    job.out_shape = shape;
+    job.model_cycles = double(shape.size());
+    for (int i = 0; i < 6; ++i) {
+        cnn::QTensor t(shape);
+        auto in = cnn::rtl_tb::random_beats(rng, size_t(shape.size()));
+        if (i == 0)  // every int8 value once
+            for (size_t k = 0; k < in.size(); ++k) in[k] = int(k % 256) - 128;
+        for (size_t k = 0; k < in.size(); ++k) t.data[k] = in[k];
+        cnn::QTensor o = cnn::run_layer(l, t);
+        job.inputs.push_back(in);
+        job.expected.emplace_back(o.data.begin(), o.data.end());
+    }
+    return cnn::rtl_tb::run_all<typename Cfg::Model>(job, 11);
+}
+
+int main() {
+    bool ok = true;
+#define RUN(Cfg) ok = run<Cfg>() && ok;
+    CNN_FOR_EACH_CONFIG(RUN)
+    std::printf("%s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything the project needs from Debian's archive, once.
+# Called by the Makefile whenever a tool or library is missing; safe to rerun.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  verilator ghdl yosys
+  libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
+  doctest-dev libopencv-dev nlohmann-json3-dev zlib1g-dev
+  python3-numpy python3-onnx
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
