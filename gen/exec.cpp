@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "error.hpp"
+#include "ops.hpp"
 
 namespace cnn {
 
@@ -48,92 +49,12 @@ int32_t output_stage(const Layer& layer, int64_t v, int64_t n) {
     return round_shift_div(v, n, shift);
 }
 
-namespace {
-
-QTensor run_conv(const Layer& l, const QTensor& in) {
-    QTensor out(l.out);
-    const int C = l.in.c, K = l.kernel;
-    for (int oy = 0; oy < l.out.h; ++oy)
-        for (int ox = 0; ox < l.out.w; ++ox)
-            for (int oc = 0; oc < l.out.c; ++oc) {
-                int64_t acc = l.bias[oc];
-                const int8_t* w = &l.weights[size_t(oc) * K * K * C];
-                for (int ky = 0; ky < K; ++ky) {
-                    int y = oy * l.stride + ky - l.pad;
-                    for (int kx = 0; kx < K; ++kx, w += C) {
-                        int x = ox * l.stride + kx - l.pad;
-                        if (y < 0 || y >= l.in.h || x < 0 || x >= l.in.w) continue;  // zero padding
-                        for (int ic = 0; ic < C; ++ic) acc += int64_t(in.at(y, x, ic)) * w[ic];
-                    }
-                }
-                out.at(oy, ox, oc) = output_stage(l, acc, 1);
-            }
-    return out;
-}
-
-QTensor run_dense(const Layer& l, const QTensor& in) {
-    QTensor out(l.out);
-    const size_t n = in.data.size();
-    for (int o = 0; o < l.out.c; ++o) {
-        int64_t acc = l.bias[o];
-        const int8_t* w = &l.weights[size_t(o) * n];
-        for (size_t i = 0; i < n; ++i) acc += int64_t(in.data[i]) * w[i];
-        out.data[o] = output_stage(l, acc, 1);
-    }
-    return out;
-}
-
-QTensor run_pool(const Layer& l, const QTensor& in) {
-    QTensor out(l.out);
-    const int K = l.kernel;
-    const bool is_max = l.kind == LayerKind::MaxPool;
-    for (int oy = 0; oy < l.out.h; ++oy)
-        for (int ox = 0; ox < l.out.w; ++ox)
-            for (int c = 0; c < l.out.c; ++c) {
-                int64_t v = is_max ? INT64_MIN : 0;
-                for (int ky = 0; ky < K; ++ky)
-                    for (int kx = 0; kx < K; ++kx) {
-                        int64_t x = in.at(oy * l.stride + ky, ox * l.stride + kx, c);
-                        v = is_max ? std::max(v, x) : v + x;
-                    }
-                out.at(oy, ox, c) = output_stage(l, v, is_max ? 1 : int64_t(K) * K);
-            }
-    return out;
-}
-
-QTensor run_gap(const Layer& l, const QTensor& in) {
-    QTensor out(l.out);
-    for (int c = 0; c < l.in.c; ++c) {
-        int64_t sum = 0;
-        for (int y = 0; y < l.in.h; ++y)
-            for (int x = 0; x < l.in.w; ++x) sum += in.at(y, x, c);
-        out.data[c] = output_stage(l, sum, int64_t(l.in.h) * l.in.w);
-    }
-    return out;
-}
-
-QTensor run_act(const Layer& l, const QTensor& in) {
-    QTensor out(l.out);
-    for (size_t i = 0; i < in.data.size(); ++i) out.data[i] = output_stage(l, in.data[i], 1);
-    return out;
-}
-
-}  // namespace
-
 QTensor run_layer(const Layer& layer, const QTensor& in) {
     if (!(in.shape == layer.in))
         throw Error("layer '" + layer.name + "'", "input shape " + to_string(in.shape) +
                                                       " does not match the layer's " +
                                                       to_string(layer.in));
-    switch (layer.kind) {
-        case LayerKind::Conv: return run_conv(layer, in);
-        case LayerKind::Dense: return run_dense(layer, in);
-        case LayerKind::MaxPool:
-        case LayerKind::AvgPool: return run_pool(layer, in);
-        case LayerKind::GlobalAvgPool: return run_gap(layer, in);
-        case LayerKind::Act: return run_act(layer, in);
-    }
-    throw Error("layer '" + layer.name + "'", "unknown layer kind");
+    return op_def(layer.kind).reference(layer, in);
 }
 
 std::vector<QTensor> run_network(const Network& net, const QTensor& input) {

@@ -97,20 +97,28 @@ struct Ctx {
 // dilation, padding at the begin and the end, output length.
 struct Axis {
     int64_t in = 1, k = 1, s = 1, d = 1, pb = 0, pe = 0, out = 1;
+
+    // The input position of kernel tap k of output o (may lie in the padding).
+    int64_t at(int64_t o, int64_t tap) const { return o * s - pb + tap * d; }
+    bool inside(int64_t i) const { return i >= 0 && i < in; }
 };
 
-// The geometry of a sliding window over an (N, C, [H,] W) tensor; a 1-D
-// input is handled as H = 1 with a 1x1 window along H.
+// The geometry of a sliding window over an (N, C, [[D,] H,] W) tensor. Inputs
+// with fewer than three spatial dims have the missing leading ones of length
+// 1 with a window of 1.
 struct Window {
     int64_t n = 0, c = 0;
-    Axis h, w;
+    Axis z, y, x;  // depth, height, width
+
+    int64_t in_plane() const { return z.in * y.in * x.in; }
+    int64_t out_plane() const { return z.out * y.out * x.out; }
 };
 
 Window make_window(const Ctx& cx, const std::vector<int64_t>& xdims,
                    const std::vector<int64_t>& kernel, bool ceil_mode) {
     if (xdims.size() < 3) cx.invalid("input must be (N, C, spatial...), has shape " + dims_text(xdims));
     const size_t r = xdims.size() - 2;
-    if (r > 2) cx.unsupported("only 1-D and 2-D spatial inputs (this one is " + std::to_string(r) + "-D)");
+    if (r > 3) cx.unsupported("only 1-D to 3-D spatial inputs (this one is " + std::to_string(r) + "-D)");
     if (kernel.size() != r) cx.invalid("kernel_shape " + dims_text(kernel) + " does not match the input rank");
     const auto strides = cx.node.attr_ints("strides", std::vector<int64_t>(r, 1));
     const auto dilations = cx.node.attr_ints("dilations", std::vector<int64_t>(r, 1));
@@ -119,9 +127,12 @@ Window make_window(const Ctx& cx, const std::vector<int64_t>& xdims,
     if (strides.size() != r || dilations.size() != r || pads.size() != 2 * r)
         cx.invalid("strides, dilations or pads do not match the input rank");
 
-    std::vector<Axis> axes(r);
+    Window g;
+    g.n = xdims[0];
+    g.c = xdims[1];
+    Axis* axes[3] = {&g.z, &g.y, &g.x};
     for (size_t i = 0; i < r; ++i) {
-        Axis& a = axes[i];
+        Axis& a = *axes[3 - r + i];
         a.in = xdims[2 + i];
         a.k = kernel[i];
         a.s = strides[i];
@@ -151,47 +162,53 @@ Window make_window(const Ctx& cx, const std::vector<int64_t>& xdims,
             cx.invalid("unknown auto_pad '" + auto_pad + "'");
         }
     }
-    Window g;
-    g.n = xdims[0];
-    g.c = xdims[1];
-    g.w = axes.back();
-    if (r == 2) g.h = axes[0];
     return g;
 }
 
 std::vector<int64_t> out_dims(const std::vector<int64_t>& xdims, int64_t channels, const Window& g) {
     std::vector<int64_t> d = {g.n, channels};
-    if (xdims.size() == 4) d.push_back(g.h.out);
-    d.push_back(g.w.out);
+    if (xdims.size() >= 5) d.push_back(g.z.out);
+    if (xdims.size() >= 4) d.push_back(g.y.out);
+    d.push_back(g.x.out);
     return d;
 }
 
-// y[n, m, oy, ox] += sum over the group's channels and the window of x * w.
-// x: (N, C, H, W), w: (M, C/group, kh, kw), y: (N, M, oh, ow) holding the bias.
-// T is double for Conv and int64_t for QLinearConv (exact integer sums).
+// y[n, m, o] += sum over the group's channels and the window of x * w.
+// x: (N, C, D, H, W), w: (M, C/group, kd, kh, kw), y: (N, M, od, oh, ow)
+// holding the bias. T is double for Conv and int64_t for QLinearConv (exact
+// integer sums).
 template <typename T>
 void convolve(const std::vector<T>& x, const std::vector<T>& w, std::vector<T>& y, const Window& g,
               int64_t m_total, int64_t group) {
     const int64_t cg = g.c / group, mg = m_total / group;
-    const int64_t H = g.h.in, W = g.w.in, OH = g.h.out, OW = g.w.out;
+    const int64_t H = g.y.in, W = g.x.in, OH = g.y.out, OW = g.x.out;
+    const int64_t taps = g.z.k * g.y.k * g.x.k;
     for (int64_t n = 0; n < g.n; ++n)
         for (int64_t m = 0; m < m_total; ++m) {
-            T* yp = &y[size_t((n * m_total + m) * OH * OW)];
+            T* yp = &y[size_t((n * m_total + m) * g.out_plane())];
             for (int64_t ci = 0; ci < cg; ++ci) {
                 const int64_t c = (m / mg) * cg + ci;
-                const T* xp = &x[size_t((n * g.c + c) * H * W)];
-                for (int64_t ky = 0; ky < g.h.k; ++ky)
-                    for (int64_t kx = 0; kx < g.w.k; ++kx) {
-                        const T wv = w[size_t(((m * cg + ci) * g.h.k + ky) * g.w.k + kx)];
-                        for (int64_t oy = 0; oy < OH; ++oy) {
-                            const int64_t iy = oy * g.h.s - g.h.pb + ky * g.h.d;
-                            if (iy < 0 || iy >= H) continue;
-                            for (int64_t ox = 0; ox < OW; ++ox) {
-                                const int64_t ix = ox * g.w.s - g.w.pb + kx * g.w.d;
-                                if (ix >= 0 && ix < W) yp[oy * OW + ox] += xp[iy * W + ix] * wv;
+                const T* xp = &x[size_t((n * g.c + c) * g.in_plane())];
+                const T* wp = &w[size_t((m * cg + ci) * taps)];
+                for (int64_t kz = 0; kz < g.z.k; ++kz)
+                    for (int64_t ky = 0; ky < g.y.k; ++ky)
+                        for (int64_t kx = 0; kx < g.x.k; ++kx) {
+                            const T wv = wp[(kz * g.y.k + ky) * g.x.k + kx];
+                            for (int64_t oz = 0; oz < g.z.out; ++oz) {
+                                const int64_t iz = g.z.at(oz, kz);
+                                if (!g.z.inside(iz)) continue;
+                                for (int64_t oy = 0; oy < OH; ++oy) {
+                                    const int64_t iy = g.y.at(oy, ky);
+                                    if (!g.y.inside(iy)) continue;
+                                    T* yr = yp + (oz * OH + oy) * OW;
+                                    const T* xr = xp + (iz * H + iy) * W;
+                                    for (int64_t ox = 0; ox < OW; ++ox) {
+                                        const int64_t ix = g.x.at(ox, kx);
+                                        if (g.x.inside(ix)) yr[ox] += xr[ix] * wv;
+                                    }
+                                }
                             }
                         }
-                    }
             }
         }
 }
@@ -222,24 +239,38 @@ std::vector<Tensor> op_conv(const Ctx& cx) {
     Tensor y = zeros(x.dtype, out_dims(x.dims, m, g));
     if (const Tensor* b = cx.optional(2)) {
         if (int64_t(b->size()) != m) cx.invalid("bias has " + std::to_string(b->size()) + " values, expected " + std::to_string(m));
-        const int64_t plane = g.h.out * g.w.out;
-        for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = b->data[size_t(int64_t(i) / plane % m)];
+        for (size_t i = 0; i < y.data.size(); ++i) y.data[i] = b->data[size_t(int64_t(i) / g.out_plane() % m)];
     }
     convolve(x.data, w.data, y.data, g, m, group);
     return {y};
 }
 
-// Visit the in-range input positions of the window of output (oy, ox).
+// Call f(o, nc, oz, oy, ox, visit) for every output position in order: o is
+// its flat index, nc its (n, c) plane, and visit(v) calls v(iz, iy, ix) for
+// each in-range input position of its window.
 template <typename F>
-void for_window(const Window& g, int64_t oy, int64_t ox, F&& f) {
-    for (int64_t ky = 0; ky < g.h.k; ++ky) {
-        const int64_t iy = oy * g.h.s - g.h.pb + ky * g.h.d;
-        if (iy < 0 || iy >= g.h.in) continue;
-        for (int64_t kx = 0; kx < g.w.k; ++kx) {
-            const int64_t ix = ox * g.w.s - g.w.pb + kx * g.w.d;
-            if (ix >= 0 && ix < g.w.in) f(iy, ix);
-        }
-    }
+void for_each_window(const Window& g, F&& f) {
+    size_t o = 0;
+    for (int64_t nc = 0; nc < g.n * g.c; ++nc)
+        for (int64_t oz = 0; oz < g.z.out; ++oz)
+            for (int64_t oy = 0; oy < g.y.out; ++oy)
+                for (int64_t ox = 0; ox < g.x.out; ++ox, ++o) {
+                    auto visit = [&](auto&& v) {
+                        for (int64_t kz = 0; kz < g.z.k; ++kz) {
+                            const int64_t iz = g.z.at(oz, kz);
+                            if (!g.z.inside(iz)) continue;
+                            for (int64_t ky = 0; ky < g.y.k; ++ky) {
+                                const int64_t iy = g.y.at(oy, ky);
+                                if (!g.y.inside(iy)) continue;
+                                for (int64_t kx = 0; kx < g.x.k; ++kx) {
+                                    const int64_t ix = g.x.at(ox, kx);
+                                    if (g.x.inside(ix)) v(iz, iy, ix);
+                                }
+                            }
+                        }
+                    };
+                    f(o, nc, oz, oy, ox, visit);
+                }
 }
 
 std::vector<Tensor> op_maxpool(const Ctx& cx) {
@@ -251,21 +282,20 @@ std::vector<Tensor> op_maxpool(const Ctx& cx) {
                                  cx.node.attr_int("ceil_mode", 0) != 0);
     Tensor y = zeros(x.dtype, out_dims(x.dims, g.c, g));
     Tensor idx = zeros(DType::Int64, y.dims);
-    const int64_t H = g.h.in, W = g.w.in;
-    size_t o = 0;
-    for (int64_t nc = 0; nc < g.n * g.c; ++nc)
-        for (int64_t oy = 0; oy < g.h.out; ++oy)
-            for (int64_t ox = 0; ox < g.w.out; ++ox, ++o) {
-                double best = -std::numeric_limits<double>::infinity();
-                int64_t at = -1;
-                for_window(g, oy, ox, [&](int64_t iy, int64_t ix) {
-                    const double v = x.data[size_t((nc * H + iy) * W + ix)];
-                    if (v > best) best = v, at = storage_order ? iy + ix * H : iy * W + ix;
-                });
-                if (at < 0) cx.invalid("a pooling window lies entirely in the padding");
-                y.data[o] = best;
-                idx.data[o] = double(nc * H * W + at);  // index into the flattened input
-            }
+    const int64_t D = g.z.in, H = g.y.in, W = g.x.in;
+    for_each_window(g, [&](size_t o, int64_t nc, int64_t, int64_t, int64_t, auto&& visit) {
+        double best = -std::numeric_limits<double>::infinity();
+        int64_t at = -1;
+        visit([&](int64_t iz, int64_t iy, int64_t ix) {
+            const double v = x.data[size_t(nc * g.in_plane() + (iz * H + iy) * W + ix)];
+            // The index of the first maximum, row-major (storage_order 0) or
+            // column-major (1) within the plane.
+            if (v > best) best = v, at = storage_order ? iz + (iy + ix * H) * D : (iz * H + iy) * W + ix;
+        });
+        if (at < 0) cx.invalid("a pooling window lies entirely in the padding");
+        y.data[o] = best;
+        idx.data[o] = double(nc * g.in_plane() + at);  // an index into the flattened input
+    });
     return {y, idx};
 }
 
@@ -279,26 +309,21 @@ std::vector<Tensor> op_avgpool(const Ctx& cx) {
     // the divisor with count_include_pad (a ceil-mode window may reach past it).
     auto padded_count = [](const Axis& a, int64_t o) {
         int64_t n = 0;
-        for (int64_t k = 0; k < a.k; ++k) {
-            const int64_t i = o * a.s - a.pb + k * a.d;
-            n += i >= -a.pb && i < a.in + a.pe;
-        }
+        for (int64_t k = 0; k < a.k; ++k) n += a.at(o, k) >= -a.pb && a.at(o, k) < a.in + a.pe;
         return n;
     };
-    size_t o = 0;
-    for (int64_t nc = 0; nc < g.n * g.c; ++nc)
-        for (int64_t oy = 0; oy < g.h.out; ++oy)
-            for (int64_t ox = 0; ox < g.w.out; ++ox, ++o) {
-                double sum = 0;
-                int64_t count = 0;
-                for_window(g, oy, ox, [&](int64_t iy, int64_t ix) {
-                    sum += x.data[size_t((nc * g.h.in + iy) * g.w.in + ix)];
-                    ++count;
-                });
-                if (include_pad) count = padded_count(g.h, oy) * padded_count(g.w, ox);
-                if (count == 0) cx.invalid("a pooling window lies entirely in the padding");
-                y.data[o] = sum / double(count);
-            }
+    const int64_t H = g.y.in, W = g.x.in;
+    for_each_window(g, [&](size_t o, int64_t nc, int64_t oz, int64_t oy, int64_t ox, auto&& visit) {
+        double sum = 0;
+        int64_t count = 0;
+        visit([&](int64_t iz, int64_t iy, int64_t ix) {
+            sum += x.data[size_t(nc * g.in_plane() + (iz * H + iy) * W + ix)];
+            ++count;
+        });
+        if (include_pad) count = padded_count(g.z, oz) * padded_count(g.y, oy) * padded_count(g.x, ox);
+        if (count == 0) cx.invalid("a pooling window lies entirely in the padding");
+        y.data[o] = sum / double(count);
+    });
     return {y};
 }
 
@@ -600,6 +625,8 @@ std::vector<Tensor> op_quantize(const Ctx& cx) {
     double lo = 0, hi = 0;
     if (y.dtype == DType::Int32 || !quant_range(y.dtype, lo, hi))
         cx.unsupported(std::string("quantizing to ") + dtype_name(y.dtype));
+    // x / scale in double; for the power-of-two scales the hardware takes it
+    // is exact, as in the float32 reference.
     for (size_t i = 0; i < x.data.size(); ++i) {
         const size_t p = pa.at(i);
         const double q = round_half_even(x.data[i] / scale.data[p]) + (zp ? zp->data[p] : 0.0);
@@ -653,7 +680,7 @@ std::vector<Tensor> op_qlinear_conv(const Ctx& cx) {
     const Tensor& wzp = cx.input(5);
     const double ys = cx.scalar(6, "y_scale");
     const Tensor& yzp = cx.input(7);
-    cx.scalar(7, "y_zero_point");
+    cx.scalar(7, "y_zero_point");  // checks it is one value; requantize() reads it
     int64_t group = 1;
     const Window g = conv_window(cx, x, w, group);
     const int64_t m = w.dims[0];
@@ -668,7 +695,7 @@ std::vector<Tensor> op_qlinear_conv(const Ctx& cx) {
     for (size_t i = 0; i < wi.size(); ++i)
         wi[i] = int64_t(w.data[i] - wzp.data[wzp.size() == 1 ? 0 : i / per_m]);
     const std::vector<int64_t> yd = out_dims(x.dims, m, g);
-    const int64_t plane = g.h.out * g.w.out;
+    const int64_t plane = g.out_plane();
     std::vector<int64_t> acc(size_t(product(yd, 0, yd.size())), 0);
     if (const Tensor* b = cx.optional(8)) {
         if (int64_t(b->size()) != m) cx.invalid("bias needs " + std::to_string(m) + " values");
@@ -692,7 +719,7 @@ std::vector<Tensor> op_qlinear_matmul(const Ctx& cx) {
     const double bs = cx.scalar(4, "b_scale"), bzp = cx.scalar(5, "b_zero_point");
     const double ys = cx.scalar(6, "y_scale");
     const Tensor& yzp = cx.input(7);
-    cx.scalar(7, "y_zero_point");
+    cx.scalar(7, "y_zero_point");  // checks it is one value; requantize() reads it
     std::vector<int64_t> yd;
     const std::vector<int64_t> acc =
         matmul(cx, a.dims, minus_zero_point(a, azp), b.dims, minus_zero_point(b, bzp), yd);
@@ -751,46 +778,50 @@ std::vector<Tensor> run_node(const Node& node, const std::vector<const Tensor*>&
 
 std::map<std::string, Tensor> run(const Graph& graph, const std::map<std::string, Tensor>& inputs,
                                   bool keep_intermediates) {
-    std::map<std::string, Tensor> values = graph.initializers;
+    const std::string gwhere = "graph '" + graph.name + "'";
+    // Computed values and given inputs; initializers are read in place.
+    std::map<std::string, Tensor> values;
+    auto lookup = [&](const std::string& name) -> const Tensor* {
+        const auto it = values.find(name);
+        return it != values.end() ? &it->second : graph.initializer(name);
+    };
     for (const auto& [name, t] : inputs) {
         const bool declared = std::any_of(graph.inputs.begin(), graph.inputs.end(),
                                           [&](const ValueInfo& v) { return v.name == name; });
         if (!declared && !graph.initializer(name))
-            throw Error("graph '" + graph.name + "'", "'" + name + "' is not a graph input");
+            throw Error(gwhere, "'" + name + "' is not a graph input");
         values[name] = t;
         values[name].name = name;
     }
     for (const ValueInfo& v : graph.inputs) {
-        const auto it = values.find(v.name);
-        if (it == values.end()) throw Error("graph '" + graph.name + "'", "input '" + v.name + "' not given");
-        const auto& d = it->second.dims;
-        bool fits = v.dims.empty() || v.dims.size() == d.size();
-        for (size_t i = 0; fits && i < v.dims.size(); ++i) fits = v.dims[i] < 0 || v.dims[i] == d[i];
+        const Tensor* t = lookup(v.name);
+        if (!t) throw Error(gwhere, "input '" + v.name + "' not given");
+        bool fits = v.dims.empty() || v.dims.size() == t->dims.size();
+        for (size_t i = 0; fits && i < v.dims.size(); ++i) fits = v.dims[i] < 0 || v.dims[i] == t->dims[i];
         if (!fits)
-            throw Error("graph '" + graph.name + "'", "input '" + v.name + "' has shape " + dims_text(d) +
-                                                          ", the model declares " + dims_text(v.dims));
+            throw Error(gwhere, "input '" + v.name + "' has shape " + dims_text(t->dims) +
+                                    ", the model declares " + dims_text(v.dims));
     }
     for (const Node& n : graph.nodes) {
         std::vector<const Tensor*> args;
         for (const std::string& in : n.inputs) {
-            if (in.empty()) {
-                args.push_back(nullptr);
-                continue;
-            }
-            const auto it = values.find(in);
-            if (it == values.end()) throw Error(where(n), "input '" + in + "' is not computed");
-            args.push_back(&it->second);
+            const Tensor* t = in.empty() ? nullptr : lookup(in);
+            if (!in.empty() && !t) throw Error(where(n), "input '" + in + "' is not computed");
+            args.push_back(t);
         }
         std::vector<Tensor> out = run_node(n, args, graph.opset);
         for (Tensor& t : out)
             if (!t.name.empty()) values[t.name] = std::move(t);
     }
-    if (keep_intermediates) return values;
+    if (keep_intermediates) {
+        values.insert(graph.initializers.begin(), graph.initializers.end());  // keeps overrides
+        return values;
+    }
     std::map<std::string, Tensor> result;
     for (const ValueInfo& v : graph.outputs) {
-        const auto it = values.find(v.name);
-        if (it == values.end()) throw Error("graph '" + graph.name + "'", "output '" + v.name + "' is not computed");
-        result[v.name] = it->second;
+        const Tensor* t = lookup(v.name);
+        if (!t) throw Error(gwhere, "output '" + v.name + "' is not computed");
+        result[v.name] = *t;
     }
     return result;
 }

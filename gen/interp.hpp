@@ -9,7 +9,7 @@
 // Ops: Conv, MaxPool, AveragePool, GlobalAveragePool, Relu, LeakyRelu, Gemm,
 // MatMul, Flatten, Softmax, BatchNormalization, QuantizeLinear,
 // DequantizeLinear, QLinearConv, QLinearMatMul, Reshape, Dropout, Identity.
-// Convolutions and pools take 1-D or 2-D spatial inputs (N, C, [H,] W).
+// Convolutions and pools take 1-D to 3-D spatial inputs (N, C, [[D,] H,] W).
 #pragma once
 
 #include <map>

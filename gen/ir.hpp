@@ -74,6 +74,8 @@ struct Layer {
 
     OnnxFacts onnx;                       // filled by import, judged by legality
 
+    bool in_unsigned = false;   // reads the uint8 graph input (first layer only)
+
     // Hardware knobs (set by the emitter's planning; 1 = fully serial).
     int par_in = 1;   // input channels multiplied per cycle
 

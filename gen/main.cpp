@@ -5,17 +5,29 @@
 //   cnnc check MODEL                     legality only: silent and 0 when accepted
 //   cnnc dump MODEL [--image FILE | --seed N] [--resize]
 //                                        every layer's output tensor of the golden model
+//   cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]
+//                [--method max|percentile|mse] [--percentile P]
+//                                        float model + calibration images -> quantized model
+//   cnnc eval MODEL --images IMAGES [--count N]
+//                                        top-1 accuracy (float: interpreter; quantized: executor)
+//   cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]
+//                                        the VHDL top, weights package and manifest
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "emit.hpp"
 #include "error.hpp"
 #include "exec.hpp"
 #include "images.hpp"
 #include "import.hpp"
+#include "interp.hpp"
+#include "onnx_graph.hpp"
 #include "passes.hpp"
+#include "quantize.hpp"
 #include "table.hpp"
 
 namespace {
@@ -23,7 +35,11 @@ namespace {
 int usage() {
     std::cerr << "usage: cnnc table MODEL [--images N]\n"
                  "       cnnc check MODEL\n"
-                 "       cnnc dump MODEL [--image FILE | --seed N] [--resize]\n";
+                 "       cnnc dump MODEL [--image FILE | --seed N] [--resize]\n"
+                 "       cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]\n"
+                 "       cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]\n"
+                 "                     [--method max|percentile|mse] [--percentile P]\n"
+                 "       cnnc eval MODEL --images IMAGES [--count N]\n";
     return 2;
 }
 
@@ -86,6 +102,92 @@ int dump(const cnn::Network& net, const std::vector<std::string>& args) {
     return 0;
 }
 
+double to_double(const std::string& s, const std::string& what) {
+    try {
+        size_t used = 0;
+        double v = std::stod(s, &used);
+        if (used == s.size()) return v;
+    } catch (const std::exception&) {
+    }
+    throw cnn::Error(what, "'" + s + "' is not a number");
+}
+
+std::string required(const std::vector<std::string>& args, const std::string& name) {
+    std::string v = option(args, name, "");
+    if (v.empty()) throw cnn::Error(name, "is required");
+    return v;
+}
+
+int quantize(const std::string& model, const std::vector<std::string>& args) {
+    const std::string calib = required(args, "--calib"), out = required(args, "--out");
+    const int count = to_int(option(args, "--count", "1000"), "--count");
+    cnn::QuantizeOptions opt;
+    opt.qdq = flag(args, "--qdq");
+    opt.method = cnn::parse_calibration(option(args, "--method", cnn::calibration_name(opt.method)));
+    opt.percentile = to_double(option(args, "--percentile", "99.99"), "--percentile");
+    if (opt.percentile <= 0.0 || opt.percentile > 100.0) throw cnn::Error("--percentile", "must be in (0, 100]");
+
+    cnn::onnx::Graph g = cnn::onnx::load_model(model);
+    if (g.inputs.size() != 1 || g.inputs[0].dims.size() != 4)
+        throw cnn::Error(model, "the graph input must be [1, C, H, W]");
+    const auto& d = g.inputs[0].dims;
+    auto imgs = cnn::load_images(calib, {int(d[1]), int(d[2]), int(d[3])}, size_t(std::max(0, count)));
+    std::vector<std::vector<uint8_t>> pixels;
+    for (auto& im : imgs) pixels.push_back(std::move(im.pixels));
+    cnn::QuantizeResult r = cnn::quantize_model(g, pixels, opt, model);
+    cnn::onnx::save_model(r.graph, out);
+    std::cout << "quantized " << model << " -> " << out << "\n";
+    cnn::print_quantize_report(r, opt, std::cout);
+    return 0;
+}
+
+int eval(const std::string& model, const std::vector<std::string>& args) {
+    const std::string images = required(args, "--images");
+    const int count = to_int(option(args, "--count", "0"), "--count");
+    cnn::onnx::Graph g = cnn::onnx::load_model(model);
+    const bool is_float = cnn::is_float_model(g);
+    cnn::Network net;
+    cnn::ImageSpec spec{0, 0, 0};
+    if (is_float) {
+        if (g.inputs.size() != 1 || g.inputs[0].dims.size() != 4)
+            throw cnn::Error(model, "the graph input must be [1, C, H, W]");
+        spec = {int(g.inputs[0].dims[1]), int(g.inputs[0].dims[2]), int(g.inputs[0].dims[3])};
+    } else {
+        net = cnn::load_network(model);
+        spec = {net.input.c, net.input.h, net.input.w};
+    }
+    auto imgs = cnn::load_images(images, spec, size_t(std::max(0, count)));
+    const auto t0 = std::chrono::steady_clock::now();
+    int labelled = 0, correct = 0;
+    for (const auto& im : imgs) {
+        int predicted;
+        if (is_float) {
+            auto out = cnn::onnx::run(g, {{g.inputs[0].name, cnn::float_graph_input(g, im.pixels)}});
+            predicted = cnn::argmax_first(out.at(g.outputs[0].name).data);
+        } else {
+            predicted = cnn::argmax_first(cnn::run_network(net, cnn::quantize_input(net, im.pixels)).back().data);
+        }
+        if (im.label >= 0) {
+            ++labelled;
+            correct += predicted == im.label;
+        }
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << model << " (" << (is_float ? "float, interpreter" : "quantized, integer executor") << "): "
+              << imgs.size() << " images";
+    if (labelled > 0) {
+        char buf[128];
+        std::snprintf(buf, sizeof buf, ", accuracy %.2f%% (%d/%d)", 100.0 * correct / labelled, correct, labelled);
+        std::cout << buf;
+    } else {
+        std::cout << ", no labels";
+    }
+    char buf[128];
+    std::snprintf(buf, sizeof buf, ", %.2f s (%.3f ms/image)\n", secs, 1000.0 * secs / double(imgs.size()));
+    std::cout << buf;
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,6 +205,21 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cmd == "dump") return dump(cnn::load_network(model), args);
+        if (cmd == "quantize") return quantize(model, args);
+        if (cmd == "eval") return eval(model, args);
+        if (cmd == "emit") {
+            std::string dir = option(args, "--out", "");
+            if (dir.empty()) return usage();
+            cnn::Network net = cnn::load_network(model);
+            std::string par = option(args, "--par", "auto");
+            cnn::plan_parallelism(net, to_int(option(args, "--target", "0"), "--target"),
+                                  par == "auto" ? 0 : to_int(par, "--par"));
+            cnn::Design d = cnn::build_design(net);
+            cnn::write_design(d, dir);
+            std::cout << "cnnc: " << net.name << ": " << d.pes.size() << " PEs, expected "
+                      << d.expected_cycles << " cycles per image -> " << dir << "\n";
+            return 0;
+        }
         return usage();
     } catch (const cnn::LegalityError& e) {
         for (const auto& line : e.lines()) std::cerr << "cnnc: " << model << ": " << line << "\n";

@@ -9,8 +9,9 @@
 // 2^-8 (uint8) or 2^-7 (int8), weights at 2^-7. A layer's output scale is
 // chosen by running random images through an integer evaluation of the layer
 // (SPEC §2 arithmetic) and taking the smallest right shift at which at most
-// 1% of the conv outputs saturate: outputs use the int8 range without being
-// mostly clamped.
+// 1% of the conv outputs saturate (plus the spec's optional headroom bits):
+// outputs use the int8 range without being mostly clamped. Biases are drawn
+// within half the mean accumulator magnitude, in the accumulator's units.
 
 #include "zoo.hpp"
 
@@ -91,6 +92,14 @@ int64_t sat8(int64_t v) { return std::clamp<int64_t>(v, -128, 127); }
 // acc * 2^-shift with round half to even (not saturated).
 int64_t rescale(int64_t acc, int shift) {
     return shift > 0 ? rhe_div(acc, int64_t(1) << shift) : acc * (int64_t(1) << -shift);
+}
+
+// How many accumulators clamp when rescaled by 2^-shift to int8.
+int64_t saturated_count(const std::vector<ITensor>& accs, int shift) {
+    int64_t n = 0;
+    for (const auto& a : accs)
+        for (int64_t v : a.v) n += rescale(v, shift) != sat8(rescale(v, shift));
+    return n;
 }
 
 int out_size(int in, int k, int stride, int pad) { return (in + 2 * pad - k) / stride + 1; }
@@ -384,7 +393,9 @@ Model build_model(const ModelSpec& spec) {
         const int in_c = xs[0].c;
         LayerReport rep;
         rep.name = conv;
-        rep.in_c = in_c, rep.in_h = xs[0].h, rep.in_w = xs[0].w;
+        rep.in_c = in_c;
+        rep.in_h = xs[0].h;
+        rep.in_w = xs[0].w;
         if (l.k > xs[0].h + 2 * l.pad || l.k > xs[0].w + 2 * l.pad)
             throw Error(spec.name + " " + conv, "kernel larger than its padded input");
 
@@ -401,7 +412,8 @@ Model build_model(const ModelSpec& spec) {
         int64_t abs_sum = 0, count = 0;
         for (const auto& xi : xs) {
             accs.push_back(conv_acc(xi, w, l));
-            for (int64_t a : accs.back().v) abs_sum += std::abs(a), ++count;
+            for (int64_t a : accs.back().v) abs_sum += std::abs(a);
+            count += int64_t(accs.back().v.size());
         }
         // Bias: uniform within half the mean accumulator magnitude, so it
         // shifts outputs noticeably without dominating them.
@@ -412,21 +424,12 @@ Model build_model(const ModelSpec& spec) {
             for (int o = 0; o < a.c; ++o)
                 for (size_t i = 0; i < size_t(a.h) * a.w; ++i) a.v[size_t(o) * a.h * a.w + i] += bias[size_t(o)];
 
-        // The smallest shift with at most kMaxSaturatedPct % of outputs clamped.
+        // The smallest shift with at most kMaxSaturatedPct % of outputs
+        // clamped, plus any headroom the spec asks for.
         int shift = kMinShift;
-        int64_t saturated = 0;
-        for (; shift <= kMaxShift; ++shift) {
-            saturated = 0;
-            for (const auto& a : accs)
-                for (int64_t v : a.v) saturated += rescale(v, shift) != sat8(rescale(v, shift));
-            if (saturated * 100 <= count * kMaxSaturatedPct) break;
-        }
-        if (l.headroom > 0) {  // deliberately narrower outputs: recount
-            shift += l.headroom;
-            saturated = 0;
-            for (const auto& a : accs)
-                for (int64_t v : a.v) saturated += rescale(v, shift) != sat8(rescale(v, shift));
-        }
+        while (shift < kMaxShift && saturated_count(accs, shift) * 100 > count * kMaxSaturatedPct) ++shift;
+        shift += l.headroom;
+        const int64_t saturated = saturated_count(accs, shift);
         const int f_out = f + kWeightFrac - shift;
 
         // Evaluate the layer for the next one.
@@ -435,14 +438,20 @@ Model build_model(const ModelSpec& spec) {
         for (auto& a : accs) {
             for (auto& v : a.v) v = activate(sat8(rescale(v, shift)), l);
             ys.push_back(pool(a, l));
-            for (int64_t v : ys.back().v) zeros += v == 0, ++outs;
+            for (int64_t v : ys.back().v) zeros += v == 0;
+            outs += int64_t(ys.back().v.size());
         }
 
         rep.macs = int64_t(accs[0].v.size()) * in_c * l.k * l.k;
-        rep.f_in = f, rep.f_w = kWeightFrac, rep.f_out = f_out, rep.shift = shift;
+        rep.f_in = f;
+        rep.f_w = kWeightFrac;
+        rep.f_out = f_out;
+        rep.shift = shift;
         rep.saturated = double(saturated) / double(count);
         rep.zero = double(zeros) / double(outs);
-        rep.out_c = ys[0].c, rep.out_h = ys[0].h, rep.out_w = ys[0].w;
+        rep.out_c = ys[0].c;
+        rep.out_h = ys[0].h;
+        rep.out_w = ys[0].w;
         m.layers.push_back(rep);
 
         // The ONNX nodes: QLinearConv, then the activation and pool.

@@ -14,6 +14,7 @@ int frac_bits(double scale) { return -std::ilogb(scale); }
 void assign_fractional_bits(Network& net) {
     net.f_input = frac_bits(net.input_q.scale);
     net.f_output = frac_bits(net.output_q.scale);
+    if (!net.layers.empty()) net.layers.front().in_unsigned = net.input_unsigned;
     for (Layer& l : net.layers) {
         for (const QuantParam& q : l.onnx.qparams) {
             if (q.role == "x") l.f_in = frac_bits(q.scale);

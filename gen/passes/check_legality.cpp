@@ -102,6 +102,8 @@ void check_legality(Network& net) {
             if (q.role == "bias" && x && w && q.scale != x->scale * w->scale)
                 c.at(where, "bias '" + q.tensor + "' scale " + num(q.scale) + " is not x scale * w scale = " +
                                 num(x->scale * w->scale));
+        if (i == 0 && net.input_unsigned && !l.has_weights())
+            c.at(where, std::string(kind_name(l.kind)) + " reads the uint8 graph input; only Conv or Dense may");
         switch (l.kind) {
             case LayerKind::Conv: c.window(where, l, true); break;
             case LayerKind::MaxPool:

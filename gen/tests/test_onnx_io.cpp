@@ -183,7 +183,8 @@ TEST_CASE("load_model: text, an image and an empty file are not ONNX models") {
     TempFile text("text.onnx"), png("image.onnx"), empty("empty.onnx");
     write_bytes(text.str(), "This is not a model.\nJust some text, 1 2 3.\n");
     // The PNG signature and the start of an IHDR chunk.
-    write_bytes(png.str(), std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02", 30));
+    const char png_start[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02";
+    write_bytes(png.str(), std::string(png_start, sizeof png_start - 1));
     write_bytes(empty.str(), "");
     for (const TempFile* f : {&text, &png, &empty}) {
         const std::string msg = load_error(f->str());

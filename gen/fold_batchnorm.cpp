@@ -1,0 +1,130 @@
+// BatchNormalization folding and removal of inference no-ops (see quantize.hpp).
+//
+// Also MatMul followed by an Add of a constant becomes one Gemm (the bias).
+//
+// y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta
+//   = conv'(x) with  W'[o] = W[o] * k[o],  b'[o] = (b[o] - mean[o]) * k[o] + beta[o],
+//   k = gamma / sqrt(var + eps),
+// computed in double; the folded tensors stay double in memory (they are
+// quantized next, never written as float).
+#include <cmath>
+#include <map>
+
+#include "error.hpp"
+#include "quantize.hpp"
+
+namespace cnn {
+
+namespace {
+
+std::string node_ref(const onnx::Node& n) { return "node '" + n.name + "' (" + n.op_type + ")"; }
+
+// An initializer, or the value of a Constant node.
+const onnx::Tensor* constant_tensor(const onnx::Graph& g, const std::string& name) {
+    if (name.empty()) return nullptr;
+    if (const onnx::Tensor* t = g.initializer(name)) return t;
+    for (const onnx::Node& n : g.nodes)
+        if (n.op_type == "Constant" && !n.outputs.empty() && n.outputs[0] == name && n.has("value"))
+            return &n.attrs.at("value").t;
+    return nullptr;
+}
+
+int use_count(const onnx::Graph& g, const std::string& value) {
+    int uses = 0;
+    for (const onnx::Node& n : g.nodes)
+        for (const std::string& in : n.inputs) uses += in == value;
+    for (const onnx::ValueInfo& o : g.outputs) uses += o.name == value;
+    return uses;
+}
+
+void rename_uses(onnx::Graph& g, const std::string& from, const std::string& to) {
+    for (onnx::Node& n : g.nodes)
+        for (std::string& in : n.inputs)
+            if (in == from) in = to;
+    for (onnx::ValueInfo& o : g.outputs)
+        if (o.name == from) o.name = to;
+}
+
+}  // namespace
+
+onnx::Graph fold_batchnorm(const onnx::Graph& graph) {
+    onnx::Graph g = graph;
+    std::vector<onnx::Node> kept;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        onnx::Node n = g.nodes[i];
+        if (n.op_type == "Dropout" || n.op_type == "Identity") {
+            if (n.inputs.empty() || n.outputs.empty()) throw Error(node_ref(n), "has no data input or output");
+            if (n.outputs.size() > 1 && !n.outputs[1].empty() && use_count(g, n.outputs[1]) > 0)
+                throw Error(node_ref(n), "its mask output is used; only inference-mode Dropout is accepted");
+            rename_uses(g, n.outputs[0], n.inputs[0]);
+            continue;
+        }
+        if (n.op_type == "Add" && n.inputs.size() == 2 && !kept.empty() && kept.back().op_type == "MatMul" &&
+            kept.back().outputs[0] == n.inputs[0] && use_count(g, n.inputs[0]) == 1 &&
+            constant_tensor(g, n.inputs[1]) && constant_tensor(g, kept.back().inputs.size() > 1 ? kept.back().inputs[1] : "")) {
+            // MatMul(x, W) -> Add(b) is Gemm(x, W, b).
+            onnx::Node& mm = kept.back();
+            mm.op_type = "Gemm";
+            mm.inputs.resize(2);
+            mm.inputs.push_back(n.inputs[1]);
+            mm.outputs[0] = n.outputs[0];
+            mm.name += "+" + n.name;
+            continue;
+        }
+        if (n.op_type != "BatchNormalization") {
+            kept.push_back(std::move(n));
+            continue;
+        }
+        const std::string where = node_ref(n);
+        if (n.inputs.size() < 5) throw Error(where, "needs 5 inputs (X, scale, B, mean, var)");
+        if (n.attr_int("training_mode", 0) != 0) throw Error(where, "training_mode 1 is not supported");
+        // The Conv that produces X, among the nodes kept so far.
+        onnx::Node* conv = nullptr;
+        for (onnx::Node& k : kept)
+            if (!k.outputs.empty() && k.outputs[0] == n.inputs[0]) conv = &k;
+        if (!conv || conv->op_type != "Conv")
+            throw Error(where, "does not follow a Conv: only BatchNormalization after a convolution can be folded");
+        if (use_count(g, n.inputs[0]) != 1)
+            throw Error(where, "its input '" + n.inputs[0] + "' feeds other nodes too; it cannot be folded");
+        const onnx::Tensor* w = constant_tensor(g, conv->inputs.size() > 1 ? conv->inputs[1] : "");
+        if (!w || w->dims.empty()) throw Error(node_ref(*conv), "weights are not a constant tensor");
+        const int64_t oc = w->dims[0];
+        const size_t per = w->data.size() / size_t(oc);
+        const onnx::Tensor* b = conv->inputs.size() > 2 && !conv->inputs[2].empty()
+                                    ? constant_tensor(g, conv->inputs[2]) : nullptr;
+        if (conv->inputs.size() > 2 && !conv->inputs[2].empty() && !b)
+            throw Error(node_ref(*conv), "bias is not a constant tensor");
+        const onnx::Tensor* p[4];
+        const char* what[4] = {"scale", "B", "mean", "var"};
+        for (int k = 0; k < 4; ++k) {
+            p[k] = constant_tensor(g, n.inputs[size_t(k) + 1]);
+            if (!p[k] || p[k]->data.size() != size_t(oc))
+                throw Error(where, std::string(what[k]) + " is not a constant of " + std::to_string(oc) + " values");
+        }
+        const double eps = n.attr_float("epsilon", 1e-5);
+        onnx::Tensor w2 = *w, b2;
+        w2.name = conv->name + "_W_bnfolded";
+        w2.dtype = onnx::DType::Double;
+        b2.name = conv->name + "_B_bnfolded";
+        b2.dtype = onnx::DType::Double;
+        b2.dims = {oc};
+        b2.data.assign(size_t(oc), 0.0);
+        for (int64_t o = 0; o < oc; ++o) {
+            const double k = p[0]->data[size_t(o)] / std::sqrt(p[3]->data[size_t(o)] + eps);
+            for (size_t j = 0; j < per; ++j) w2.data[size_t(o) * per + j] *= k;
+            const double bias = b ? b->data[size_t(o)] : 0.0;
+            b2.data[size_t(o)] = (bias - p[2]->data[size_t(o)]) * k + p[1]->data[size_t(o)];
+        }
+        g.initializers[w2.name] = w2;
+        g.initializers[b2.name] = b2;
+        conv->inputs.resize(3);
+        conv->inputs[1] = w2.name;
+        conv->inputs[2] = b2.name;
+        conv->outputs[0] = n.outputs[0];
+        conv->name += "+" + n.name;
+    }
+    g.nodes = std::move(kept);
+    return g;
+}
+
+}  // namespace cnn

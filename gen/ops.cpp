@@ -1,0 +1,69 @@
+#include "ops.hpp"
+
+#include "error.hpp"
+
+namespace cnn {
+
+extern const OpDef conv_op, dense_op, pool_op, gap_op, act_op;
+
+const OpDef& op_def(LayerKind kind) {
+    switch (kind) {
+        case LayerKind::Conv: return conv_op;
+        case LayerKind::Dense: return dense_op;
+        case LayerKind::MaxPool:
+        case LayerKind::AvgPool: return pool_op;
+        case LayerKind::GlobalAvgPool: return gap_op;
+        case LayerKind::Act: return act_op;
+    }
+    throw Error("", "unknown layer kind");
+}
+
+std::string vhdl_act(Activation a) {
+    switch (a) {
+        case Activation::None: return "ACT_NONE";
+        case Activation::Relu: return "ACT_RELU";
+        case Activation::Leaky: return "ACT_LEAKY";
+    }
+    return "ACT_NONE";
+}
+
+int output_shift(const Layer& l) { return l.e_in() - l.f_out; }
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+std::vector<std::pair<std::string, std::string>> output_generics(const Layer& l) {
+    return {{"SHIFT", std::to_string(output_shift(l))},
+            {"ACT", vhdl_act(l.act)},
+            {"LEAKY_K", std::to_string(l.leaky_k)}};
+}
+
+std::string VhdlBuilder::link(const std::string& name) {
+    signals += "  signal " + name + "_valid, " + name + "_ready : std_logic;\n";
+    signals += "  signal " + name + "_data : std_logic_vector(7 downto 0);\n";
+    links.push_back(name);
+    return name;
+}
+
+void VhdlBuilder::constant(const std::string& name, const std::vector<int64_t>& values) {
+    package += "  constant " + name + " : int_array(0 to " + std::to_string(values.size() - 1) + ") := (";
+    if (values.size() == 1) package += "0 => ";  // a one-element aggregate must be named
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (i % 16 == 0) package += "\n    ";
+        package += std::to_string(values[i]);
+        if (i + 1 < values.size()) package += ", ";
+    }
+    package += ");\n";
+}
+
+void VhdlBuilder::instance(const std::string& inst, const std::string& entity,
+                           const std::vector<std::pair<std::string, std::string>>& generics,
+                           const std::string& in, const std::string& out) {
+    body += "  " + inst + " : entity work." + entity + "\n    generic map (";
+    for (size_t i = 0; i < generics.size(); ++i)
+        body += (i ? ", " : "") + generics[i].first + " => " + generics[i].second;
+    body += ")\n    port map (clk => clk, rst => rst,\n";
+    body += "      in_valid => " + in + "_valid, in_ready => " + in + "_ready, in_data => " + in + "_data,\n";
+    body += "      out_valid => " + out + "_valid, out_ready => " + out + "_ready, out_data => " + out + "_data);\n\n";
+}
+
+}  // namespace cnn

@@ -1,0 +1,60 @@
+// What each IR op is, side by side: its bit-exact reference, its analytical
+// cycle model (the performance spec of the rtl/ blocks it becomes) and its
+// VHDL emission. One file per op in gen/ops/; exec.cpp and emit.cpp dispatch
+// through op_def().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "exec.hpp"
+#include "ir.hpp"
+
+namespace cnn {
+
+// One processing element of the generated pipeline and its cycle model.
+struct PeModel {
+    std::string instance;     // VHDL instance name, e.g. "l0_conv1"
+    std::string entity;       // rtl/ entity, e.g. "cnn_conv"
+    int64_t cycles = 0;       // steady-state cycles per image (its initiation interval)
+    int64_t in_beats = 0;     // input beats per image
+    int64_t out_beats = 0;    // output beats per image
+};
+
+// Builds the generated top: link signals, weight constants, instances.
+class VhdlBuilder {
+public:
+    // Declares <name>_valid/_ready/_data and returns name.
+    std::string link(const std::string& name);
+    // A constant int_array in the weights package.
+    void constant(const std::string& name, const std::vector<int64_t>& values);
+    // An instance reading link `in`, writing link `out`.
+    void instance(const std::string& inst, const std::string& entity,
+                  const std::vector<std::pair<std::string, std::string>>& generics,
+                  const std::string& in, const std::string& out);
+
+    std::string current;        // the link that feeds the next instance
+    std::string signals;        // architecture declarations
+    std::string body;           // architecture statements
+    std::string package;        // weights package declarations
+    std::vector<std::string> links;  // every link in stream order (for probes)
+};
+
+struct OpDef {
+    QTensor (*reference)(const Layer&, const QTensor&);
+    std::vector<PeModel> (*pes)(const Layer&, const std::string& prefix);
+    void (*emit)(const Layer&, const std::string& prefix, VhdlBuilder&);
+};
+
+const OpDef& op_def(LayerKind kind);
+
+// Shared pieces of the op files.
+std::string vhdl_act(Activation a);                  // "ACT_NONE" ...
+int output_shift(const Layer& l);                    // e_in - f_out
+int64_t ceil_div(int64_t a, int64_t b);
+// Generics of the output stage: SHIFT, ACT, LEAKY_K.
+std::vector<std::pair<std::string, std::string>> output_generics(const Layer& l);
+
+}  // namespace cnn

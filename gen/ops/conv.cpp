@@ -1,0 +1,76 @@
+// Conv: rtl/cnn_zero_pad (when pad > 0) followed by rtl/cnn_conv.
+#include <algorithm>
+
+#include "ops.hpp"
+
+namespace cnn {
+
+namespace {
+
+QTensor reference(const Layer& l, const QTensor& in) {
+    QTensor out(l.out);
+    const int C = l.in.c, K = l.kernel;
+    for (int oy = 0; oy < l.out.h; ++oy)
+        for (int ox = 0; ox < l.out.w; ++ox)
+            for (int oc = 0; oc < l.out.c; ++oc) {
+                int64_t acc = l.bias[oc];
+                const int8_t* w = &l.weights[size_t(oc) * K * K * C];
+                for (int ky = 0; ky < K; ++ky) {
+                    int y = oy * l.stride + ky - l.pad;
+                    for (int kx = 0; kx < K; ++kx, w += C) {
+                        int x = ox * l.stride + kx - l.pad;
+                        if (y < 0 || y >= l.in.h || x < 0 || x >= l.in.w) continue;  // zero padding
+                        for (int ic = 0; ic < C; ++ic) acc += int64_t(in.at(y, x, ic)) * w[ic];
+                    }
+                }
+                out.at(oy, ox, oc) = output_stage(l, acc, 1);
+            }
+    return out;
+}
+
+Shape padded(const Layer& l) { return Shape{l.in.c, l.in.h + 2 * l.pad, l.in.w + 2 * l.pad}; }
+
+// rtl/cnn_zero_pad.vhd: one output beat per cycle.
+// rtl/cnn_conv.vhd:   max(T_IN, T_CONV) with
+//   T_IN   = H * W * C_IN
+//   T_CONV = H_OUT * W_OUT * C_OUT * K*K * ceil(C_IN/PAR) + max(0, K - STRIDE) * W * C_IN
+std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
+    std::vector<PeModel> v;
+    const Shape p = padded(l);
+    if (l.pad > 0) v.push_back({prefix + "_pad", "cnn_zero_pad", p.size(), l.in.size(), p.size()});
+    const int64_t t_in = p.size();
+    const int64_t t_conv = l.out.size() * l.kernel * l.kernel * ceil_div(l.in.c, l.par_in) +
+                           std::max(0, l.kernel - l.stride) * int64_t(p.w) * p.c;
+    v.push_back({prefix + "_conv", "cnn_conv", std::max(t_in, t_conv), t_in, l.out.size()});
+    return v;
+}
+
+void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
+    const Shape p = padded(l);
+    if (l.pad > 0) {
+        std::string out = b.link(prefix + "_pad");
+        b.instance(prefix + "_pad", "cnn_zero_pad",
+                   {{"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)},
+                    {"W", std::to_string(l.in.w)}, {"PAD", std::to_string(l.pad)}},
+                   b.current, out);
+        b.current = out;
+    }
+    b.constant(prefix + "_weights", std::vector<int64_t>(l.weights.begin(), l.weights.end()));
+    b.constant(prefix + "_bias", std::vector<int64_t>(l.bias.begin(), l.bias.end()));
+    std::vector<std::pair<std::string, std::string>> g = {
+        {"C_IN", std::to_string(l.in.c)}, {"C_OUT", std::to_string(l.out.c)},
+        {"H", std::to_string(p.h)},       {"W", std::to_string(p.w)},
+        {"K", std::to_string(l.kernel)},  {"STRIDE", std::to_string(l.stride)},
+        {"PAR", std::to_string(l.par_in)}, {"WEIGHTS", prefix + "_weights"},
+        {"BIAS", prefix + "_bias"},        {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
+    for (auto& kv : output_generics(l)) g.push_back(kv);
+    std::string out = b.link(prefix + "_conv");
+    b.instance(prefix + "_conv", "cnn_conv", g, b.current, out);
+    b.current = out;
+}
+
+}  // namespace
+
+extern const OpDef conv_op = {reference, pes, emit};
+
+}  // namespace cnn

@@ -1,0 +1,37 @@
+// GlobalAvgPool: rtl/cnn_gap (per-channel sums, exact division by H*W).
+#include "ops.hpp"
+
+namespace cnn {
+
+namespace {
+
+QTensor reference(const Layer& l, const QTensor& in) {
+    QTensor out(l.out);
+    for (int c = 0; c < l.in.c; ++c) {
+        int64_t sum = 0;
+        for (int y = 0; y < l.in.h; ++y)
+            for (int x = 0; x < l.in.w; ++x) sum += in.at(y, x, c);
+        out.data[c] = output_stage(l, sum, int64_t(l.in.h) * l.in.w);
+    }
+    return out;
+}
+
+// One input beat per cycle: H * W * C.
+std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
+    return {{prefix + "_gap", "cnn_gap", l.in.size(), l.in.size(), l.out.size()}};
+}
+
+void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
+    std::vector<std::pair<std::string, std::string>> g = {
+        {"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)}, {"W", std::to_string(l.in.w)}};
+    for (auto& kv : output_generics(l)) g.push_back(kv);
+    std::string out = b.link(prefix + "_gap");
+    b.instance(prefix + "_gap", "cnn_gap", g, b.current, out);
+    b.current = out;
+}
+
+}  // namespace
+
+extern const OpDef gap_op = {reference, pes, emit};
+
+}  // namespace cnn

@@ -1,0 +1,668 @@
+// The quantizer: see quantize.hpp.
+#include "quantize.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <set>
+
+#include "error.hpp"
+#include "exec.hpp"
+#include "import.hpp"
+#include "interp.hpp"
+#include "passes.hpp"
+
+namespace cnn {
+
+namespace {
+
+using onnx::DType;
+using onnx::Graph;
+using onnx::Node;
+using onnx::Tensor;
+
+constexpr int kInputFrac = 8;                // x = p / 255 in [0, 1] -> uint8 at 2^-8
+constexpr int kMseExtraBits = 8;             // Mse searches f_max .. f_max + 8
+constexpr int kPercentileExtraBits = 12;     // a percentile never gives more than f_max + 12
+constexpr size_t kMaxSamples = size_t(1) << 22;  // calibration values kept per point
+
+std::string node_ref(const Node& n) { return "node '" + n.name + "' (" + n.op_type + ")"; }
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf, sizeof buf, f, ap);
+    va_end(ap);
+    return buf;
+}
+
+const Tensor* constant_tensor(const Graph& g, const std::string& name) {
+    if (name.empty()) return nullptr;
+    if (const Tensor* t = g.initializer(name)) return t;
+    for (const Node& n : g.nodes)
+        if (n.op_type == "Constant" && !n.outputs.empty() && n.outputs[0] == name && n.has("value"))
+            return &n.attrs.at("value").t;
+    return nullptr;
+}
+
+// sat8(RHE(v * 2^f)), the int8 value of a real v at scale 2^-f.
+double quantize_value(double v, int f) {
+    return std::clamp(onnx::round_half_even(std::ldexp(v, f)), -128.0, 127.0);
+}
+
+// The largest f with a * 2^f <= 127 (a > 0).
+int largest_fitting_f(double a) {
+    int f = int(std::floor(std::log2(127.0 / a)));
+    while (std::ldexp(a, f + 1) <= 127.0) ++f;
+    while (std::ldexp(a, f) > 127.0) --f;
+    return f;
+}
+
+// --- the float chain ---------------------------------------------------------
+
+enum class StepKind { Conv, Dense, MaxPool, AvgPool, GlobalAvgPool, Act, Flatten };
+
+struct Step {
+    StepKind kind = StepKind::Act;
+    std::string name;                 // the source node's name
+    const Node* node = nullptr;       // in the folded graph
+    Activation act = Activation::None;
+    double alpha = 0.0;
+    std::string act_name;             // the activation node's name
+    std::vector<int64_t> wdims;       // Conv [OC, IC, KH, KW]; Dense [N, K]
+    std::vector<double> w, b;         // float weights and bias (double)
+    std::string stat;                 // float value whose statistics choose f_out; "" keeps f_in
+    int f_in = 0, f_w = 0, f_out = 0;
+};
+
+struct Chain {
+    std::vector<Step> steps;
+    const Node* softmax = nullptr;
+};
+
+class ChainReader {
+public:
+    explicit ChainReader(const Graph& g) : g_(g) {
+        for (const Node& n : g.nodes)
+            for (const std::string& in : n.inputs)
+                if (!in.empty()) consumers_[in].push_back(&n);
+    }
+
+    Chain read() {
+        if (g_.inputs.size() != 1 || g_.outputs.size() != 1)
+            throw Error("graph '" + g_.name + "'", "needs exactly one input and one output, has " +
+                                                       std::to_string(g_.inputs.size()) + " and " +
+                                                       std::to_string(g_.outputs.size()));
+        const onnx::ValueInfo& in = g_.inputs[0];
+        if (in.dtype != DType::Float) throw Error("input '" + in.name + "'", "is not float: not a float model");
+        if (in.dims.size() != 4 || in.dims[0] != 1 || in.dims[1] <= 0 || in.dims[2] <= 0 || in.dims[3] <= 0)
+            throw Error("input '" + in.name + "'", "must be [1, C, H, W] with fixed sizes");
+        Chain chain;
+        std::string cur = in.name;
+        const std::string& out = g_.outputs[0].name;
+        while (cur != out) {
+            if (chain.softmax) throw Error(node_ref(*chain.softmax), "only the graph output may follow Softmax");
+            const Node& n = next(cur);
+            const std::string& op = n.op_type;
+            Step s;
+            s.name = n.name;
+            s.node = &n;
+            cur = n.outputs[0];
+            if (op == "Conv") {
+                s.kind = StepKind::Conv;
+                const Tensor& w = weight(n, 1);
+                if (w.dims.size() != 4) throw Error(node_ref(n), "only 2-D convolutions are supported");
+                s.wdims = w.dims;
+                s.w = w.data;
+                s.b = bias(n, 2, size_t(w.dims[0]));
+                cur = absorb_act(cur, s);
+            } else if (op == "Gemm" || op == "MatMul") {
+                s.kind = StepKind::Dense;
+                dense(n, s);
+                cur = absorb_act(cur, s);
+            } else if (op == "Relu" || op == "LeakyRelu") {
+                s.kind = StepKind::Act;
+                set_act(n, s);
+            } else if (op == "MaxPool") {
+                s.kind = StepKind::MaxPool;
+            } else if (op == "AveragePool" || op == "GlobalAveragePool") {
+                s.kind = op == "AveragePool" ? StepKind::AvgPool : StepKind::GlobalAvgPool;
+                s.stat = cur;
+            } else if (op == "Flatten" || op == "Reshape") {
+                if (op == "Flatten" && n.attr_int("axis", 1) != 1)
+                    throw Error(node_ref(n), "only Flatten with axis 1 is supported");
+                s.kind = StepKind::Flatten;  // a Reshape is checked to be [1, N] during calibration
+            } else if (op == "Softmax") {
+                chain.softmax = &n;
+                continue;
+            } else if (op == "BatchNormalization") {
+                throw Error(node_ref(n), "could not be folded (fold_batchnorm runs first)");
+            } else {
+                throw Error(node_ref(n), "op " + op + " is not supported by the quantizer");
+            }
+            chain.steps.push_back(std::move(s));
+        }
+        if (chain.steps.empty()) throw Error("graph '" + g_.name + "'", "has no layer to quantize");
+        return chain;
+    }
+
+private:
+    const Graph& g_;
+    std::map<std::string, std::vector<const Node*>> consumers_;
+
+    const Node& next(const std::string& value) {
+        auto it = consumers_.find(value);
+        if (it == consumers_.end() || it->second.empty())
+            throw Error("value '" + value + "'", "is not used and is not the graph output: not a single chain");
+        if (it->second.size() > 1)
+            throw Error("value '" + value + "'", "feeds " + std::to_string(it->second.size()) +
+                                                     " nodes: only a single chain (no branches) is supported");
+        const Node& n = *it->second[0];
+        if (n.inputs.empty() || n.inputs[0] != value)
+            throw Error(node_ref(n), "reads the chain's value '" + value + "' as a non-data operand");
+        for (size_t i = 1; i < n.inputs.size(); ++i)
+            if (!n.inputs[i].empty() && !constant_tensor(g_, n.inputs[i]))
+                throw Error(node_ref(n), "input '" + n.inputs[i] + "' is not a constant: only a single chain is supported");
+        if (n.outputs.empty()) throw Error(node_ref(n), "has no output");
+        return n;
+    }
+
+    // The single consumer of value when it has op type op1 or op2, else null.
+    const Node* peek(const std::string& value, const char* op1, const char* op2) {
+        if (value == g_.outputs[0].name) return nullptr;
+        auto it = consumers_.find(value);
+        if (it == consumers_.end() || it->second.size() != 1) return nullptr;
+        const Node* n = it->second[0];
+        return n->op_type == op1 || n->op_type == op2 ? n : nullptr;
+    }
+
+    const Tensor& weight(const Node& n, size_t i) {
+        const Tensor* t = i < n.inputs.size() ? constant_tensor(g_, n.inputs[i]) : nullptr;
+        if (!t) throw Error(node_ref(n), "weights are not a constant tensor");
+        return *t;
+    }
+
+    std::vector<double> bias(const Node& n, size_t i, size_t count) {
+        if (i >= n.inputs.size() || n.inputs[i].empty()) return std::vector<double>(count, 0.0);
+        const Tensor* t = constant_tensor(g_, n.inputs[i]);
+        if (!t) throw Error(node_ref(n), "bias is not a constant tensor");
+        if (t->data.size() == 1) return std::vector<double>(count, t->data[0]);
+        if (t->data.size() != count)
+            throw Error(node_ref(n), "bias has " + std::to_string(t->data.size()) + " values for " +
+                                         std::to_string(count) + " outputs");
+        return t->data;
+    }
+
+    // Gemm / MatMul -> W [N][K] (row o = output o) and bias.
+    void dense(const Node& n, Step& s) {
+        const Tensor& b = weight(n, 1);
+        if (b.dims.size() != 2) throw Error(node_ref(n), "weights must be a matrix");
+        bool trans_b = false;
+        double alpha = 1.0, beta = 1.0;
+        if (n.op_type == "Gemm") {
+            if (n.attr_int("transA", 0) != 0) throw Error(node_ref(n), "transA = 1 is not supported");
+            trans_b = n.attr_int("transB", 0) != 0;
+            alpha = n.attr_float("alpha", 1.0);
+            beta = n.attr_float("beta", 1.0);
+        }
+        const int64_t K = trans_b ? b.dims[1] : b.dims[0], N = trans_b ? b.dims[0] : b.dims[1];
+        s.wdims = {N, K};
+        s.w.assign(size_t(N * K), 0.0);
+        for (int64_t o = 0; o < N; ++o)
+            for (int64_t i = 0; i < K; ++i)
+                s.w[size_t(o * K + i)] = alpha * b.data[size_t(trans_b ? o * K + i : i * N + o)];
+        s.b = n.op_type == "Gemm" ? bias(n, 2, size_t(N)) : std::vector<double>(size_t(N), 0.0);
+        for (double& v : s.b) v *= beta;
+        s.stat = n.outputs[0];
+    }
+
+    void set_act(const Node& n, Step& s) {
+        s.act_name = n.name;
+        if (n.op_type == "Relu") {
+            s.act = Activation::Relu;
+            return;
+        }
+        s.act = Activation::Leaky;
+        s.alpha = n.attr_float("alpha", 0.01);
+        int e = 0;
+        double m = std::frexp(s.alpha, &e);
+        int k = 1 - e;
+        if (m != 0.5 || k < 1 || k > 7)
+            throw Error(node_ref(n), fmt("LeakyRelu alpha %g is not 2^-k with k in 1..7, which the hardware needs "
+                                         "(retrain with e.g. alpha = 0.125)", s.alpha));
+    }
+
+    // Conv/Dense followed by its activation. The quantization point: after a
+    // Relu its output (negative values become 0 anyway); before a LeakyRelu of
+    // a conv the conv output (rounded to int8 before the activation, so the
+    // negative side must fit as well); after a LeakyRelu of a dense layer its
+    // output (one rounding after the activation).
+    std::string absorb_act(const std::string& cur, Step& s) {
+        s.stat = cur;
+        const Node* a = peek(cur, "Relu", "LeakyRelu");
+        if (!a) return cur;
+        const Node& n = next(cur);
+        set_act(n, s);
+        if (s.act == Activation::Relu || s.kind == StepKind::Dense) s.stat = n.outputs[0];
+        return n.outputs[0];
+    }
+};
+
+// --- calibration -------------------------------------------------------------
+
+// The values seen at one quantization point: the exact maximum and a uniform
+// sample of at most kMaxSamples values (reservoir sampling, seeded).
+struct Stats {
+    double max_abs = 0.0;
+    int64_t seen = 0;
+    std::vector<float> sample;
+    std::mt19937_64 rng{0x5eed};
+
+    void add(double v) {
+        max_abs = std::max(max_abs, std::abs(v));
+        ++seen;
+        if (sample.size() < kMaxSamples) {
+            sample.push_back(float(v));
+        } else {
+            uint64_t j = rng() % uint64_t(seen);
+            if (j < kMaxSamples) sample[size_t(j)] = float(v);
+        }
+    }
+
+    double clipped(int f) const {
+        int64_t n = 0;
+        for (float v : sample) {
+            double r = onnx::round_half_even(std::ldexp(double(v), f));
+            n += r > 127.0 || r < -128.0;
+        }
+        return sample.empty() ? 0.0 : double(n) / double(sample.size());
+    }
+
+    int choose_f(const QuantizeOptions& opt) const {
+        if (max_abs == 0.0) return 0;
+        const int f_max = largest_fitting_f(max_abs);
+        switch (opt.method) {
+        case Calibration::Max: return f_max;
+        case Calibration::Percentile: {
+            std::vector<float> a(sample.size());
+            for (size_t i = 0; i < a.size(); ++i) a[i] = std::abs(sample[i]);
+            // The p-quantile: the ceil(p * n)-th smallest value.
+            double rank = std::ceil(opt.percentile / 100.0 * double(a.size()));
+            size_t k = std::min(a.size() - 1, size_t(std::max(1.0, rank)) - 1);
+            std::nth_element(a.begin(), a.begin() + long(k), a.end());
+            double q = a[k];
+            if (q <= 0.0) return f_max + kPercentileExtraBits;
+            return std::min(largest_fitting_f(q), f_max + kPercentileExtraBits);
+        }
+        case Calibration::Mse: {
+            int best = f_max;
+            double best_err = INFINITY;
+            for (int f = f_max; f <= f_max + kMseExtraBits; ++f) {
+                double err = 0.0;
+                for (float v : sample) {
+                    double d = double(v) - std::ldexp(quantize_value(v, f), -f);
+                    err += d * d;
+                }
+                if (err < best_err) {
+                    best_err = err;
+                    best = f;
+                }
+            }
+            return best;
+        }
+        }
+        return f_max;
+    }
+};
+
+// --- writing the quantized graph ---------------------------------------------
+
+struct QValue {
+    std::string name;
+    int f = 0;
+    bool u8 = false;
+};
+
+class Writer {
+public:
+    Graph g;
+    std::map<std::string, double> clipped;  // quantized tensor -> float clip fraction
+
+    // reserved: the graph input and output names, which no other value may take.
+    Writer(const Graph& src, bool qdq, std::set<std::string> reserved) : used_(std::move(reserved)), qdq_(qdq) {
+        g.name = src.name.empty() ? "quantized" : src.name;
+        g.opset = std::max<int64_t>(13, src.opset);
+    }
+
+    // A value or initializer name not used yet: base, else base_2, base_3...
+    std::string fresh(const std::string& base) {
+        std::string name = base;
+        for (int i = 2; used_.count(name); ++i) name = base + "_" + std::to_string(i);
+        used_.insert(name);
+        return name;
+    }
+
+    std::string scale(int f) {
+        std::string& name = scales_[f];
+        if (name.empty()) name = add_init(f < 0 ? "scale_2^" + std::to_string(-f) : "scale_2^-" + std::to_string(f),
+                                          DType::Float, {}, {std::ldexp(1.0, -f)});
+        return name;
+    }
+
+    std::string zp(DType t) {
+        std::string& name = zero_points_[t];
+        if (name.empty()) name = add_init(std::string("zero_") + onnx::dtype_name(t), t, {}, {0.0});
+        return name;
+    }
+
+    std::string add_init(const std::string& base, DType t, std::vector<int64_t> dims, std::vector<double> data) {
+        Tensor x;
+        const std::string name = fresh(base);
+        x.name = name;
+        x.dtype = t;
+        x.dims = std::move(dims);
+        x.data = std::move(data);
+        g.initializers[name] = std::move(x);
+        return name;
+    }
+
+    // A node; out is a base name made unique, except the reserved graph output
+    // (is_output) which is taken as it is.
+    Node& node(const std::string& name, const std::string& op, std::vector<std::string> in, std::string out,
+               bool is_output = false) {
+        Node n;
+        if (!is_output) out = fresh(out);
+        n.name = name;
+        n.op_type = op;
+        n.inputs = std::move(in);
+        n.outputs = {std::move(out)};
+        g.nodes.push_back(std::move(n));
+        return g.nodes.back();
+    }
+
+    std::string zp_of(const QValue& x) { return zp(x.u8 ? DType::UInt8 : DType::Int8); }
+
+    std::string dq(const QValue& x, const std::string& name) {
+        return node(name + "_dq", "DequantizeLinear", {x.name, scale(x.f), zp_of(x)}, name + "_in").outputs[0];
+    }
+
+    QValue q(const std::string& value, int f, const std::string& name, double clip) {
+        QValue y{node(name + "_q", "QuantizeLinear", {value, scale(f), zp(DType::Int8)}, name + "_q").outputs[0], f,
+                 false};
+        if (clip >= 0.0) clipped[y.name] = clip;
+        return y;
+    }
+
+    // An activation node on a float value; returns its output.
+    std::string act(const Step& s, const std::string& value) {
+        Node& n = node(s.act_name, s.act == Activation::Relu ? "Relu" : "LeakyRelu", {value}, s.act_name + "_out");
+        if (s.act == Activation::Leaky) n.attrs["alpha"] = float_attr(s.alpha);
+        return n.outputs[0];
+    }
+
+    // int8 weights at 2^-f_w and int32 bias at 2^-(f_in + f_w) as initializers.
+    std::pair<std::string, std::string> weights(const Step& s) {
+        std::vector<double> wq(s.w.size()), bq(s.b.size());
+        for (size_t i = 0; i < wq.size(); ++i) wq[i] = quantize_value(s.w[i], s.f_w);
+        for (size_t i = 0; i < bq.size(); ++i)
+            bq[i] = std::clamp(onnx::round_half_even(std::ldexp(s.b[i], s.f_in + s.f_w)), -2147483648.0, 2147483647.0);
+        return {add_init(s.name + "_W_q", DType::Int8, s.wdims, wq),
+                add_init(s.name + "_B_q", DType::Int32, {s.wdims[0]}, bq)};
+    }
+
+    // DequantizeLinear of the weights and bias (the QDQ spelling of constants).
+    std::pair<std::string, std::string> dq_weights(const Step& s) {
+        auto [w, b] = weights(s);
+        return {node(s.name + "_W_dq", "DequantizeLinear", {w, scale(s.f_w), zp(DType::Int8)}, s.name + "_W").outputs[0],
+                node(s.name + "_B_dq", "DequantizeLinear", {b, scale(s.f_in + s.f_w), zp(DType::Int32)}, s.name + "_B")
+                    .outputs[0]};
+    }
+
+    static onnx::Attribute float_attr(double v) {
+        onnx::Attribute a;
+        a.kind = onnx::Attribute::Kind::Float;
+        a.f = v;
+        return a;
+    }
+
+    static onnx::Attribute int_attr(int64_t v) {
+        onnx::Attribute a;
+        a.kind = onnx::Attribute::Kind::Int;
+        a.i = v;
+        return a;
+    }
+
+    QValue emit(const Step& s, const QValue& x, double clip) {
+        switch (s.kind) {
+        case StepKind::Conv: return conv(s, x, clip);
+        case StepKind::Dense: {
+            auto [w, b] = dq_weights(s);
+            std::string xf = dq(x, s.name);
+            Node& n = node(s.name, "Gemm", {xf, w, b}, s.name + "_out");
+            n.attrs["transB"] = int_attr(1);
+            std::string v = n.outputs[0];
+            if (s.act != Activation::None) v = act(s, v);
+            return q(v, s.f_out, s.name, clip);
+        }
+        case StepKind::MaxPool:
+            if (!qdq_) {
+                Node& n = node(s.name, "MaxPool", {x.name}, s.name + "_out");
+                n.attrs = s.node->attrs;
+                return {n.outputs[0], x.f, false};
+            }
+            [[fallthrough]];
+        case StepKind::AvgPool:
+        case StepKind::GlobalAvgPool: {
+            std::string xf = dq(x, s.name);
+            Node& n = node(s.name, s.node->op_type, {xf}, s.name + "_out");
+            n.attrs = s.node->attrs;
+            QValue y = q(n.outputs[0], s.f_out, s.name, clip);
+            if (s.kind == StepKind::MaxPool) clipped.erase(y.name);
+            return y;
+        }
+        case StepKind::Act: return q(act(s, dq(x, s.act_name)), s.f_out, s.act_name, clip);
+        case StepKind::Flatten: {
+            Node& n = node(s.name, "Flatten", {x.name}, s.name + "_out");
+            n.attrs["axis"] = int_attr(1);
+            return {n.outputs[0], x.f, false};
+        }
+        }
+        return x;
+    }
+
+    // QLinear: QLinearConv [-> DequantizeLinear -> act -> QuantizeLinear].
+    // QDQ: DequantizeLinear -> Conv [-> Relu] -> QuantizeLinear, and for a
+    // LeakyRelu the conv is quantized before it as in the QLinear spelling.
+    QValue conv(const Step& s, const QValue& x, double clip) {
+        QValue y;
+        if (!qdq_) {
+            auto [w, b] = weights(s);
+            Node& n = node(s.name, "QLinearConv",
+                           {x.name, scale(x.f), zp_of(x), w, scale(s.f_w), zp(DType::Int8), scale(s.f_out),
+                            zp(DType::Int8), b},
+                           s.name + "_out");
+            copy_conv_attrs(n);
+            y = {n.outputs[0], s.f_out, false};
+            if (clip >= 0.0) clipped[y.name] = clip;
+        } else {
+            auto [w, b] = dq_weights(s);
+            std::string xf = dq(x, s.name);
+            Node& n = node(s.name, "Conv", {xf, w, b}, s.name + "_out");
+            copy_conv_attrs(n);
+            std::string v = n.outputs[0];
+            if (s.act == Activation::Relu) return q(act(s, v), s.f_out, s.name, clip);
+            y = q(v, s.f_out, s.name, clip);
+        }
+        if (s.act == Activation::None) return y;
+        return q(act(s, dq(y, s.act_name)), s.f_out, s.act_name, clip);
+    }
+
+    const Step* cur_ = nullptr;
+
+    void copy_conv_attrs(Node& n) {
+        for (const char* a : {"kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"})
+            if (cur_->node->has(a)) n.attrs[a] = cur_->node->attrs.at(a);
+    }
+
+private:
+    std::set<std::string> used_;
+    std::map<int, std::string> scales_;
+    std::map<DType, std::string> zero_points_;
+    bool qdq_;
+};
+
+}  // namespace
+
+const char* calibration_name(Calibration c) {
+    switch (c) {
+    case Calibration::Max: return "max";
+    case Calibration::Percentile: return "percentile";
+    case Calibration::Mse: return "mse";
+    }
+    return "?";
+}
+
+Calibration parse_calibration(const std::string& s) {
+    if (s == "max") return Calibration::Max;
+    if (s == "percentile") return Calibration::Percentile;
+    if (s == "mse") return Calibration::Mse;
+    throw Error("--method", "'" + s + "' is not one of max, percentile, mse");
+}
+
+onnx::Tensor float_graph_input(const Graph& g, const std::vector<uint8_t>& hwc) {
+    const onnx::ValueInfo& in = g.inputs.at(0);
+    if (in.dims.size() != 4) throw Error("input '" + in.name + "'", "must be [1, C, H, W]");
+    const int64_t C = in.dims[1], H = in.dims[2], W = in.dims[3];
+    if (int64_t(hwc.size()) != C * H * W)
+        throw Error("input '" + in.name + "'", fmt("an image of %zu pixels for a %lldx%lldx%lld input", hwc.size(),
+                                                   (long long)C, (long long)H, (long long)W));
+    Tensor t;
+    t.name = in.name;
+    t.dtype = DType::Float;
+    t.dims = {1, C, H, W};
+    t.data.resize(hwc.size());
+    for (int64_t c = 0; c < C; ++c)
+        for (int64_t y = 0; y < H; ++y)
+            for (int64_t x = 0; x < W; ++x)
+                t.data[size_t((c * H + y) * W + x)] = double(float(hwc[size_t((y * W + x) * C + c)] * (1.0 / 255.0)));
+    return t;
+}
+
+QuantizeResult quantize_model(const Graph& float_model, const std::vector<std::vector<uint8_t>>& images,
+                              const QuantizeOptions& opt, const std::string& source) {
+    if (images.empty()) throw Error(source, "no calibration images");
+    if (!is_float_model(float_model))
+        throw Error(source, "is already quantized (it has QuantizeLinear or QLinear nodes)");
+    const Graph g = fold_batchnorm(float_model);
+    Chain chain = ChainReader(g).read();
+
+    // Calibration: every quantization point's float values over the images.
+    std::map<std::string, Stats> stats;
+    for (const Step& s : chain.steps)
+        if (!s.stat.empty()) stats[s.stat];
+    for (const auto& px : images) {
+        auto values = onnx::run(g, {{g.inputs[0].name, float_graph_input(g, px)}}, true);
+        for (auto& [name, st] : stats)
+            for (double v : values.at(name).data) st.add(v);
+        for (const Step& s : chain.steps) {
+            if (s.kind != StepKind::Flatten) continue;
+            const Tensor& t = values.at(s.node->outputs[0]);
+            if (t.dims.size() != 2 || t.dims[0] != 1)
+                throw Error(node_ref(*s.node), "is not a flatten to [1, N]: only Flatten / Reshape to [1, C*H*W] is supported");
+        }
+    }
+
+    // Fractional bits, layer by layer.
+    int f = kInputFrac;
+    for (Step& s : chain.steps) {
+        s.f_in = f;
+        if (s.kind == StepKind::Conv || s.kind == StepKind::Dense) {
+            double m = 0.0;
+            for (double v : s.w) m = std::max(m, std::abs(v));
+            s.f_w = m == 0.0 ? 0 : largest_fitting_f(m);
+        }
+        s.f_out = s.stat.empty() ? f : stats.at(s.stat).choose_f(opt);
+        f = s.f_out;
+    }
+
+    // The graph.
+    const onnx::ValueInfo& in = float_model.inputs[0];
+    onnx::ValueInfo out = float_model.outputs[0];
+    Writer w(g, opt.qdq, {in.name, out.name});
+    w.g.inputs.push_back(in);
+    QValue x{w.node("input_q", "QuantizeLinear", {in.name, w.scale(kInputFrac), w.zp(DType::UInt8)}, in.name + "_q")
+                 .outputs[0],
+             kInputFrac, true};
+    for (const Step& s : chain.steps) {
+        w.cur_ = &s;
+        x = w.emit(s, x, s.stat.empty() ? -1.0 : stats.at(s.stat).clipped(s.f_out));
+    }
+    out.dtype = DType::Float;
+    if (chain.softmax) {
+        std::string v = w.node("output_dq", "DequantizeLinear", {x.name, w.scale(x.f), w.zp(DType::Int8)}, "output_dq_out")
+                            .outputs[0];
+        w.node(chain.softmax->name, "Softmax", {v}, out.name, true).attrs = chain.softmax->attrs;
+    } else {
+        w.node("output_dq", "DequantizeLinear", {x.name, w.scale(x.f), w.zp(DType::Int8)}, out.name, true);
+    }
+    w.g.outputs.push_back(out);
+
+    QuantizeResult r;
+    r.graph = std::move(w.g);
+    r.network = import_network(r.graph, source);
+    run_passes(r.network);
+    r.images = int(images.size());
+
+    // The report: rails from the integer executor, clipping from the float values.
+    const Network& net = r.network;
+    std::vector<int64_t> rails(net.layers.size(), 0);
+    for (const auto& px : images) {
+        auto outs = run_network(net, quantize_input(net, px));
+        for (size_t l = 0; l < outs.size(); ++l)
+            for (int32_t v : outs[l].data) rails[l] += v == 127 || v == -128;
+    }
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const Layer& l = net.layers[i];
+        QuantLayerReport rep;
+        rep.name = l.name;
+        rep.kind = kind_name(l.kind);
+        rep.act = l.act == Activation::Leaky ? fmt("leaky/%d", 1 << l.leaky_k) : activation_name(l.act);
+        rep.has_weights = l.has_weights();
+        rep.f_in = l.f_in;
+        rep.f_w = l.f_w;
+        rep.f_out = l.f_out;
+        rep.rails = double(rails[i]) / double(std::max<int64_t>(1, l.out.size() * int64_t(images.size())));
+        if (l.kind != LayerKind::MaxPool)
+            for (const QuantParam& q : l.onnx.qparams)
+                if (q.role == "y" && w.clipped.count(q.tensor)) rep.clipped = w.clipped.at(q.tensor);
+        r.layers.push_back(rep);
+    }
+    return r;
+}
+
+void print_quantize_report(const QuantizeResult& r, const QuantizeOptions& opt, std::ostream& os) {
+    os << fmt("calibration: %d images, method %s", r.images, calibration_name(opt.method));
+    if (opt.method == Calibration::Percentile) os << fmt(" (%g%% of |values| fit in int8)", opt.percentile);
+    os << fmt("; spelling %s\n", opt.qdq ? "QDQ" : "QLinear");
+    os << fmt("input uint8, f=%d (x = p/255)\n", r.network.f_input);
+    os << fmt("%-3s %-22s %-14s %-9s %-10s %9s %9s\n", "#", "layer", "op", "act", "f in/w/out", "rails%", "clip%");
+    for (size_t i = 0; i < r.layers.size(); ++i) {
+        const QuantLayerReport& l = r.layers[i];
+        std::string f = l.has_weights ? fmt("%d/%d/%d", l.f_in, l.f_w, l.f_out) : fmt("%d/-/%d", l.f_in, l.f_out);
+        std::string clip = l.clipped < 0 ? "-" : fmt("%.4f", 100.0 * l.clipped);
+        std::string name = l.name.size() > 22 ? l.name.substr(0, 19) + "..." : l.name;
+        os << fmt("%-3zu %-22s %-14s %-9s %-10s %9.4f %9s\n", i, name.c_str(), l.kind.c_str(), l.act.c_str(),
+                  f.c_str(), 100.0 * l.rails, clip.c_str());
+    }
+    os << "rails%: int8 outputs at -128 or 127 (integer executor, calibration images; an upper bound of the\n"
+          "        saturated fraction). clip%: float values at the layer's quantization point outside the\n"
+          "        int8 range at f_out (calibration images).\n";
+}
+
+}  // namespace cnn
