@@ -7,7 +7,7 @@
 --                                         * WEIGHTS[((oc*K + ky)*K + kx)*C_IN + ic])
 --
 -- Structure: a line buffer of NROWS = K + min(STRIDE, K) rows x W pixels,
--- each pixel stored as G = ceil(C_IN / PAR) words of PAR bytes; rows that no
+-- each pixel stored as NG = ceil(C_IN / PAR) words of PAR bytes; rows that no
 -- window touches (the bottom (H - K) mod STRIDE rows, and the gaps when
 -- STRIDE > K) are consumed without being stored. The input side writes rows
 -- into free slots while the compute side works on the K rows of the current
@@ -24,11 +24,11 @@
 -- row of an image needs K fresh rows, but only min(STRIDE, K) rows of it fit
 -- while the last output row of the previous image still holds its K rows.
 -- Within an image there is no bubble between output rows or pixels.
--- Latency (first input beat -> first output beat, no stalls):
---     ((K - 1) * W + 1) * C_IN ... = (K * W * C_IN - 1) + 1 + K*K*NG + 5 cycles
--- i.e. the last beat of row K-1 arrives at K*W*C_IN - 1, the first issue
--- follows 1 cycle later, the first value needs K*K*NG issue cycles, then
--- 5 pipeline stages (ROM/RAM read, products, sum, accumulate, requant+FIFO).
+-- Latency (image into an idle block, no stalls): the first output beat is
+-- valid K*W*C_IN + K*K*NG + 5 cycles after the first input beat is accepted
+-- (the K-th row completes; K*K*NG issue cycles for the first value; 5 stages:
+-- RAM/ROM read, products, adder tree, accumulator, requant into the FIFO).
+-- NG = ceil(C_IN / PAR) in all formulas.
 --
 -- Backpressure: out_ready low fills the output FIFO, then the issue stops
 -- (credits); the line buffer then fills and in_ready drops at the start of a
@@ -90,6 +90,10 @@ architecture rtl of cnn_conv is
   constant NROWS  : positive := K + RREL;              -- line buffer rows
   constant LB_WORDS : positive := NROWS * W * NG;
   constant NW     : positive := C_OUT * K * K * NG;     -- weight ROM words
+  -- At least 2 ROM words: GHDL 2.0 folds a one-word ROM into a constant and
+  -- writes constants wider than 32 bits as Verilog string literals ("0101..",
+  -- read as ASCII); a real ROM is written correctly. Word NW is never read.
+  constant NWR    : positive := max_int(NW, 2);
   -- |x * w| < 2^15, K*K*C_IN terms, |bias| <= 2^31: never overflows.
   constant ACC_W  : positive := max_int(33, clog2(K * K * C_IN) + 17);
   constant FIFO_DEPTH : positive := 8;                 -- > issue-to-push latency (5)
@@ -101,7 +105,7 @@ architecture rtl of cnn_conv is
   -- Weight ROM: word (((oc*K + ky)*K + kx)*NG + g) holds the weights of input
   -- channels g*PAR .. g*PAR+PAR-1 (zero beyond C_IN), the order of issue.
   function build_wrom return word_array is
-    variable r  : word_array(0 to NW - 1) := (others => (others => '0'));
+    variable r  : word_array(0 to NWR - 1) := (others => (others => '0'));
     variable ic : natural;
     variable a  : natural;
   begin
@@ -145,7 +149,7 @@ architecture rtl of cnn_conv is
     return r;
   end function;
 
-  constant WROM     : word_array(0 to NW - 1) := build_wrom;
+  constant WROM     : word_array(0 to NWR - 1) := build_wrom;
   constant BROM     : bias_array(0 to C_OUT - 1) := build_brom;
   constant ROW_USED : std_logic_vector(0 to H - 1) := build_row_used;
 
@@ -178,7 +182,7 @@ architecture rtl of cnn_conv is
   signal c_ox   : natural range 0 to W_OUT - 1 := 0;
   signal c_oy   : natural range 0 to H_OUT - 1 := 0;
   signal c_col  : natural range 0 to W - 1 := 0;       -- c_ox * STRIDE
-  signal c_wa   : natural range 0 to NW - 1 := 0;
+  signal c_wa   : natural range 0 to NWR - 1 := 0;
   signal c_head : natural range 0 to NROWS - 1 := 0;   -- slot of window row 0
   signal c_first, c_last : std_logic;
   signal issue  : std_logic;
@@ -263,7 +267,7 @@ begin
           end if;
           if i_pos = PAR - 1 or i_ch = C_IN - 1 then
             i_pos <= 0;
-            if i_ch = C_IN - 1 then
+            if i_ch = C_IN - 1 or i_grp = NG - 1 then
               i_grp <= 0;
             else
               i_grp <= i_grp + 1;

@@ -11,6 +11,8 @@
 -- in_x: PAR bytes, byte p at bits 8p+7..8p: int8 (IN_SIGNED) or uint8.
 -- in_w: PAR int8 weights, same layout. in_bias: int32.
 -- ACC_W must hold the largest |acc| (the caller computes it from its shape).
+-- Before requant the accumulator is narrowed exactly to <= 32 bits (see
+-- narrow() below); SHIFT must be >= -22.
 --
 -- Latency: 4 cycles from an in_last cycle to its out_valid pulse (stages:
 -- products, adder tree, accumulator, requant). Throughput: one input cycle
@@ -51,6 +53,68 @@ architecture rtl of cnn_mac is
   constant PROD_W : positive := 17;
   constant SUM_W  : positive := PROD_W + clog2(PAR + 1);
 
+  -- The accumulator is narrowed to at most 32 bits before requant, exactly
+  -- (same result for every acc), because GHDL 2.0's Verilog writer emits
+  -- signed comparisons with constants wider than 32 bits as string literals
+  -- ($signed("0..01111111")), which Verilog reads as ASCII: wrong hardware.
+  -- It is also a narrower output stage. Two exact steps:
+  --  1. drop T low bits, ORing them into the new LSB ("sticky"): as long as
+  --     at least 2 fraction bits remain (T <= shift - 2), the round-half-even
+  --     decision and the sign are unchanged, so RHE(acc / 2^s) =
+  --     RHE(acc' / 2^(s - T));
+  --  2. clamp to W2 bits: every value beyond +-2^(W2-1) >= 512 * 2^smax
+  --     saturates the output anyway, on the same side.
+  -- Needs SHIFT >= -22 (sat8_shl widens by -SHIFT; a larger left shift
+  -- saturates every nonzero accumulator, nobody builds that).
+  function max_int(a, b : integer) return integer is
+  begin
+    if a > b then
+      return a;
+    end if;
+    return b;
+  end function;
+
+  function k_eff return natural is
+  begin
+    if ACT = ACT_LEAKY then
+      return LEAKY_K;
+    end if;
+    return 0;
+  end function;
+
+  constant SMAX : integer := SHIFT + k_eff;              -- largest right shift used
+  constant T    : natural := max_int(0, SMAX - 22);      -- sticky pre-shift
+  constant W2   : positive := max_int(SMAX - T, 0) + 10;  -- <= 32
+
+  function narrow(v : signed(ACC_W - 1 downto 0)) return signed is
+    constant UW : positive := ACC_W - T;
+    variable u      : signed(UW - 1 downto 0);
+    variable sticky : std_logic := '0';
+    variable same   : boolean := true;
+    variable r      : signed(W2 - 1 downto 0);
+  begin
+    u := v(ACC_W - 1 downto T);
+    for i in 0 to T - 1 loop
+      sticky := sticky or v(i);
+    end loop;
+    u(0) := u(0) or sticky;
+    if UW <= W2 then
+      return resize(u, W2);
+    end if;
+    for i in W2 - 1 to UW - 2 loop
+      if u(i) /= u(UW - 1) then
+        same := false;
+      end if;
+    end loop;
+    if same then
+      r := u(W2 - 1 downto 0);
+    else
+      r := (others => not u(UW - 1));
+      r(W2 - 1) := u(UW - 1);
+    end if;
+    return r;
+  end function;
+
   type prod_array is array (0 to PAR - 1) of signed(PROD_W - 1 downto 0);
 
   -- Stage 2: products.
@@ -68,6 +132,9 @@ architecture rtl of cnn_mac is
   signal r_valid : std_logic := '0';
   signal r_data  : std_logic_vector(7 downto 0) := (others => '0');
 begin
+  assert SHIFT >= -22 and (T = 0 or T + 2 <= SHIFT)
+    report "cnn_mac: SHIFT out of the supported range" severity failure;
+
   out_valid <= r_valid;
   out_data  <= r_data;
 
@@ -116,7 +183,7 @@ begin
 
       -- Stage 5: the output stage of SPEC §2.
       r_valid <= a_done;
-      r_data  <= std_logic_vector(requant(a_acc, SHIFT, ACT, LEAKY_K));
+      r_data  <= std_logic_vector(requant(narrow(a_acc), SHIFT - T, ACT, LEAKY_K));
 
       if rst = '1' then
         p_valid <= '0';

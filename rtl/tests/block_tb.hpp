@@ -11,9 +11,9 @@
 //   job.model_cycles = H * W * C;      // analytical cycles per image (II)
 //   bool ok = cnn::rtl_tb::run_all<Vmodel>(job, seed);
 //
-// run_all() runs the job three times on a fresh model each time: no stalls
+// run_all() runs the job five times on a fresh model each time: no stalls
 // (images back to back at full rate), random stalls on both sides, heavy
-// stalls on both sides. Each run checks every output beat (first mismatch:
+// stalls on both sides, heavy stalls on the output only, on the input only. Each run checks every output beat (first mismatch:
 // image, row, col, channel, expected, got), the AXI protocol on both streams
 // (sim/axis.hpp StreamChecker), that nothing is left over or missing, and
 // that the design does not hang. The no-stall run also measures cycles per
@@ -50,6 +50,8 @@ struct Job {
 
 struct Measured {
     double cycles_per_image = 0;  // steady-state interval (no-stall run)
+    // Cycles are counted from the cycle image 0's first input beat is offered
+    // (in_valid first high) to the cycle an output beat transfers.
     uint64_t latency = 0;         // image 0: first input beat -> last output beat
     uint64_t first_out = 0;       // image 0: first input beat -> first output beat
     uint64_t total_cycles = 0;
@@ -104,10 +106,11 @@ bool run_once(const Job& job, Stall::Mode in_mode, Stall::Mode out_mode, uint64_
         src.drive();
         snk.drive();
         clk.settle();
-        if (src.sample(clk.cycle()) && !first_in_seen) {
+        if (top->in_valid && !first_in_seen) {  // first input beat offered
             first_in_seen = true;
             first_in_cycle = clk.cycle();
         }
+        src.sample(clk.cycle());
         snk.sample(clk.cycle());
         chk_in.sample(clk.cycle());
         chk_out.sample(clk.cycle());

@@ -42,6 +42,7 @@ bool run() {
     l.par_in = int(Cfg::PAR);
     cnn::rtl_tb::lcg_values(Cfg::SEED, Cfg::BMUL, size_t(Cfg::C_OUT * Cfg::K * Cfg::K * Cfg::C_IN),
                             size_t(Cfg::C_OUT), l.weights, l.bias);
+    if (Cfg::WFILL != 0) std::fill(l.weights.begin(), l.weights.end(), int8_t(Cfg::WFILL));
 
     std::mt19937_64 rng(0xc0 + Cfg::SEED);
     std::uniform_int_distribution<int> d(Cfg::IN_SIGNED_I ? -128 : 0, Cfg::IN_SIGNED_I ? 127 : 255);

@@ -1,7 +1,8 @@
 -- tb_conv_wrap: cnn_conv with seeded pseudo-random weights and biases, for the
 -- block test. The same generator is in tests/tb_weights.hpp (lcg_weights):
 --   x(0) = SEED mod 65537, x(n+1) = (75 x(n) + 74) mod 65537 (ZX81 LCG);
---   weights in order: w = (x mod 256) - 128; then biases: b = (x - 32768) * BMUL.
+--   weights in order: w = (x mod 256) - 128 (or WFILL if nonzero); then
+--   biases: b = (x - 32768) * BMUL.
 -- IN_SIGNED_I is an integer (1 = int8 input) so the testbench sees it as a constant.
 library ieee;
 use ieee.std_logic_1164.all;
@@ -13,6 +14,7 @@ entity tb_conv_wrap is
     K : positive := 3; STRIDE : positive := 1; PAR : positive := 1;
     SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0;
     IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
+    WFILL : integer := 0;   -- nonzero: every weight = WFILL (worst-case sums)
     IMAGES : positive := 4  -- testbench only: images per run
   );
   port (
@@ -33,6 +35,9 @@ architecture wrap of tb_conv_wrap is
     for i in 0 to n_w - 1 loop
       x := (75 * x + 74) mod 65537;
       wv(i) := (x mod 256) - 128;
+      if WFILL /= 0 then
+        wv(i) := WFILL;
+      end if;
     end loop;
     for i in 0 to n_b - 1 loop
       x := (75 * x + 74) mod 65537;

@@ -5,6 +5,7 @@
 //   n_w weights w = (x mod 256) - 128, then n_b biases b = (x - 32768) * BMUL.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

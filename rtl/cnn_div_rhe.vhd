@@ -1,0 +1,171 @@
+-- cnn_div_rhe: combinational exact division with one rounding, the output
+-- stage of the average pools:  y = sat8(RHE(v / (N * 2^SHIFT))),
+-- RHE = round half to even, SHIFT any integer (negative = multiply).
+--
+-- How: sign and magnitude m = |v| (RHE is symmetric, so the sign is put back
+-- at the end). With num = m * 2^max(-SHIFT,0) and hi = floor(num / 2^max(SHIFT,0))
+-- (slices), q = floor(hi / N) = floor(num / D), D = N * 2^max(SHIFT,0),
+-- is computed as (hi * M) >> P with M = ceil(2^P / N), P = BH + ceil(log2 N)
+-- (exact for every hi < 2^BH: Granlund-Montgomery), the remainder
+-- r = num - q * D is formed exactly (one correction step q+1 if r >= D, a
+-- safety net the bound makes unreachable), and q is rounded up when
+-- 2r > D or (2r = D and q odd). No approximate reciprocal anywhere.
+--
+-- Latency: 0 (combinational). Throughput: one value per cycle.
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use work.cnn_pkg.all;
+
+entity cnn_div_rhe is
+  generic (
+    WIDTH : positive := 16;   -- width of v (signed)
+    N     : positive := 1;    -- divisor, < 2^30
+    SHIFT : integer  := 0
+  );
+  port (
+    v : in  signed(WIDTH - 1 downto 0);
+    y : out signed(7 downto 0)
+  );
+end entity;
+
+architecture rtl of cnn_div_rhe is
+  function imax(a, b : integer) return integer is
+  begin
+    if a > b then return a; end if;
+    return b;
+  end function;
+
+  -- Smallest L with 2^L >= n (0 for n = 1).
+  function ceil_log2(x : positive) return natural is
+    variable l : natural := 0;
+  begin
+    while 2 ** l < x loop
+      l := l + 1;
+    end loop;
+    return l;
+  end function;
+
+  -- ceil(2^p / n) as an unsigned of width w, by long division (n < 2^30,
+  -- so the running remainder 2r+1 < 2^31 stays a VHDL integer).
+  function recip(p : natural; dv : positive; w : positive) return unsigned is
+    variable q : unsigned(p downto 0) := (others => '0');
+    variable r : natural := 0;
+    variable res : unsigned(w - 1 downto 0);
+  begin
+    for i in p downto 0 loop
+      if i = p then r := 2 * r + 1; else r := 2 * r; end if;  -- bits of 2^p
+      if r >= dv then
+        r := r - dv;
+        q(i) := '1';
+      end if;
+    end loop;
+    res := resize(q, w);
+    if r /= 0 then
+      res := res + 1;
+    end if;
+    return res;
+  end function;
+
+  constant B   : positive := WIDTH;               -- |v| <= 2^(WIDTH-1) fits
+  constant LS  : natural  := imax(-SHIFT, 0);
+  constant RS  : natural  := imax(SHIFT, 0);
+  constant BN  : positive := B + LS;              -- num = m * 2^LS
+  constant BH  : positive := imax(BN - RS, 1);    -- hi = num >> RS
+  constant L   : natural  := ceil_log2(N);
+  constant P   : natural  := BH + L;
+  constant WM  : positive := BH + 2;
+  constant M   : unsigned(WM - 1 downto 0) := recip(P, N, WM);
+  constant LN  : positive := ceil_log2(N + 1) + 1; -- bits of N
+  constant WC  : positive := imax(BN, LN + RS) + 2; -- remainder arithmetic
+  constant NU  : unsigned(LN - 1 downto 0) := to_unsigned(N, LN);
+  constant QW  : positive := imax(BH + 2, 9);      -- rounded quotient
+
+  function den return unsigned is
+    variable d : unsigned(WC - 1 downto 0) := (others => '0');
+  begin
+    d(LN + RS - 1 downto RS) := NU;
+    return d;
+  end function;
+  constant D : unsigned(WC - 1 downto 0) := den;
+
+  signal neg  : std_logic;
+  signal mag  : unsigned(B - 1 downto 0);
+  signal num  : unsigned(BN - 1 downto 0);
+  signal hi   : unsigned(BH - 1 downto 0);
+  signal prod : unsigned(BH + WM - 1 downto 0);
+  signal q0   : unsigned(BH downto 0);
+  signal qd   : unsigned(WC + BH downto 0);
+  signal r0   : unsigned(WC - 1 downto 0);
+  signal q1   : unsigned(BH downto 0);
+  signal r1   : unsigned(WC - 1 downto 0);
+  signal q2   : unsigned(QW - 1 downto 0);
+begin
+  neg <= v(WIDTH - 1);
+  process (v)
+    variable x : signed(WIDTH downto 0);
+  begin
+    x := resize(v, WIDTH + 1);
+    if x(WIDTH) = '1' then
+      x := -x;
+    end if;
+    mag <= unsigned(x(B - 1 downto 0));
+  end process;
+
+  process (mag)
+    variable t : unsigned(BN - 1 downto 0) := (others => '0');
+  begin
+    t := (others => '0');
+    t(BN - 1 downto LS) := mag;
+    num <= t;
+  end process;
+
+  g_hi : if RS < BN generate
+    hi <= num(BN - 1 downto RS);
+  end generate;
+  g_hi0 : if RS >= BN generate
+    hi <= (others => '0');
+  end generate;
+
+  prod <= hi * M;
+  q0   <= resize(prod(prod'high downto P), BH + 1);
+  qd   <= resize(q0 * D, WC + BH + 1);
+  r0   <= resize(num, WC) - qd(WC - 1 downto 0);
+
+  -- Safety net (unreachable by the bound above): one correction step.
+  q1 <= q0 + 1 when r0 >= D else q0;
+  r1 <= r0 - D when r0 >= D else r0;
+
+  process (q1, r1)
+    variable twice : unsigned(WC downto 0);
+    variable dd    : unsigned(WC downto 0);
+  begin
+    twice := r1 & '0';
+    dd    := '0' & D;
+    if twice > dd or (twice = dd and q1(0) = '1') then
+      q2 <= resize(q1, QW) + 1;
+    else
+      q2 <= resize(q1, QW);
+    end if;
+  end process;
+
+  -- Sign back, saturate to int8.
+  process (q2, neg)
+    variable t : signed(QW downto 0);
+  begin
+    t := -signed('0' & q2);
+    if neg = '1' then
+      if q2 > to_unsigned(128, QW) then
+        y <= to_signed(-128, 8);
+      else
+        y <= t(7 downto 0);
+      end if;
+    else
+      if q2 > to_unsigned(127, QW) then
+        y <= to_signed(127, 8);
+      else
+        y <= signed(q2(7 downto 0));
+      end if;
+    end if;
+  end process;
+end architecture;

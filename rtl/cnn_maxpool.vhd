@@ -1,0 +1,56 @@
+-- cnn_maxpool: KxK max pooling, stride STRIDE, no padding, over HxWxC (HWC
+-- order), output Ho x Wo x C with Ho = (H-K)/STRIDE+1, Wo = (W-K)/STRIDE+1
+-- (floor; trailing rows/columns are ignored, as ONNX does without padding).
+-- y = cnn_pkg.requant(signed max of the window, SHIFT, ACT, LEAKY_K)
+-- (usually SHIFT = 0, ACT = ACT_NONE: the identity).
+--
+-- Engine: cnn_pool_window (line-buffer based: (K-1) rows of Wo*C bytes plus
+-- (K-1)*C bytes, no frame buffer; see its header).
+-- Cycle model: cycles per image = H * W * C (1 input beat per cycle).
+-- Latency: 1 cycle from the input beat that completes a window to its output
+-- beat; an image's last output leaves 1 cycle after its last useful input
+-- beat (later trailing rows/columns only add their own input cycles).
+-- Throughput: 1 input beat per cycle, outputs in bursts of at most 1/cycle.
+-- Backpressure: cnn_skid on the output; no beat lost, duplicated or reordered.
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use work.cnn_pkg.all;
+
+entity cnn_maxpool is
+  generic (
+    C       : positive := 1;
+    H       : positive := 4;
+    W       : positive := 4;
+    K       : positive := 2;
+    STRIDE  : positive := 2;
+    SHIFT   : integer  := 0;
+    ACT     : natural  := ACT_NONE;
+    LEAKY_K : natural  := 3
+  );
+  port (
+    clk       : in  std_logic;
+    rst       : in  std_logic;
+    in_valid  : in  std_logic;
+    in_ready  : out std_logic;
+    in_data   : in  std_logic_vector(7 downto 0);
+    out_valid : out std_logic;
+    out_ready : in  std_logic;
+    out_data  : out std_logic_vector(7 downto 0)
+  );
+end entity;
+
+architecture rtl of cnn_maxpool is
+  signal win_value : signed(7 downto 0);
+  signal win_emit  : std_logic;
+  signal y         : std_logic_vector(7 downto 0);
+begin
+  y <= std_logic_vector(requant(win_value, SHIFT, ACT, LEAKY_K));
+
+  u_win : entity work.cnn_pool_window
+    generic map (C => C, H => H, W => W, K => K, STRIDE => STRIDE, IS_AVG => false, DW => 8)
+    port map (clk => clk, rst => rst,
+              in_valid => in_valid, in_ready => in_ready, in_data => in_data,
+              win_value => win_value, win_emit => win_emit, out_stage => y,
+              out_valid => out_valid, out_ready => out_ready, out_data => out_data);
+end architecture;

@@ -1,0 +1,62 @@
+-- tb_dense_wrap: cnn_dense with seeded pseudo-random weights and biases, for
+-- the block test. Same generator as tb_conv_wrap.vhd and tests/tb_lcg.hpp:
+--   x(0) = SEED mod 65537, x(n+1) = (75 x(n) + 74) mod 65537 (ZX81 LCG);
+--   weights in order: w = (x mod 256) - 128 (or WFILL if nonzero); then
+--   biases: b = (x - 32768) * BMUL.
+-- IN_SIGNED_I is an integer (1 = int8 input) so the testbench sees it as a constant.
+library ieee;
+use ieee.std_logic_1164.all;
+use work.cnn_pkg.all;
+
+entity tb_dense_wrap is
+  generic (
+    N_IN : positive := 8; N_OUT : positive := 2; PAR : positive := 1;
+    SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0;
+    IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
+    WFILL : integer := 0;   -- nonzero: every weight = WFILL (worst-case sums)
+    IMAGES : positive := 4  -- testbench only: images per run
+  );
+  port (
+    clk : in std_logic; rst : in std_logic;
+    in_valid : in std_logic; in_ready : out std_logic; in_data : in std_logic_vector(7 downto 0);
+    out_valid : out std_logic; out_ready : in std_logic; out_data : out std_logic_vector(7 downto 0)
+  );
+end entity;
+
+architecture wrap of tb_dense_wrap is
+  constant NWT : positive := N_OUT * N_IN;
+
+  function lcg_values(n_w, n_b : positive; biases : boolean) return int_array is
+    variable x  : natural := SEED mod 65537;
+    variable wv : int_array(0 to n_w - 1);
+    variable bv : int_array(0 to n_b - 1);
+  begin
+    for i in 0 to n_w - 1 loop
+      x := (75 * x + 74) mod 65537;
+      wv(i) := (x mod 256) - 128;
+      if WFILL /= 0 then
+        wv(i) := WFILL;
+      end if;
+    end loop;
+    for i in 0 to n_b - 1 loop
+      x := (75 * x + 74) mod 65537;
+      bv(i) := (x - 32768) * BMUL;
+    end loop;
+    if biases then
+      return bv;
+    end if;
+    return wv;
+  end function;
+
+  constant WTS : int_array(0 to NWT - 1) := lcg_values(NWT, N_OUT, false);
+  constant BS  : int_array(0 to N_OUT - 1) := lcg_values(NWT, N_OUT, true);
+begin
+  dut : entity work.cnn_dense
+    generic map (
+      N_IN => N_IN, N_OUT => N_OUT, PAR => PAR,
+      WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K,
+      IN_SIGNED => IN_SIGNED_I /= 0)
+    port map (
+      clk => clk, rst => rst, in_valid => in_valid, in_ready => in_ready, in_data => in_data,
+      out_valid => out_valid, out_ready => out_ready, out_data => out_data);
+end architecture;
