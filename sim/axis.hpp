@@ -34,7 +34,11 @@
 //
 // A transfer happens on the rising edge that follows a sample() where
 // valid && ready; sample() records it (source pops, sink stores), so drive()
-// of the next cycle may present the next beat back to back.
+// of the next cycle may present the next beat back to back. Keep calling
+// src.drive() every cycle, also after the queue ran empty: that is what
+// drops valid after the last beat (otherwise the design sees it again).
+// Block tests of PEs with in_/out_ ports use rtl/tests/block_tb.hpp, which
+// wraps this loop; rtl/tests/tb_axis.cpp shows the pieces used directly.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# flow.sh: a model -> its simulator, in a build folder keyed by a content hash
+# of everything that shapes it (model, rtl/, gen/, sim/, the flow, the
+# options), so an unchanged model starts simulating at once.
+#
+#   sim/flow.sh BUILD MODEL        prints the simulator's path on stdout's last line
+#
+# Environment: TRACE=1 (FST waveform support), PAR=auto|N (conv/dense input
+# parallelism), VERILATOR_OPT (C++ optimisation of the model, default -O2).
+#
+# Steps: cnnc emit (VHDL top + weights package + manifest) -> ghdl2v.sh
+# (GHDL synthesis to Verilog, sanitised) -> verilator --cc --exe --build with
+# sim/sim_main.cpp, linked with the harness libraries CMake built.
+set -euo pipefail
+die() { echo "flow.sh: $*" >&2; exit 1; }
+[ $# -eq 2 ] || die "usage: flow.sh BUILD MODEL"
+BUILD=$(cd "$1" && pwd); MODEL=$2
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+[ -f "$MODEL" ] || die "no such model: $MODEL"
+TRACE=${TRACE:-0}; PAR=${PAR:-auto}; VERILATOR_OPT=${VERILATOR_OPT:--O2}
+
+stem=$(basename "$MODEL" .onnx)
+key=$( {
+  sha256sum "$MODEL"
+  cd "$ROOT" && find gen sim rtl -type f \( -name '*.cpp' -o -name '*.hpp' -o -name '*.vhd' -o -name '*.sh' \) \
+      -not -path '*/tests/*' | sort | xargs sha256sum
+  echo "trace=$TRACE par=$PAR opt=$VERILATOR_OPT"; verilator --version; ghdl --version | sed -n 1p
+} | sha256sum | cut -c1-16)
+DIR="$BUILD/hw/$stem-$key"
+SIM="$DIR/obj/sim"
+if [ -x "$SIM" ]; then
+  echo "flow: $stem is up to date ($DIR)" >&2
+  echo "$SIM"
+  exit 0
+fi
+
+rm -rf "$DIR"
+mkdir -p "$DIR"
+t0=$(date +%s.%N)
+step() { printf 'flow: %-28s' "$1" >&2; }
+took() { printf ' %5.1f s\n' "$(echo "$(date +%s.%N) - $1" | bc)" >&2; }
+
+step "cnnc emit ($stem)"; t=$(date +%s.%N)
+"$BUILD/gen/cnnc" emit "$MODEL" --out "$DIR/gen" --par "$PAR" > "$DIR/emit.log" || { cat "$DIR/emit.log" >&2; die "cnnc emit failed"; }
+took "$t"
+
+step "ghdl synth -> Verilog"; t=$(date +%s.%N)
+mapfile -t LIB < <("$ROOT/rtl/flow/rtl_files.sh")
+"$ROOT/rtl/flow/ghdl2v.sh" "$DIR" cnn_top -- "${LIB[@]}" "$DIR/gen/cnn_model_pkg.vhd" "$DIR/gen/cnn_top.vhd" \
+  > "$DIR/ghdl.log" 2>&1 || { cat "$DIR/ghdl.log" >&2; die "GHDL synthesis failed"; }
+took "$t"
+
+step "verilator + C++ build"; t=$(date +%s.%N)
+# shellcheck disable=SC1091
+source "$BUILD/sim/link.env"
+TRACE_ARGS=()
+CFLAGS="-std=c++17 $CNN_SIM_INCLUDES"
+if [ "$TRACE" = 1 ]; then TRACE_ARGS=(--trace-fst); CFLAGS+=" -DCNN_TRACE"; fi
+# Options as in rtl/flow/verilate.sh (measured there): -O3, fast X handling,
+# no assertions; GHDL's output trips INITIALDLY/COMBDLY, which are harmless.
+verilator --cc "$DIR/cnn_top.v" --top-module cnn_top --prefix Vcnn_top --Mdir "$DIR/obj" \
+  --default-language 1364-2005 -O3 --x-assign fast --x-initial fast --noassert \
+  -Wno-fatal -Wno-INITIALDLY -Wno-COMBDLY -Wno-WIDTH -Wno-UNOPTFLAT -Wno-DECLFILENAME -Wno-UNUSED \
+  -Wno-PINCONNECTEMPTY "${TRACE_ARGS[@]}" \
+  --exe "$ROOT/sim/sim_main.cpp" -o sim --build -j "$(nproc)" \
+  -CFLAGS "$CFLAGS" -LDFLAGS "$CNN_SIM_LIBS" \
+  -MAKEFLAGS "OPT_FAST=$VERILATOR_OPT OPT_SLOW=-O1 OPT_GLOBAL=-O1" > "$DIR/verilator.log" 2>&1 \
+  || { tail -30 "$DIR/verilator.log" >&2; die "Verilator build failed (full log: $DIR/verilator.log)"; }
+took "$t"
+printf 'flow: %-28s %5.1f s\n' "total (cold build)" "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
+echo "$SIM"

@@ -1,0 +1,179 @@
+// The cycle loop of the model harness, compiled once per generated top (it
+// is a template over the Verilator class). Shaped as STYLE.md asks:
+//   clock/trace owner  Clock (axis.hpp) + the FST tracer, owned here;
+//   driver             StreamSource on s_axis (images back to back, tlast);
+//   monitor            StreamSink on m_axis + the probe links of every PE;
+//   scoreboard         Scoreboard (scoreboard.hpp): every beat vs the golden model;
+//   protocol checkers  StreamChecker on s_axis and m_axis;
+//   watchdog           fails naming the stuck stream when nothing moves.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <type_traits>
+#include <unistd.h>
+
+#include <verilated.h>
+#ifdef CNN_TRACE
+#include <verilated_fst_c.h>
+#endif
+
+#include "axis.hpp"
+#include "scoreboard.hpp"
+
+namespace cnn::sim {
+
+// n (<= 32) bits at lo of a Verilator port of any width.
+template <class T>
+uint32_t port_bits(const T& v, int lo, int n) {
+    const uint64_t mask = (uint64_t(1) << n) - 1;
+    if constexpr (std::is_integral_v<T>) {
+        return uint32_t((uint64_t(v) >> lo) & mask);
+    } else {
+        const auto* w = v.data();
+        const int i = lo / 32, b = lo % 32;
+        uint64_t x = uint64_t(w[i]) >> b;
+        if (b + n > 32) x |= uint64_t(w[i + 1]) << (32 - b);
+        return uint32_t(x & mask);
+    }
+}
+
+inline Stall::Mode stall_mode(const std::string& s) {
+    if (s == "off") return Stall::Off;
+    if (s == "random") return Stall::Random;
+    if (s == "heavy") return Stall::Heavy;
+    throw Error("STALL", "'" + s + "' is not one of off, random, heavy");
+}
+
+template <class Top>
+RunReport run_model(const Manifest& m, const std::vector<Job>& jobs, const RunOptions& opt) {
+    auto ctx = std::make_unique<VerilatedContext>();
+    auto top = std::make_unique<Top>(ctx.get());
+#ifdef CNN_TRACE
+    std::unique_ptr<VerilatedFstC> tracer;
+    if (!opt.trace.empty()) {
+        ctx->traceEverOn(true);
+        tracer = std::make_unique<VerilatedFstC>();
+        top->trace(tracer.get(), 99);
+        tracer->open(opt.trace.c_str());
+    }
+#else
+    if (!opt.trace.empty()) throw Error("TRACE", "this simulator was built without tracing (make sim TRACE=1)");
+#endif
+
+    const Stall::Mode mode = stall_mode(opt.stall);
+    Clock<Top> clk(*top);
+    StreamPorts<CData> in_ports{&top->s_axis_tvalid, &top->s_axis_tready, &top->s_axis_tdata, &top->s_axis_tlast};
+    StreamPorts<CData> out_ports{&top->m_axis_tvalid, &top->m_axis_tready, &top->m_axis_tdata, &top->m_axis_tlast};
+    StreamSource<CData> driver(in_ports, Stall(mode, opt.seed * 2 + 1));
+    StreamSink<CData> monitor(out_ports, Stall(mode, opt.seed * 2 + 2));
+    StreamChecker<CData> check_in(in_ports, "s_axis"), check_out(out_ports, "m_axis");
+    Scoreboard board(m, jobs);
+
+    for (const Job& j : jobs)
+        for (size_t i = 0; i < j.input.data.size(); ++i)
+            driver.push(CData(uint8_t(j.input.data[i])), i + 1 == j.input.data.size());
+
+    RunReport rep;
+    rep.clock_mhz = opt.clock_mhz;
+    rep.stall = opt.stall;
+    for (const auto& pe : m.pes) rep.pes.push_back({pe.instance, pe.cycles, 0, 0, 0});
+    const int nlinks = int(m.links.size());
+
+    // Nothing may stand still longer than a few images' worth of cycles.
+    const uint64_t watchdog = uint64_t(std::max<int64_t>(m.expected_cycles, m.input_beats + m.output_beats)) *
+                                  (mode == Stall::Heavy ? 16 : 4) + 20000;
+    uint64_t last_progress = 0;
+    const bool tty = isatty(fileno(stderr));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto last_print = t0;
+
+    clk.reset(top->rst, 2);
+    const uint64_t start = clk.cycle();
+    size_t out_seen = 0;
+    while (!board.done()) {
+        driver.drive();
+        monitor.drive();
+        clk.settle();
+        const uint64_t cyc = clk.cycle() - start;
+        check_in.sample(cyc);
+        check_out.sample(cyc);
+        if (driver.sample(cyc)) {
+            board.input_beat(cyc);
+            last_progress = cyc;
+        }
+        if (monitor.sample(cyc)) {
+            const auto& b = monitor.beats().back();
+            board.output_beat(int8_t(b.data), b.last, cyc);
+            last_progress = cyc;
+            monitor.beats().clear();
+        }
+        // Every internal link: scoreboard on transfers, PE statistics.
+        for (int base = 0; base < nlinks; base += 32) {
+            const int n = std::min(32, nlinks - base);
+            const uint32_t v = port_bits(top->probe_valid, base, n), r = port_bits(top->probe_ready, base, n);
+            uint32_t fire = v & r;
+            while (fire) {
+                const int i = base + __builtin_ctz(fire);
+                fire &= fire - 1;
+                board.link_beat(i, int8_t(port_bits(top->probe_data, 8 * i, 8)));
+            }
+        }
+        for (size_t p = 0; p < rep.pes.size(); ++p) {
+            const int l = m.pes[p].link;
+            const bool v = port_bits(top->probe_valid, l, 1), r = port_bits(top->probe_ready, l, 1);
+            (v ? (r ? rep.pes[p].busy : rep.pes[p].blocked) : rep.pes[p].starved)++;
+        }
+        if (top->tlast_error) board.protocol_error("s_axis: the hardware flagged a misplaced tlast at cycle " + std::to_string(cyc));
+#ifdef CNN_TRACE
+        if (tracer && cyc >= opt.trace_from && cyc < opt.trace_from + opt.trace_cycles) tracer->dump(2 * cyc);
+#endif
+        clk.tick();
+#ifdef CNN_TRACE
+        if (tracer && cyc >= opt.trace_from && cyc < opt.trace_from + opt.trace_cycles) tracer->dump(2 * cyc + 1);
+#endif
+        if (cyc - last_progress > watchdog) {
+            std::string msg = "watchdog: nothing moved for " + std::to_string(watchdog) + " cycles (cycle " +
+                              std::to_string(cyc) + "): ";
+            if (!driver.idle() && !top->s_axis_tready)
+                msg += "s_axis stuck, tready low with " + std::to_string(driver.pending() + 1) + " input beats waiting";
+            else
+                msg += "m_axis stuck, waiting for beat " + std::to_string(board.out_beat()) + " of image " +
+                       std::to_string(board.images_out()) + " (tvalid low)";
+            rep.errors.push_back(msg);
+            break;
+        }
+        if (opt.progress && (cyc & 0xffff) == 0) {
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_print > std::chrono::seconds(tty ? 1 : 10) && now - t0 > std::chrono::seconds(2)) {
+                last_print = now;
+                double s = std::chrono::duration<double>(now - t0).count();
+                std::fprintf(stderr, "%s  %zu/%zu images, %.1f M cycles, %.2f M cycles/s%s", tty ? "\r" : "",
+                             board.images_out(), jobs.size(), cyc / 1e6, cyc / s / 1e6, tty ? "" : "\n");
+                out_seen = board.images_out();
+            }
+        }
+    }
+    if (opt.progress && out_seen) std::fprintf(stderr, "%s", tty ? "\n" : "");
+    rep.cycles = clk.cycle() - start;
+    // A short drain: the hardware must not produce anything more.
+    for (int i = 0; i < 64 && rep.errors.empty(); ++i) {
+        monitor.drive();
+        clk.settle();
+        if (monitor.sample(clk.cycle() - start)) board.protocol_error("m_axis: an extra beat after the last result");
+        clk.tick();
+    }
+    rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+#ifdef CNN_TRACE
+    if (tracer) tracer->close();
+#endif
+    for (const auto& e : check_in.messages()) rep.errors.push_back(e);
+    for (const auto& e : check_out.messages()) rep.errors.push_back(e);
+    for (const auto& e : board.protocol_errors()) rep.errors.push_back(e);
+    rep.results = board.results();
+    rep.finish(m);
+    return rep;
+}
+
+}  // namespace cnn::sim

@@ -1,0 +1,121 @@
+// The run report of SPEC §4: terminal summary and JSON.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "scoreboard.hpp"
+
+namespace cnn::sim {
+
+void RunReport::finish(const Manifest& m) {
+    model = m.model;
+    expected_cycles_per_image = m.expected_cycles;
+    images = results.size();
+    mismatches = 0;
+    labelled = correct = 0;
+    std::vector<double> lat, gaps;
+    for (size_t i = 0; i < results.size(); ++i) {
+        const ImageResult& r = results[i];
+        if (!r.match) ++mismatches;
+        if (r.label >= 0 && r.output.size() == r.reference.size()) {
+            ++labelled;
+            correct += r.predicted == r.label;
+        }
+        if (r.seen_input && r.last_out_cycle >= r.first_in_cycle) lat.push_back(double(r.last_out_cycle - r.first_in_cycle + 1));
+        if (i > 0) gaps.push_back(double(r.last_out_cycle - results[i - 1].last_out_cycle));
+    }
+    auto median = [](std::vector<double> v) {
+        if (v.empty()) return 0.0;
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    // Latency: the first image's, through an empty pipeline.
+    latency_cycles = lat.empty() ? 0 : lat.front();
+    // Interval: the median gap between consecutive results (steady state).
+    interval_cycles = gaps.empty() ? latency_cycles : median(gaps);
+    cycles_per_image = images ? double(cycles) / double(images) : 0;
+    throughput = interval_cycles > 0 ? clock_mhz * 1e6 / interval_cycles : 0;
+    sim_cycles_per_s = wall_s > 0 ? double(cycles) / wall_s : 0;
+}
+
+void RunReport::print(std::FILE* f) const {
+    size_t shown = 0;
+    for (size_t i = 0; i < results.size(); ++i) {
+        const ImageResult& r = results[i];
+        if (r.match) continue;
+        if (shown++ == 10) {
+            std::fprintf(f, "  ... more mismatching images (see the JSON report)\n");
+            break;
+        }
+        std::fprintf(f, "MISMATCH image %zu (%s): %s\n", i, r.id.c_str(),
+                     r.first ? r.first->describe().c_str()
+                             : (std::to_string(r.output.size()) + " of " + std::to_string(r.reference.size()) +
+                                " output beats arrived")
+                                   .c_str());
+    }
+    for (const auto& e : errors) std::fprintf(f, "ERROR %s\n", e.c_str());
+    std::fprintf(f, "%s: %zu images, %zu mismatches, stall %s%s\n", model.c_str(), images, mismatches,
+                 stall.c_str(), ok() ? "" : "  -> FAILED");
+    if (labelled) std::fprintf(f, "  accuracy          %.2f%% (%d/%d)\n", 100.0 * correct / labelled, correct, labelled);
+    std::fprintf(f, "  latency           %.0f cycles\n", latency_cycles);
+    std::fprintf(f, "  interval          %.0f cycles (analytical model %lld, measured/model %.3f)\n", interval_cycles,
+                 (long long)expected_cycles_per_image,
+                 expected_cycles_per_image ? interval_cycles / double(expected_cycles_per_image) : 0.0);
+    std::fprintf(f, "  cycles per image  %.1f (%llu cycles in all)\n", cycles_per_image, (unsigned long long)cycles);
+    std::fprintf(f, "  throughput        %.1f images/s at %.0f MHz\n", throughput, clock_mhz);
+    std::fprintf(f, "  simulation        %.2f M cycles/s, %.1f images/s of wall time (%.2f s)\n", sim_cycles_per_s / 1e6,
+                 wall_s > 0 ? double(images) / wall_s : 0.0, wall_s);
+    if (!pes.empty()) {
+        std::fprintf(f, "  %-16s %10s %10s %10s %10s\n", "PE (output link)", "model", "busy", "starved", "blocked");
+        for (const auto& p : pes)
+            std::fprintf(f, "  %-16s %10lld %10llu %10llu %10llu\n", p.instance.c_str(), (long long)p.expected,
+                         (unsigned long long)p.busy, (unsigned long long)p.starved, (unsigned long long)p.blocked);
+    }
+}
+
+void RunReport::write_json(const std::string& path) const {
+    nlohmann::json j;
+    j["model"] = model;
+    j["clock_mhz"] = clock_mhz;
+    j["stall"] = stall;
+    j["images"] = images;
+    j["mismatches"] = mismatches;
+    j["accuracy"] = labelled ? nlohmann::json(double(correct) / labelled) : nlohmann::json(nullptr);
+    j["latency_cycles"] = latency_cycles;
+    j["interval_cycles"] = interval_cycles;
+    j["cycles"] = cycles;
+    j["cycles_per_image"] = cycles_per_image;
+    j["expected_cycles_per_image"] = expected_cycles_per_image;
+    j["throughput_images_per_s"] = throughput;
+    j["sim_cycles_per_s"] = sim_cycles_per_s;
+    j["wall_s"] = wall_s;
+    j["errors"] = errors;
+    j["ok"] = ok();
+    nlohmann::json pe = nlohmann::json::array();
+    for (const auto& p : pes)
+        pe.push_back({{"instance", p.instance}, {"expected_cycles_per_image", p.expected}, {"busy", p.busy},
+                      {"starved", p.starved}, {"blocked", p.blocked}});
+    j["pes"] = pe;
+    nlohmann::json rs = nlohmann::json::array();
+    for (const auto& r : results) {
+        nlohmann::json x = {{"image", r.id},         {"label", r.label >= 0 ? nlohmann::json(r.label) : nlohmann::json(nullptr)},
+                            {"predicted", r.predicted}, {"output", r.output},
+                            {"reference", r.reference}, {"match", r.match},
+                            {"latency_cycles", r.last_out_cycle - r.first_in_cycle + 1}};
+        if (r.first)
+            x["first_difference"] = {{"layer", r.first->layer}, {"layer_index", r.first->layer_index},
+                                     {"row", r.first->row},     {"col", r.first->col},
+                                     {"channel", r.first->channel}, {"expected", r.first->expected},
+                                     {"got", r.first->got}};
+        rs.push_back(x);
+    }
+    j["results"] = rs;
+    std::ofstream f(path);
+    f << j.dump(1) << "\n";
+    if (!f) throw Error(path, "cannot write the report");
+}
+
+}  // namespace cnn::sim

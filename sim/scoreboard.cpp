@@ -1,0 +1,175 @@
+#include "scoreboard.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+
+namespace cnn::sim {
+
+namespace {
+
+Shape shape_of(const nlohmann::json& j) { return Shape{j.at("c").get<int>(), j.at("h").get<int>(), j.at("w").get<int>()}; }
+
+}  // namespace
+
+Manifest Manifest::load(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) throw Error(path, "cannot read the manifest (run cnnc emit first)");
+    nlohmann::json j;
+    try {
+        f >> j;
+        Manifest m;
+        m.model = j.at("model");
+        m.source = j.at("source");
+        m.input = shape_of(j.at("input"));
+        m.output = shape_of(j.at("output"));
+        m.input_beats = j.at("input_beats");
+        m.output_beats = j.at("output_beats");
+        m.expected_cycles = j.at("expected_cycles_per_image");
+        m.links = j.at("links").get<std::vector<std::string>>();
+        for (const auto& l : j.at("layers")) {
+            Layer layer{l.at("name"), l.at("kind"), shape_of(l.at("out")), -1};
+            for (const auto& pe : l.at("pes")) {
+                m.pes.push_back({pe.at("instance"), pe.at("entity"), pe.at("cycles_per_image"), pe.at("link")});
+                layer.link = pe.at("link");
+            }
+            m.layers.push_back(layer);
+        }
+        return m;
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(path, std::string("malformed manifest: ") + e.what());
+    }
+}
+
+std::vector<Job> make_jobs(const Network& net, const std::vector<Image>& images) {
+    std::vector<Job> jobs;
+    jobs.reserve(images.size());
+    for (const Image& img : images) {
+        Job j;
+        j.id = img.id;
+        j.label = img.label;
+        j.input = quantize_input(net, img.pixels);
+        j.golden = run_network(net, j.input);
+        jobs.push_back(std::move(j));
+    }
+    return jobs;
+}
+
+std::vector<Image> random_images(const Shape& s, int n, uint64_t seed) {
+    std::vector<Image> v;
+    std::mt19937_64 rng(seed);
+    for (int i = 0; i < n; ++i) {
+        Image img;
+        img.c = s.c, img.h = s.h, img.w = s.w;
+        img.pixels.resize(size_t(s.size()));
+        const bool zero = n >= 3 && i == n - 2, full = n >= 3 && i == n - 1;
+        for (auto& p : img.pixels) p = zero ? 0 : full ? 255 : uint8_t(rng() & 0xff);
+        img.id = zero ? "all-0" : full ? "all-255" : "random#" + std::to_string(seed) + "." + std::to_string(i);
+        v.push_back(std::move(img));
+    }
+    return v;
+}
+
+std::string Mismatch::describe() const {
+    return "layer " + std::to_string(layer_index) + " '" + layer + "' row " + std::to_string(row) + " col " +
+           std::to_string(col) + " channel " + std::to_string(channel) + ": expected " + std::to_string(expected) +
+           ", got " + std::to_string(got);
+}
+
+Scoreboard::Scoreboard(const Manifest& m, const std::vector<Job>& jobs) : m_(m), jobs_(jobs) {
+    link_layer_.assign(m.links.size(), -1);
+    for (size_t i = 0; i < m.layers.size(); ++i)
+        if (m.layers[i].link >= 0 && size_t(m.layers[i].link) < m.links.size()) link_layer_[m.layers[i].link] = int(i);
+    link_image_.assign(m.links.size(), 0);
+    link_beat_.assign(m.links.size(), 0);
+    results_.resize(jobs.size());
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        results_[i].id = jobs[i].id;
+        results_[i].label = jobs[i].label;
+        const auto& ref = jobs[i].golden.empty() ? jobs[i].input.data : jobs[i].golden.back().data;
+        results_[i].reference.assign(ref.begin(), ref.end());
+    }
+}
+
+void Scoreboard::record(size_t image, int layer_index, int64_t beat, int expected, int got) {
+    ImageResult& r = results_[image];
+    // -1 is m_axis, the last layer's output as the top delivers it.
+    const int index = layer_index >= 0 ? layer_index : int(m_.layers.size()) - 1;
+    if (r.first && r.first->layer_index <= index) return;  // keep the earliest layer, first beat
+    const Shape s = layer_index >= 0 ? m_.layers[layer_index].out : m_.output;
+    Mismatch mm;
+    mm.layer = m_.layers[index].name;
+    mm.layer_index = index;
+    mm.channel = int(beat % s.c);
+    mm.col = int((beat / s.c) % s.w);
+    mm.row = int(beat / (int64_t(s.c) * s.w));
+    mm.expected = expected;
+    mm.got = got;
+    r.first = mm;
+}
+
+void Scoreboard::link_beat(int link, int8_t data) {
+    const int layer = link_layer_[link];
+    if (layer < 0) return;  // a link inside a layer (e.g. after zero padding)
+    size_t& img = link_image_[link];
+    size_t& beat = link_beat_[link];
+    if (img >= jobs_.size()) {
+        protocol_error("link " + m_.links[link] + ": a beat after the last image");
+        return;
+    }
+    const auto& want = jobs_[img].golden[layer].data;
+    if (want[beat] != data) record(img, layer, int64_t(beat), want[beat], data);
+    if (++beat == want.size()) {
+        beat = 0;
+        ++img;
+    }
+}
+
+void Scoreboard::input_beat(uint64_t cycle) {
+    if (in_image_ >= jobs_.size()) return;
+    ImageResult& r = results_[in_image_];
+    if (!r.seen_input) {
+        r.seen_input = true;
+        r.first_in_cycle = cycle;
+    }
+    r.last_in_cycle = cycle;
+    if (++in_beat_ == jobs_[in_image_].input.data.size()) {
+        in_beat_ = 0;
+        ++in_image_;
+    }
+}
+
+void Scoreboard::output_beat(int8_t data, bool last, uint64_t cycle) {
+    if (out_image_ >= jobs_.size()) {
+        protocol_error("m_axis: a beat after the last expected result (cycle " + std::to_string(cycle) + ")");
+        return;
+    }
+    ImageResult& r = results_[out_image_];
+    r.output.push_back(data);
+    const bool should_last = r.output.size() == r.reference.size();
+    if (last != should_last)
+        protocol_error("m_axis: tlast " + std::string(last ? "set" : "missing") + " on beat " +
+                       std::to_string(r.output.size() - 1) + " of image " + std::to_string(out_image_) +
+                       " (cycle " + std::to_string(cycle) + ")");
+    size_t beat = r.output.size() - 1;
+    if (r.reference[beat] != data) record(out_image_, -1, int64_t(beat), r.reference[beat], data);
+    if (should_last) {
+        r.last_out_cycle = cycle;
+        r.match = r.output == r.reference && !r.first;  // an internal difference fails too
+        // top-1 over the output vector (ties: lowest index)
+        r.predicted = int(std::max_element(r.output.begin(), r.output.end()) - r.output.begin());
+        ++out_image_;
+    }
+    out_beat_ = r.output.size();
+}
+
+void Scoreboard::protocol_error(const std::string& e) {
+    if (protocol_.size() < 20) protocol_.push_back(e);
+}
+
+}  // namespace cnn::sim

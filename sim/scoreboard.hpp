@@ -1,0 +1,130 @@
+// The model-agnostic half of the harness: what the hardware was built from
+// (the manifest cnnc emit wrote), the images and their golden tensors, the
+// scoreboard that checks every beat of every observed link, and the run
+// report of SPEC §4. The cycle loop (harness.hpp) is compiled per model.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exec.hpp"
+#include "images.hpp"
+#include "ir.hpp"
+
+namespace cnn::sim {
+
+struct Manifest {
+    std::string model, source;
+    Shape input, output;
+    int64_t input_beats = 0, output_beats = 0, expected_cycles = 0;
+    std::vector<std::string> links;       // probe index -> link name
+    struct Layer {
+        std::string name, kind;
+        Shape out;
+        int link = -1;                    // probe index of the layer's output link
+    };
+    std::vector<Layer> layers;
+    struct Pe {
+        std::string instance, entity;
+        int64_t cycles = 0;
+        int link = -1;                    // probe index of the PE's output link
+    };
+    std::vector<Pe> pes;
+
+    static Manifest load(const std::string& path);
+};
+
+// One image: what is streamed and what every layer must produce.
+struct Job {
+    std::string id;
+    int label = -1;
+    QTensor input;                 // quantized, HWC: the beats of s_axis
+    std::vector<QTensor> golden;   // per layer, HWC
+};
+
+std::vector<Job> make_jobs(const Network& net, const std::vector<Image>& images);
+// Seeded uniform random pixels, plus one all-0 and one all-255 image when n >= 3.
+std::vector<Image> random_images(const Shape& s, int n, uint64_t seed);
+
+struct Mismatch {
+    std::string layer;             // layer name ("output" for m_axis)
+    int layer_index = -1;
+    int row = 0, col = 0, channel = 0;
+    int expected = 0, got = 0;
+    std::string describe() const;
+};
+
+struct ImageResult {
+    std::string id;
+    int label = -1, predicted = -1;
+    std::vector<int> output, reference;
+    bool match = false;
+    std::optional<Mismatch> first;     // earliest layer with a difference
+    uint64_t first_in_cycle = 0, last_in_cycle = 0, last_out_cycle = 0;
+    bool seen_input = false;
+};
+
+// Checks every beat on every observed link against the golden tensors.
+class Scoreboard {
+public:
+    Scoreboard(const Manifest& m, const std::vector<Job>& jobs);
+    // A beat on probe link `link` (internal streams).
+    void link_beat(int link, int8_t data);
+    // A beat on m_axis; checks tlast placement too.
+    void output_beat(int8_t data, bool last, uint64_t cycle);
+    void input_beat(uint64_t cycle);               // a beat accepted on s_axis
+    bool done() const { return out_image_ == jobs_.size(); }
+    size_t images_out() const { return out_image_; }
+    size_t out_beat() const { return out_beat_; }
+    std::vector<ImageResult>& results() { return results_; }
+    const std::vector<std::string>& protocol_errors() const { return protocol_; }
+    void protocol_error(const std::string& e);
+
+private:
+    void record(size_t image, int layer_index, int64_t beat, int expected, int got);
+    const Manifest& m_;
+    const std::vector<Job>& jobs_;
+    std::vector<int> link_layer_;                   // probe index -> layer index or -1
+    std::vector<size_t> link_image_, link_beat_;    // per probe link: position
+    std::vector<ImageResult> results_;
+    size_t in_image_ = 0, in_beat_ = 0, out_image_ = 0, out_beat_ = 0;
+    std::vector<std::string> protocol_;
+};
+
+struct RunOptions {
+    std::string stall = "off";     // off | random | heavy (both sides)
+    uint64_t seed = 1;
+    double clock_mhz = 100.0;
+    std::string trace;             // FST path, "" = none
+    uint64_t trace_from = 0, trace_cycles = 200000;
+    bool progress = true;
+};
+
+struct RunReport {
+    std::string model;
+    double clock_mhz = 100.0;
+    std::string stall;
+    size_t images = 0, mismatches = 0;
+    int labelled = 0, correct = 0;
+    uint64_t cycles = 0;
+    double latency_cycles = 0, interval_cycles = 0, cycles_per_image = 0;
+    int64_t expected_cycles_per_image = 0;
+    double throughput = 0, sim_cycles_per_s = 0, wall_s = 0;
+    std::vector<std::string> errors;   // protocol, watchdog: each fails the run
+    std::vector<ImageResult> results;
+    struct PeStat {
+        std::string instance;
+        int64_t expected = 0;
+        uint64_t busy = 0, starved = 0, blocked = 0;   // cycles on its output link
+    };
+    std::vector<PeStat> pes;
+
+    bool ok() const { return mismatches == 0 && errors.empty() && images > 0; }
+    void finish(const Manifest& m);    // latency, interval, accuracy from results
+    void print(std::FILE* f) const;
+    void write_json(const std::string& path) const;
+};
+
+}  // namespace cnn::sim

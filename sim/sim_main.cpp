@@ -1,0 +1,104 @@
+// The simulator of one generated model: this file is compiled against the
+// model's Verilator class (Vcnn_top) by sim/flow.sh; everything else comes
+// from the cnn_harness library.
+//
+//   sim --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N]
+//       [--count N] [--resize] [--stall off|random|heavy] [--seed S]
+//       [--clock-mhz F] [--report OUT.json] [--trace OUT.fst [--trace-from C] [--trace-cycles N]]
+//       [--quiet]
+// Exit code: 0 all images bit-exact and no protocol error, 1 otherwise, 2 usage.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "Vcnn_top.h"
+#include "error.hpp"
+#include "harness.hpp"
+#include "images.hpp"
+#include "import.hpp"
+
+namespace {
+
+struct Args {
+    std::vector<std::string> v;
+    std::string get(const std::string& name, const std::string& dflt = "") const {
+        for (size_t i = 0; i + 1 < v.size(); ++i)
+            if (v[i] == name) return v[i + 1];
+        return dflt;
+    }
+    bool has(const std::string& name) const {
+        for (const auto& a : v)
+            if (a == name) return true;
+        return false;
+    }
+};
+
+uint64_t to_u64(const std::string& s, const char* what) {
+    try {
+        size_t used = 0;
+        unsigned long long x = std::stoull(s, &used);
+        if (used == s.size()) return x;
+    } catch (const std::exception&) {
+    }
+    throw cnn::Error(what, "'" + s + "' is not a whole number");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a{std::vector<std::string>(argv + 1, argv + argc)};
+    const std::string manifest_path = a.get("--manifest");
+    if (manifest_path.empty()) {
+        std::cerr << "usage: sim --manifest DIR/manifest.json [--images PATH | --random N] [--count N] "
+                     "[--stall off|random|heavy] [--seed S] [--report OUT.json] [--trace OUT.fst]\n";
+        return 2;
+    }
+    try {
+        const cnn::sim::Manifest m = cnn::sim::Manifest::load(manifest_path);
+        const cnn::Network net = cnn::load_network(a.get("--model", m.source));
+        if (!(net.input == m.input) || !(net.output() == m.output))
+            throw cnn::Error(manifest_path, "the manifest does not match " + net.source + " (rebuild with make sim)");
+
+        const size_t count = to_u64(a.get("--count", "0"), "--count");
+        std::vector<cnn::Image> images;
+        if (a.has("--images")) {
+            images = cnn::load_images(a.get("--images"), {net.input.c, net.input.h, net.input.w, a.has("--resize")},
+                                      count);
+        } else {
+            images = cnn::sim::random_images(net.input, int(to_u64(a.get("--random", "8"), "--random")),
+                                             to_u64(a.get("--seed", "1"), "--seed"));
+        }
+        if (images.empty()) throw cnn::Error("images", "no image to run");
+
+        cnn::sim::RunOptions opt;
+        opt.stall = a.get("--stall", "off");
+        opt.seed = to_u64(a.get("--seed", "1"), "--seed");
+        opt.clock_mhz = std::stod(a.get("--clock-mhz", "100"));
+        opt.trace = a.get("--trace");
+        opt.trace_from = to_u64(a.get("--trace-from", "0"), "--trace-from");
+        opt.trace_cycles = to_u64(a.get("--trace-cycles", "200000"), "--trace-cycles");
+        opt.progress = !a.has("--quiet");
+
+        const auto jobs = cnn::sim::make_jobs(net, images);
+        cnn::sim::RunReport rep = cnn::sim::run_model<Vcnn_top>(m, jobs, opt);
+        rep.model = net.name;
+        rep.print(stdout);
+        if (!opt.trace.empty())
+            std::printf("  waveform          %s (cycles %llu..%llu)\n", opt.trace.c_str(),
+                        (unsigned long long)opt.trace_from, (unsigned long long)(opt.trace_from + opt.trace_cycles));
+        const std::string report = a.get("--report");
+        if (!report.empty()) {
+            rep.write_json(report);
+            std::printf("  report            %s\n", report.c_str());
+        }
+        return rep.ok() ? 0 : 1;
+    } catch (const cnn::Error& e) {
+        std::cerr << "sim: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "sim: internal error: " << e.what() << "\n";
+        return 3;
+    }
+}
