@@ -71,9 +71,11 @@ RunReport run_model(const Manifest& m, const std::vector<Job>& jobs, const RunOp
     StreamChecker<CData> check_in(in_ports, "s_axis"), check_out(out_ports, "m_axis");
     Scoreboard board(m, jobs);
 
-    for (const Job& j : jobs)
-        for (size_t i = 0; i < j.input.data.size(); ++i)
-            driver.push(CData(uint8_t(j.input.data[i])), i + 1 == j.input.data.size());
+    for (size_t k = 0; k < jobs.size(); ++k) {
+        const auto& in = jobs[k].input.data;
+        const size_t n = int64_t(k) == opt.short_image ? in.size() - 1 : in.size();
+        for (size_t i = 0; i < n; ++i) driver.push(CData(uint8_t(in[i])), i + 1 == n);
+    }
 
     RunReport rep;
     rep.clock_mhz = opt.clock_mhz;
@@ -100,7 +102,7 @@ RunReport run_model(const Manifest& m, const std::vector<Job>& jobs, const RunOp
         check_in.sample(cyc);
         check_out.sample(cyc);
         if (driver.sample(cyc)) {
-            board.input_beat(cyc);
+            board.input_beat(cyc, top->s_axis_tlast);
             last_progress = cyc;
         }
         if (monitor.sample(cyc)) {

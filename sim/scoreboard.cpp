@@ -130,7 +130,7 @@ void Scoreboard::link_beat(int link, int8_t data) {
     }
 }
 
-void Scoreboard::input_beat(uint64_t cycle) {
+void Scoreboard::input_beat(uint64_t cycle, bool last) {
     if (in_image_ >= jobs_.size()) return;
     ImageResult& r = results_[in_image_];
     if (!r.seen_input) {
@@ -138,7 +138,8 @@ void Scoreboard::input_beat(uint64_t cycle) {
         r.first_in_cycle = cycle;
     }
     r.last_in_cycle = cycle;
-    if (++in_beat_ == jobs_[in_image_].input.data.size()) {
+    // The driver's tlast ends an image (it may be misplaced on purpose).
+    if (++in_beat_ == jobs_[in_image_].input.data.size() || last) {
         in_beat_ = 0;
         ++in_image_;
     }

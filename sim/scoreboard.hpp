@@ -74,7 +74,7 @@ public:
     void link_beat(int link, int8_t data);
     // A beat on m_axis; checks tlast placement too.
     void output_beat(int8_t data, bool last, uint64_t cycle);
-    void input_beat(uint64_t cycle);               // a beat accepted on s_axis
+    void input_beat(uint64_t cycle, bool last);    // a beat accepted on s_axis
     bool done() const { return out_image_ == jobs_.size(); }
     size_t images_out() const { return out_image_; }
     size_t out_beat() const { return out_beat_; }
@@ -100,6 +100,7 @@ struct RunOptions {
     std::string trace;             // FST path, "" = none
     uint64_t trace_from = 0, trace_cycles = 200000;
     bool progress = true;
+    int64_t short_image = -1;      // fault injection: send this image one beat short
 };
 
 struct RunReport {

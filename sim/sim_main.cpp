@@ -5,7 +5,9 @@
 //   sim --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N]
 //       [--count N] [--resize] [--stall off|random|heavy] [--seed S]
 //       [--clock-mhz F] [--report OUT.json] [--trace OUT.fst [--trace-from C] [--trace-cycles N]]
-//       [--quiet]
+//       [--quiet] [--short-image K]
+// --short-image K sends image K one beat short, tlast on its last beat sent (a
+// protocol-error injection: the run must report it, not hang).
 // Exit code: 0 all images bit-exact and no protocol error, 1 otherwise, 2 usage.
 #include <cstdio>
 #include <cstdlib>
@@ -23,10 +25,12 @@ namespace {
 
 struct Args {
     std::vector<std::string> v;
+    // The last occurrence wins, so a wrapper's defaults can be overridden.
     std::string get(const std::string& name, const std::string& dflt = "") const {
+        std::string r = dflt;
         for (size_t i = 0; i + 1 < v.size(); ++i)
-            if (v[i] == name) return v[i + 1];
-        return dflt;
+            if (v[i] == name) r = v[i + 1];
+        return r;
     }
     bool has(const std::string& name) const {
         for (const auto& a : v)
@@ -80,6 +84,7 @@ int main(int argc, char** argv) {
         opt.trace_from = to_u64(a.get("--trace-from", "0"), "--trace-from");
         opt.trace_cycles = to_u64(a.get("--trace-cycles", "200000"), "--trace-cycles");
         opt.progress = !a.has("--quiet");
+        if (a.has("--short-image")) opt.short_image = int64_t(to_u64(a.get("--short-image"), "--short-image"));
 
         const auto jobs = cnn::sim::make_jobs(net, images);
         cnn::sim::RunReport rep = cnn::sim::run_model<Vcnn_top>(m, jobs, opt);

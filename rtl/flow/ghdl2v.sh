@@ -21,6 +21,11 @@
 #       whose value is never read as data (a null slice contributes no bits),
 #       and the script checks that NAME is not used in a concatenation `{`
 #       line; if it is, the script stops rather than guess.
+#   R2  a constant wider than 32 bits written as a quoted bit string, e.g.
+#       `$signed("0000...01111111")`: Verilog reads a quoted string as ASCII
+#       bytes, so the design would silently compute with wrong values (seen
+#       with 33-bit comparisons and wide ROM words). Rewritten to the sized
+#       literal GHDL meant: `N'b0000...01111111`.
 # Everything else (INITIALDLY from GHDL's `initial x <= v;`, COMBDLY, width
 # warnings) is legal Verilog and left to Verilator's -Wno-* options.
 set -euo pipefail
@@ -68,5 +73,8 @@ for name in $(sed -nE "s/$R1_RE.*/\\2/p" "$TMP"); do
   fi
 done
 sed -i -E "s/$R1_RE/  localparam \\2 = 1'b0; \/\/ ghdl2v R1: was 0'b/" "$TMP"
+
+# R2: quoted bit strings -> sized binary literals.
+perl -pi -e 's/"([01]+)"/length($1) . "\x27b" . $1/ge' "$TMP"
 
 mv "$TMP" "$OUT"

@@ -1,0 +1,69 @@
+// The harness catches what it must: a model whose hardware differs from the
+// golden model by one weight is reported with image, layer, row, column and
+// channel and a non-zero exit code; a misplaced tlast is reported and the run
+// ends instead of hanging. Runs the zoo model conv3_s1_p1_relu_mp2 (its
+// simulator is built by the CTest fixture hw_build_conv3_s1_p1_relu_mp2).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "onnx_graph.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kModel = std::string(CNN_SOURCE_DIR) + "/models/zoo/conv3_s1_p1_relu_mp2.onnx";
+
+struct Run {
+    int code;
+    std::string out;
+};
+
+Run run_sim(const std::string& args) {
+    fs::path log = fs::temp_directory_path() / "cnn_sim_faults.txt";
+    std::string cmd = std::string(CNN_SOURCE_DIR) + "/sim/run.sh " + CNN_BINARY_DIR + " " + kModel + " " + args +
+                      " > " + log.string() + " 2>&1";
+    int status = std::system(cmd.c_str());
+    std::ifstream in(log);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return {WEXITSTATUS(status), ss.str()};
+}
+
+}  // namespace
+
+TEST_CASE("the unmodified model runs bit-exact and exits 0") {
+    Run r = run_sim("--random 3 --quiet");
+    CHECK(r.code == 0);
+    CHECK(r.out.find("3 images, 0 mismatches") != std::string::npos);
+}
+
+TEST_CASE("a one-weight difference is found, located and fails the run") {
+    cnn::onnx::Graph g = cnn::onnx::load_model(kModel);
+    // conv1's weights [OC][IC][KH][KW]: change output channel 2, ky 1, kx 1.
+    cnn::onnx::Tensor& w = g.initializers.at("conv1_w");
+    w.data[2 * 9 + 4] = w.data[2 * 9 + 4] > 0 ? w.data[2 * 9 + 4] - 37 : w.data[2 * 9 + 4] + 37;
+    fs::path tampered = fs::temp_directory_path() / "cnn_tampered.onnx";
+    cnn::onnx::save_model(g, tampered.string());
+    // Hardware built from the original, scored against the tampered golden model.
+    Run r = run_sim("--random 3 --quiet --model " + tampered.string());
+    CHECK(r.code == 1);
+    CHECK(r.out.find("MISMATCH image 0") != std::string::npos);
+    CHECK(r.out.find("layer 0 'conv1+relu1'") != std::string::npos);
+    CHECK(r.out.find("channel 2") != std::string::npos);
+    CHECK(r.out.find("FAILED") != std::string::npos);
+}
+
+TEST_CASE("a short image (early tlast) is reported, the rest stays aligned") {
+    Run r = run_sim("--random 4 --quiet --short-image 1");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("misplaced tlast") != std::string::npos);
+    CHECK(r.out.find("watchdog") == std::string::npos);
+    // Image 1 is completed with a zero pixel by the hardware; 0, 2, 3 match.
+    CHECK(r.out.find("MISMATCH image 1") != std::string::npos);
+    CHECK(r.out.find("MISMATCH image 2") == std::string::npos);
+    CHECK(r.out.find("MISMATCH image 3") == std::string::npos);
+}
