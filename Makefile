@@ -64,6 +64,7 @@ REGRESS_DIR    := $(BUILD)/regress
 regress_stems   = $(basename $(notdir $(REGRESS_MODELS)))
 regress_reports = $(foreach m,$(regress_stems),$(foreach s,$(REGRESS_STALLS),$(REGRESS_DIR)/$(m).$(s).json))
 vpath %.onnx models/zoo models
+.SECONDARY:
 
 regress: build
 	@rm -f $(REGRESS_DIR)/*.json $(REGRESS_DIR)/*.simpath

@@ -10,6 +10,7 @@
 //                                        float model + calibration images -> quantized model
 //   cnnc eval MODEL --images IMAGES [--count N]
 //                                        top-1 accuracy (float: interpreter; quantized: executor)
+//   cnnc pngs FILE.idx --out DIR [--count N]   an IDX file as PNGs (<i>_label<N>.png)
 //   cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]
 //                                        the VHDL top, weights package and manifest
 #include <chrono>
@@ -39,7 +40,8 @@ int usage() {
                  "       cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]\n"
                  "       cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]\n"
                  "                     [--method max|percentile|mse] [--percentile P]\n"
-                 "       cnnc eval MODEL --images IMAGES [--count N]\n";
+                 "       cnnc eval MODEL --images IMAGES [--count N]\n"
+                 "       cnnc pngs FILE.idx --out DIR [--count N]\n";
     return 2;
 }
 
@@ -205,6 +207,19 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cmd == "dump") return dump(cnn::load_network(model), args);
+        if (cmd == "pngs") {
+            // cnnc pngs FILE.idx --out DIR [--count N]: an IDX file as a folder of PNGs.
+            std::string dir = option(args, "--out", "");
+            if (dir.empty()) return usage();
+            cnn::IdxArray idx = cnn::read_idx(model);
+            if (idx.dims.size() < 3) throw cnn::Error(model, "not an IDX image file (dims [N,H,W] or [N,H,W,C])");
+            int c = idx.dims.size() > 3 ? int(idx.dims[3]) : 1;
+            auto imgs = cnn::load_images(model, {c, int(idx.dims[1]), int(idx.dims[2])},
+                                         size_t(to_int(option(args, "--count", "0"), "--count")));
+            cnn::write_pngs(dir, imgs);
+            std::cout << "cnnc: " << imgs.size() << " PNGs -> " << dir << "\n";
+            return 0;
+        }
         if (cmd == "quantize") return quantize(model, args);
         if (cmd == "eval") return eval(model, args);
         if (cmd == "emit") {

@@ -352,4 +352,20 @@ std::vector<Image> load_images(const std::string& path, const ImageSpec& spec, s
     throw Error(path, "no such file or folder");
 }
 
+void write_pngs(const std::string& dir, const std::vector<Image>& images) {
+    std::filesystem::create_directories(dir);
+    for (size_t i = 0; i < images.size(); ++i) {
+        const Image& img = images[i];
+        cv::Mat m(img.h, img.w, img.c == 1 ? CV_8UC1 : CV_8UC3, const_cast<uint8_t*>(img.pixels.data()));
+        cv::Mat out;
+        if (img.c == 3) cv::cvtColor(m, out, cv::COLOR_RGB2BGR);  // OpenCV writes BGR
+        else out = m;
+        char name[64];
+        if (img.label >= 0) std::snprintf(name, sizeof name, "%05zu_label%d.png", i, img.label);
+        else std::snprintf(name, sizeof name, "%05zu.png", i);
+        const std::string path = dir + "/" + name;
+        if (!cv::imwrite(path, out)) throw Error(path, "cannot write the PNG");
+    }
+}
+
 }  // namespace cnn

@@ -83,4 +83,8 @@ void write_idx_images(const std::string& path, const std::vector<Image>& images)
 // Writes labels (each 0..255) as a 1-D IDX file.
 void write_idx_labels(const std::string& path, const std::vector<int>& labels);
 
+// Writes each image as a PNG in dir (created): <index>_label<N>.png, or
+// <index>.png without a label, so load_images reads the labels back.
+void write_pngs(const std::string& dir, const std::vector<Image>& images);
+
 }  // namespace cnn
