@@ -16,31 +16,118 @@ std::vector<PeModel> layer_pes(const Layer& l, size_t i) {
     return op_def(l.kind).pes(l, "l" + std::to_string(i));
 }
 
+// An elastic buffer after every layer but the last: one output row of the
+// layer (at most kMaxFifo beats). Without it, two PEs of similar rate that
+// produce and accept in bursts (a conv emits a row, the next conv takes a
+// row only when a line-buffer slot frees) stall each other, and the
+// pipeline's interval exceeds its slowest PE by up to 30% (measured on the
+// zoo: conv2_s2_10x14_relu 1.29x, mono_9x11_stack4 1.16x).
+constexpr int64_t kMaxFifo = 1024;
+
+int64_t fifo_depth(const Network& net, size_t i) {
+    if (i + 1 >= net.layers.size()) return 0;
+    const Shape o = net.layers[i].out;
+    return std::min<int64_t>(2 * int64_t(o.w) * o.c, kMaxFifo);
+}
+
+// The PEs of layer i, its FIFO included.
+std::vector<PeModel> all_pes(const Network& net, size_t i) {
+    const Layer& l = net.layers[i];
+    std::vector<PeModel> v = layer_pes(l, i);
+    if (fifo_depth(net, i) > 0) v.push_back({"l" + std::to_string(i) + "_fifo", "cnn_fifo", l.out.size(), l.out.size(), l.out.size()});
+    return v;
+}
+
 nlohmann::json shape_json(const Shape& s) { return {{"c", s.c}, {"h", s.h}, {"w", s.w}}; }
 
 }  // namespace
 
+namespace {
+
+int64_t worst_cycles(const Layer& l, size_t i) {
+    int64_t worst = 0;
+    for (const PeModel& pe : layer_pes(l, i)) worst = std::max(worst, pe.cycles);
+    return worst;
+}
+
+// The parallelism values worth trying for n channels: the smallest p for each
+// distinct ceil(n / p) (a larger p with the same quotient costs multipliers
+// and saves no cycle). Ascending.
+std::vector<int> useful_pars(int n) {
+    std::vector<int> v;
+    for (int q = n; q >= 1; --q) {
+        const int p = int(ceil_div(n, q));
+        if (v.empty() || p != v.back()) v.push_back(p);
+    }
+    return v;
+}
+
+// Sets the layer's parallelism: as few multipliers (par_in * par_out) as
+// meet `target` (ties: fewer cycles, then the wider par_in: one wider
+// line-buffer word is cheaper than another lane of ROM and accumulator); if
+// nothing meets it, the fewest cycles with as few multipliers.
+void choose_par(Layer& l, size_t i, int64_t target) {
+    const bool conv = l.kind == LayerKind::Conv;
+    const int max_in = conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));
+    const std::vector<int> outs = conv ? useful_pars(l.out.c) : std::vector<int>{1};
+    struct Pick { int pi = 1, po = 1; int64_t mults = 0, cycles = 0; bool meets = false; } best;
+    bool have = false;
+    std::vector<int> ins = useful_pars(max_in);
+    if (!conv) {  // Dense: ceil(inputs / par) with inputs > 64 possible: try every par
+        ins.clear();
+        for (int p = 1; p <= max_in; ++p) ins.push_back(p);
+    }
+    for (int pi : ins)
+        for (int po : outs) {
+            l.par_in = pi;
+            l.par_out = po;
+            Pick c{pi, po, int64_t(pi) * po, worst_cycles(l, i), false};
+            c.meets = c.cycles <= target;
+            bool better;
+            if (!have) better = true;
+            else if (c.meets != best.meets) better = c.meets;
+            else if (c.meets) better = c.mults != best.mults ? c.mults < best.mults
+                                     : c.cycles != best.cycles ? c.cycles < best.cycles : c.pi > best.pi;
+            else better = c.cycles != best.cycles ? c.cycles < best.cycles
+                        : c.mults != best.mults ? c.mults < best.mults : c.pi > best.pi;
+            if (better) best = c, have = true;
+        }
+    l.par_in = best.pi;
+    l.par_out = best.po;
+}
+
+}  // namespace
+
+// Parallelism planning per Conv/Dense layer (Conv: par_in and par_out; Dense:
+// par_in). The target is raised to what the pipeline can reach at all: the
+// slowest layer at its full parallelism (par_in = C_IN, par_out = C_OUT)
+// bounds the interval, so no other layer is made faster than that. Then each
+// layer takes the fewest multipliers that meet the target (choose_par).
+// `fixed` > 0 forces par_in = min(fixed, C_IN) (Dense: 64 inputs at most) and
+// par_out = 1 everywhere.
 void plan_parallelism(Network& net, int64_t target, int fixed) {
+    if (fixed > 0) {
+        for (Layer& l : net.layers) {
+            if (!l.has_weights()) continue;
+            const int max_par = l.kind == LayerKind::Conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));
+            l.par_in = std::min(fixed, max_par);
+            l.par_out = 1;
+        }
+        return;
+    }
     if (target <= 0) {
         target = net.input.size();
         for (const Layer& l : net.layers) target = std::max({target, l.in.size(), l.out.size()});
     }
     for (size_t i = 0; i < net.layers.size(); ++i) {
-        Layer& l = net.layers[i];
-        if (!l.has_weights()) continue;
-        const int max_par = l.kind == LayerKind::Conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));
-        if (fixed > 0) {
-            l.par_in = std::min(fixed, max_par);
-            continue;
+        Layer l = net.layers[i];
+        if (l.has_weights()) {
+            choose_par(l, i, 0);  // nothing meets 0: the fewest cycles
         }
-        l.par_in = max_par;
-        for (int p = 1; p <= max_par; ++p) {
-            l.par_in = p;
-            int64_t worst = 0;
-            for (const PeModel& pe : layer_pes(l, i)) worst = std::max(worst, pe.cycles);
-            if (worst <= target) break;
-        }
+        target = std::max(target, worst_cycles(l, i));
     }
+    for (size_t i = 0; i < net.layers.size(); ++i)
+        if (net.layers[i].has_weights()) choose_par(net.layers[i], i, target);
 }
 
 Design build_design(const Network& net) {
@@ -50,7 +137,13 @@ Design build_design(const Network& net) {
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         op_def(l.kind).emit(l, "l" + std::to_string(i), b);
-        for (PeModel& pe : layer_pes(l, i)) d.pes.push_back(pe);
+        if (int64_t depth = fifo_depth(net, i)) {
+            const std::string name = "l" + std::to_string(i) + "_fifo";
+            std::string out = b.link(name);
+            b.instance(name, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}}, b.current, out);
+            b.current = out;
+        }
+        for (PeModel& pe : all_pes(net, i)) d.pes.push_back(pe);
     }
     for (const PeModel& pe : d.pes) d.expected_cycles = std::max(d.expected_cycles, pe.cycles);
     const int64_t in_beats = net.input.size(), out_beats = net.output().size();
@@ -115,7 +208,7 @@ Design build_design(const Network& net) {
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         nlohmann::json pes = nlohmann::json::array();
-        for (const PeModel& pe : layer_pes(l, i)) {
+        for (const PeModel& pe : all_pes(net, i)) {
             pes.push_back({{"instance", pe.instance}, {"entity", pe.entity}, {"cycles_per_image", pe.cycles},
                            {"in_beats", pe.in_beats}, {"out_beats", pe.out_beats}, {"link", pe_index + 1}});
             ++pe_index;
@@ -123,7 +216,7 @@ Design build_design(const Network& net) {
         layers.push_back({{"name", l.name}, {"kind", kind_name(l.kind)}, {"in", shape_json(l.in)},
                           {"out", shape_json(l.out)}, {"kernel", l.kernel}, {"stride", l.stride}, {"pad", l.pad},
                           {"f_in", l.f_in}, {"f_w", l.f_w}, {"f_out", l.f_out}, {"act", activation_name(l.act)},
-                          {"par_in", l.par_in}, {"macs", l.macs()}, {"pes", pes}});
+                          {"par_in", l.par_in}, {"par_out", l.par_out}, {"macs", l.macs()}, {"pes", pes}});
     }
     m["layers"] = layers;
     d.manifest_json = m.dump(2) + "\n";

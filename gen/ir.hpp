@@ -78,6 +78,7 @@ struct Layer {
 
     // Hardware knobs (set by the emitter's planning; 1 = fully serial).
     int par_in = 1;   // input channels multiplied per cycle
+    int par_out = 1;  // Conv: output channels computed at once (1..out.c)
 
     bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::Dense; }
     int e_in() const { return has_weights() ? f_in + f_w : f_in; }

@@ -12,23 +12,52 @@
 -- STRIDE > K) are consumed without being stored. The input side writes rows
 -- into free slots while the compute side works on the K rows of the current
 -- output row (a row FIFO: full_rows / free_slots counters). The compute side
--- issues one PAR-wide multiply per cycle, loops ox, oc, ky, kx, g (g fastest),
--- reading the weights from a constant-array ROM at a linear address; cnn_mac
--- accumulates and requantises; a credit FIFO decouples the output.
+-- works on a group of PAR_OUT output channels at once (NOG = ceil(C_OUT /
+-- PAR_OUT) groups per pixel; the last one has C_OUT - (NOG-1)*PAR_OUT real
+-- lanes, the others compute zeros and are never emitted): every cycle it reads
+-- one PAR-wide line-buffer word and multiplies it in each of PAR_OUT lanes by
+-- that lane's weights (PAR * PAR_OUT multipliers). It loops ox, group, ky, kx,
+-- g (g fastest); each lane reads its own constant-array weight ROM at the
+-- same linear address and has its own cnn_mac (accumulate, requantise). A
+-- group's PAR_OUT results enter the credit FIFO as one entry; a serialiser on
+-- the FIFO's output sends them one beat per cycle, lane 0 first (HWC order,
+-- oc innermost).
 --
 -- Cycle model (no stalls from outside, images back to back), per image:
---     T_IN   = H * W * C_IN                                    (1 beat/cycle)
---     T_CONV = H_OUT * W_OUT * C_OUT * K*K * NG + max(0, K - STRIDE) * W * C_IN
---     cycles/image = max(T_IN, T_CONV)
--- The second term of T_CONV is the refill between images: the first output
--- row of an image needs K fresh rows, but only min(STRIDE, K) rows of it fit
--- while the last output row of the previous image still holds its K rows.
--- Within an image there is no bubble between output rows or pixels.
+--     KKN    = K*K*NG                  (issue cycles per group)
+--     NOG    = ceil(C_OUT / PAR_OUT)   (groups per output pixel)
+--     R      = max(0, K - STRIDE) * W * C_IN               (refill)
+--     T_IN   = H * W * C_IN                                (1 beat/cycle)
+--     T_CONV = H_OUT * W_OUT * NOG * KKN + R
+--     T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + DW - S)
+--     cycles/image = max(T_IN, T_CONV, T_OUT)
+--   with LAST = C_OUT - (NOG - 1) * PAR_OUT (lanes of a pixel's last group),
+--     S  = 8 * PAR_OUT - (floor(7 / NOG) + 1) * (PAR_OUT - LAST)
+--     DW = max(0, KKN - LAST - M * (PAR_OUT - KKN)) if PAR_OUT > KKN, else 0,
+--     M  = (NOG - 1 - (7 mod NOG)) mod NOG.
+-- R is the refill between images: the first output row of an image needs K
+-- fresh rows, but only min(STRIDE, K) rows of it fit while the last output
+-- row of the previous image still holds its K rows; the issue waits for them
+-- (T_CONV). T_OUT is the output link (1 beat/cycle), the limit when PAR_OUT >
+-- KKN: the issue then runs ahead until the FIFO's 8 entries (groups) are
+-- full and afterwards takes each freed entry at once. S is the beats of the
+-- image's last 8 groups, which the link still sends after the entry freed
+-- for the image's last group; the link idles when the refill plus the next
+-- image's first group (R + KKN + 6 cycles from the last group's issue to the
+-- next first beat) outlast them. DW: that last group's issue comes DW cycles
+-- after its credit when the freed entry was a short one (LAST < KKN lanes;
+-- M full entries later the PAR_OUT - KKN slack per entry has absorbed it).
+-- With PAR_OUT = 1, T_OUT never exceeds T_CONV. Within an image there is no
+-- bubble between output rows or pixels.
 -- Latency (image into an idle block, no stalls): the first output beat is
 -- valid K*W*C_IN + K*K*NG + 5 cycles after the first input beat is accepted
--- (the K-th row completes; K*K*NG issue cycles for the first value; 5 stages:
+-- (the K-th row completes; K*K*NG issue cycles for the first group; 5 stages:
 -- RAM/ROM read, products, adder tree, accumulator, requant into the FIFO).
 -- NG = ceil(C_IN / PAR) in all formulas.
+--
+-- Resources: PAR * PAR_OUT multipliers (8 x 9 bit); PAR_OUT weight ROMs of
+-- NOG * K*K * NG words x 8*PAR bits; a line buffer of NROWS * W * NG words x
+-- 8*PAR bits; an output FIFO of 8 entries x 8*PAR_OUT bits.
 --
 -- Backpressure: out_ready low fills the output FIFO, then the issue stops
 -- (credits); the line buffer then fills and in_ready drops at the start of a
@@ -46,7 +75,8 @@ entity cnn_conv is
     W         : positive := 8;
     K         : positive := 3;
     STRIDE    : positive := 1;
-    PAR       : positive := 1;
+    PAR       : positive := 1;       -- input channels per cycle
+    PAR_OUT   : positive := 1;       -- output channels per cycle (1..C_OUT)
     WEIGHTS   : int_array;           -- C_OUT*K*K*C_IN, [oc][ky][kx][ic], -128..127
     BIAS      : int_array;           -- C_OUT, int32
     SHIFT     : integer  := 0;
@@ -89,7 +119,9 @@ architecture rtl of cnn_conv is
   constant RREL   : positive := min_int(STRIDE, K);    -- rows released per output row
   constant NROWS  : positive := K + RREL;              -- line buffer rows
   constant LB_WORDS : positive := NROWS * W * NG;
-  constant NW     : positive := C_OUT * K * K * NG;     -- weight ROM words
+  constant NOG    : positive := ceil_div(C_OUT, PAR_OUT); -- output-channel groups
+  constant LAST   : positive := C_OUT - (NOG - 1) * PAR_OUT; -- lanes of the last group
+  constant NW     : positive := NOG * K * K * NG;       -- words per lane's weight ROM
   -- At least 2 ROM words: GHDL 2.0 folds a one-word ROM into a constant and
   -- writes constants wider than 32 bits as Verilog string literals ("0101..",
   -- read as ASCII); a real ROM is written correctly. Word NW is never read.
@@ -97,26 +129,39 @@ architecture rtl of cnn_conv is
   -- |x * w| < 2^15, K*K*C_IN terms, |bias| <= 2^31: never overflows.
   constant ACC_W  : positive := max_int(33, clog2(K * K * C_IN) + 17);
   constant FIFO_DEPTH : positive := 8;                 -- > issue-to-push latency (5)
+  constant OW     : positive := 8 * PAR_OUT;            -- FIFO entry: one group
 
   subtype word_t is std_logic_vector(PAR * 8 - 1 downto 0);
   type word_array is array (natural range <>) of word_t;
-  type bias_array is array (natural range <>) of std_logic_vector(31 downto 0);
+  -- ROM words carry one extra bit, always '1' (the top bit), never used:
+  -- GHDL 2.0 folds some small ROMs that contain an all-zero word (e.g. two
+  -- 32-bit words, the second 0) into one constant and, when that constant is
+  -- wider than 32 bits, writes it as all zeros (wrong hardware, silently). No
+  -- salted word is zero; every ROM of >= 2 words then stays a real memory.
+  subtype wrom_word_t is std_logic_vector(PAR * 8 downto 0);
+  type wrom_array is array (natural range <>) of wrom_word_t;
+  type bias_array is array (natural range <>) of std_logic_vector(32 downto 0);
 
-  -- Weight ROM: word (((oc*K + ky)*K + kx)*NG + g) holds the weights of input
-  -- channels g*PAR .. g*PAR+PAR-1 (zero beyond C_IN), the order of issue.
-  function build_wrom return word_array is
-    variable r  : word_array(0 to NWR - 1) := (others => (others => '0'));
-    variable ic : natural;
+  -- Weight ROM of lane ln: word (((og*K + ky)*K + kx)*NG + g) holds the
+  -- weights of output channel oc = og*PAR_OUT + ln and input channels g*PAR ..
+  -- g*PAR+PAR-1 (zero beyond C_IN or C_OUT), the order of issue.
+  function build_wrom(ln : natural) return wrom_array is
+    variable r  : wrom_array(0 to NWR - 1) := (others => (others => '0'));
+    variable ic, oc : natural;
     variable a  : natural;
   begin
-    for oc in 0 to C_OUT - 1 loop
+    for i in 0 to NWR - 1 loop
+      r(i)(PAR * 8) := '1';   -- salt
+    end loop;
+    for og in 0 to NOG - 1 loop
+      oc := og * PAR_OUT + ln;
       for ky in 0 to K - 1 loop
         for kx in 0 to K - 1 loop
           for gi in 0 to NG - 1 loop
-            a := ((oc * K + ky) * K + kx) * NG + gi;
+            a := ((og * K + ky) * K + kx) * NG + gi;
             for p in 0 to PAR - 1 loop
               ic := gi * PAR + p;
-              if ic < C_IN then
+              if ic < C_IN and oc < C_OUT then
                 r(a)(8 * p + 7 downto 8 * p) := std_logic_vector(to_signed(
                   WEIGHTS(WEIGHTS'low + ((oc * K + ky) * K + kx) * C_IN + ic), 8));
               end if;
@@ -128,11 +173,15 @@ architecture rtl of cnn_conv is
     return r;
   end function;
 
-  function build_brom return bias_array is
-    variable r : bias_array(0 to C_OUT - 1);
+  -- Bias ROM of lane ln: word og holds the bias of oc = og*PAR_OUT + ln.
+  function build_brom(ln : natural) return bias_array is
+    variable r : bias_array(0 to NOG - 1) := (others => (others => '0'));
   begin
-    for oc in 0 to C_OUT - 1 loop
-      r(oc) := std_logic_vector(to_signed(BIAS(BIAS'low + oc), 32));
+    for og in 0 to NOG - 1 loop
+      r(og)(32) := '1';       -- salt
+      if og * PAR_OUT + ln < C_OUT then
+        r(og)(31 downto 0) := std_logic_vector(to_signed(BIAS(BIAS'low + og * PAR_OUT + ln), 32));
+      end if;
     end loop;
     return r;
   end function;
@@ -149,8 +198,6 @@ architecture rtl of cnn_conv is
     return r;
   end function;
 
-  constant WROM     : word_array(0 to NWR - 1) := build_wrom;
-  constant BROM     : bias_array(0 to C_OUT - 1) := build_brom;
   constant ROW_USED : std_logic_vector(0 to H - 1) := build_row_used;
 
   -- Line buffer (simple dual-port RAM: one write, one registered read).
@@ -178,7 +225,7 @@ architecture rtl of cnn_conv is
   signal c_g    : natural range 0 to NG - 1 := 0;
   signal c_kx   : natural range 0 to K - 1 := 0;
   signal c_ky   : natural range 0 to K - 1 := 0;
-  signal c_oc   : natural range 0 to C_OUT - 1 := 0;
+  signal c_og   : natural range 0 to NOG - 1 := 0;    -- output-channel group
   signal c_ox   : natural range 0 to W_OUT - 1 := 0;
   signal c_oy   : natural range 0 to H_OUT - 1 := 0;
   signal c_col  : natural range 0 to W - 1 := 0;       -- c_ox * STRIDE
@@ -190,14 +237,22 @@ architecture rtl of cnn_conv is
   signal can_reserve : std_logic;
   signal reserve : std_logic;
 
-  -- Stage 1: RAM and ROM outputs, to cnn_mac.
+  -- Stage 1: RAM output (the ROM outputs are per lane), to the cnn_macs.
   signal m_valid, m_first, m_last : std_logic := '0';
   signal m_x    : word_t := (others => '0');
-  signal m_w    : word_t := (others => '0');
-  signal m_bias : std_logic_vector(31 downto 0) := (others => '0');
-  signal r_valid : std_logic;
-  signal r_data  : std_logic_vector(7 downto 0);
+  -- One result per lane (lane ln at bits 8ln+7..8ln), pushed as one entry.
+  signal r_valid : std_logic_vector(PAR_OUT - 1 downto 0);
+  signal r_data  : std_logic_vector(OW - 1 downto 0);
+
+  -- Output serialiser on the FIFO's head entry.
+  signal f_valid, f_ready : std_logic;
+  signal f_data  : std_logic_vector(OW - 1 downto 0);
+  signal o_lane  : natural range 0 to PAR_OUT - 1 := 0;
+  signal o_og    : natural range 0 to NOG - 1 := 0;
+  signal o_end   : std_logic;                           -- o_lane is the entry's last
 begin
+  assert PAR_OUT <= C_OUT report "cnn_conv: PAR_OUT must be 1..C_OUT" severity failure;
+
   ---------------------------------------------------------------- input side
   in_ready_i <= '0' when ROW_USED(i_y) = '1' and i_x = 0 and i_ch = 0 and free_slots = 0
                 else '1';
@@ -236,16 +291,14 @@ begin
     rd_addr <= (s * W + c_col + c_kx) * NG + c_g;
   end process;
 
-  -- Line buffer RAM, weight and bias ROMs (stage 1).
+  -- Line buffer RAM (stage 1).
   process (clk)
   begin
     if rising_edge(clk) then
       if wr_en = '1' then
         lb(wr_addr) <= wr_word;
       end if;
-      m_x    <= lb(rd_addr);
-      m_w    <= WROM(c_wa);
-      m_bias <= BROM(c_oc);
+      m_x <= lb(rd_addr);
     end if;
   end process;
 
@@ -302,7 +355,7 @@ begin
         end if;
       end if;
 
-      -- Issue counters: g fastest, then kx, ky, oc, ox, oy.
+      -- Issue counters: g fastest, then kx, ky, og, ox, oy.
       m_valid <= issue;
       m_first <= c_first;
       m_last  <= c_last;
@@ -322,11 +375,11 @@ begin
               c_wa <= c_wa + 1;
             else
               c_ky <= 0;
-              if c_oc /= C_OUT - 1 then
-                c_oc <= c_oc + 1;
+              if c_og /= NOG - 1 then
+                c_og <= c_og + 1;
                 c_wa <= c_wa + 1;
               else
-                c_oc <= 0;
+                c_og <= 0;
                 c_wa <= 0;
                 if c_ox /= W_OUT - 1 then
                   c_ox  <= c_ox + 1;
@@ -360,28 +413,89 @@ begin
       if rst = '1' then
         i_ch <= 0; i_x <= 0; i_y <= 0; i_pos <= 0; i_grp <= 0; i_slot <= 0;
         full_rows <= 0; free_slots <= NROWS;
-        c_g <= 0; c_kx <= 0; c_ky <= 0; c_oc <= 0; c_ox <= 0; c_oy <= 0;
+        c_g <= 0; c_kx <= 0; c_ky <= 0; c_og <= 0; c_ox <= 0; c_oy <= 0;
         c_col <= 0; c_wa <= 0; c_head <= 0;
         m_valid <= '0';
       end if;
     end if;
   end process;
 
-  mac : entity work.cnn_mac
-    generic map (
-      PAR => PAR, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
-      SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K)
-    port map (
-      clk => clk, rst => rst,
-      in_valid => m_valid, in_first => m_first, in_last => m_last,
-      in_x => m_x, in_w => m_w, in_bias => m_bias,
-      out_valid => r_valid, out_data => r_data);
+  -- PAR_OUT lanes: weight and bias ROMs (stage 1) and a cnn_mac each.
+  lanes : for ln in 0 to PAR_OUT - 1 generate
+    constant WROM : wrom_array(0 to NWR - 1) := build_wrom(ln);
+    constant BROM : bias_array(0 to NOG - 1) := build_brom(ln);
+    signal m_w    : wrom_word_t := (others => '0');              -- with the salt bit
+    signal m_bias : std_logic_vector(32 downto 0) := (others => '0');
+  begin
+    process (clk)
+    begin
+      if rising_edge(clk) then
+        m_w    <= WROM(c_wa);
+        m_bias <= BROM(c_og);
+      end if;
+    end process;
 
+    mac : entity work.cnn_mac
+      generic map (
+        PAR => PAR, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
+        SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K)
+      port map (
+        clk => clk, rst => rst,
+        in_valid => m_valid, in_first => m_first, in_last => m_last,
+        in_x => m_x, in_w => m_w(PAR * 8 - 1 downto 0), in_bias => m_bias(31 downto 0),
+        out_valid => r_valid(ln), out_data => r_data(8 * ln + 7 downto 8 * ln));
+  end generate;
+
+  -- Every lane's result is valid in the same cycle (same control inputs).
   fifo : entity work.cnn_credit_fifo
-    generic map (WIDTH => 8, DEPTH => FIFO_DEPTH)
+    generic map (WIDTH => OW, DEPTH => FIFO_DEPTH)
     port map (
       clk => clk, rst => rst,
       reserve => reserve, can_reserve => can_reserve,
-      in_valid => r_valid, in_data => r_data,
-      out_valid => out_valid, out_ready => out_ready, out_data => out_data);
+      in_valid => r_valid(0), in_data => r_data,
+      out_valid => f_valid, out_ready => f_ready, out_data => f_data);
+
+  ---------------------------------------------------------------- serialiser
+  -- The head entry goes out lane by lane; it leaves the FIFO with its last
+  -- real lane (LAST lanes in the pixel's last group). No added latency; the
+  -- data of a waiting beat is a register (the FIFO memory), so it is stable.
+  o_end <= '1' when o_lane = PAR_OUT - 1 or (o_og = NOG - 1 and o_lane = LAST - 1) else '0';
+  f_ready   <= out_ready and o_end;
+  out_valid <= f_valid;
+
+  process (all)
+    variable d : std_logic_vector(7 downto 0);
+  begin
+    d := f_data(7 downto 0);
+    for ln in 1 to PAR_OUT - 1 loop
+      if ln = o_lane then
+        d := f_data(8 * ln + 7 downto 8 * ln);
+      end if;
+    end loop;
+    out_data <= d;
+  end process;
+
+  process (clk)
+  begin
+    if rising_edge(clk) then
+      if f_valid = '1' and out_ready = '1' then
+        -- (o_lane /= PAR_OUT - 1 is implied by o_end = '0'; written out so
+        -- that GHDL folds the increment away when PAR_OUT = 1.)
+        if o_end = '0' and o_lane /= PAR_OUT - 1 then
+          o_lane <= o_lane + 1;
+        else
+          o_lane <= 0;
+          if o_og /= NOG - 1 then
+            o_og <= o_og + 1;
+          else
+            o_og <= 0;
+          end if;
+        end if;
+      end if;
+      if rst = '1' then
+        o_lane <= 0;
+        o_og   <= 0;
+      end if;
+    end if;
+  end process;
 end architecture;

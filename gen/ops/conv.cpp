@@ -31,17 +31,30 @@ QTensor reference(const Layer& l, const QTensor& in) {
 Shape padded(const Layer& l) { return Shape{l.in.c, l.in.h + 2 * l.pad, l.in.w + 2 * l.pad}; }
 
 // rtl/cnn_zero_pad.vhd: one output beat per cycle.
-// rtl/cnn_conv.vhd:   max(T_IN, T_CONV) with
+// rtl/cnn_conv.vhd:   max(T_IN, T_CONV, T_OUT) with (H, W the padded input)
+//   KKN    = K*K * ceil(C_IN/PAR),  NOG = ceil(C_OUT/PAR_OUT),
+//   LAST   = C_OUT - (NOG-1)*PAR_OUT,  R = max(0, K - STRIDE) * W * C_IN
 //   T_IN   = H * W * C_IN
-//   T_CONV = H_OUT * W_OUT * C_OUT * K*K * ceil(C_IN/PAR) + max(0, K - STRIDE) * W * C_IN
+//   T_CONV = H_OUT * W_OUT * NOG * KKN + R
+//   T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + DW - S),
+//   S      = 8*PAR_OUT - (floor(7/NOG) + 1) * (PAR_OUT - LAST)
+//   DW     = PAR_OUT > KKN ? max(0, KKN - LAST - M * (PAR_OUT - KKN)) : 0,
+//   M      = (NOG - 1 - (7 mod NOG)) mod NOG
 std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     std::vector<PeModel> v;
     const Shape p = padded(l);
     if (l.pad > 0) v.push_back({prefix + "_pad", "cnn_zero_pad", p.size(), l.in.size(), p.size()});
+    const int64_t pixels = int64_t(l.out.h) * l.out.w;
+    const int64_t kkn = int64_t(l.kernel) * l.kernel * ceil_div(l.in.c, l.par_in);
+    const int64_t nog = ceil_div(l.out.c, l.par_out), last = l.out.c - (nog - 1) * l.par_out;
+    const int64_t refill = std::max(0, l.kernel - l.stride) * int64_t(p.w) * p.c;
     const int64_t t_in = p.size();
-    const int64_t t_conv = l.out.size() * l.kernel * l.kernel * ceil_div(l.in.c, l.par_in) +
-                           std::max(0, l.kernel - l.stride) * int64_t(p.w) * p.c;
-    v.push_back({prefix + "_conv", "cnn_conv", std::max(t_in, t_conv), t_in, l.out.size()});
+    const int64_t t_conv = pixels * nog * kkn + refill;
+    const int64_t s8 = 8 * l.par_out - (7 / nog + 1) * (l.par_out - last);
+    const int64_t m = ((nog - 1 - 7 % nog) % nog + nog) % nog;
+    const int64_t dw = l.par_out > kkn ? std::max<int64_t>(0, kkn - last - m * (l.par_out - kkn)) : 0;
+    const int64_t t_out = l.out.size() + std::max<int64_t>(0, refill + kkn + 6 + dw - s8);
+    v.push_back({prefix + "_conv", "cnn_conv", std::max({t_in, t_conv, t_out}), t_in, l.out.size()});
     return v;
 }
 
@@ -61,7 +74,8 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
         {"C_IN", std::to_string(l.in.c)}, {"C_OUT", std::to_string(l.out.c)},
         {"H", std::to_string(p.h)},       {"W", std::to_string(p.w)},
         {"K", std::to_string(l.kernel)},  {"STRIDE", std::to_string(l.stride)},
-        {"PAR", std::to_string(l.par_in)}, {"WEIGHTS", prefix + "_weights"},
+        {"PAR", std::to_string(l.par_in)}, {"PAR_OUT", std::to_string(l.par_out)},
+        {"WEIGHTS", prefix + "_weights"},
         {"BIAS", prefix + "_bias"},        {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
     std::string out = b.link(prefix + "_conv");

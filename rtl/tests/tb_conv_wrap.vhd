@@ -11,7 +11,7 @@ use work.cnn_pkg.all;
 entity tb_conv_wrap is
   generic (
     C_IN : positive := 1; C_OUT : positive := 1; H : positive := 8; W : positive := 8;
-    K : positive := 3; STRIDE : positive := 1; PAR : positive := 1;
+    K : positive := 3; STRIDE : positive := 1; PAR : positive := 1; PAR_OUT : positive := 1;
     SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0;
     IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
     WFILL : integer := 0;   -- nonzero: every weight = WFILL (worst-case sums)
@@ -55,6 +55,7 @@ begin
   dut : entity work.cnn_conv
     generic map (
       C_IN => C_IN, C_OUT => C_OUT, H => H, W => W, K => K, STRIDE => STRIDE, PAR => PAR,
+      PAR_OUT => PAR_OUT,
       WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K,
       IN_SIGNED => IN_SIGNED_I /= 0)
     port map (
