@@ -5,7 +5,7 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all setup build test table zoo clean
+.PHONY: all setup build tools test table zoo clean
 
 all: build
 
@@ -18,11 +18,15 @@ $(BUILD)/CMakeCache.txt: | setup
 build: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# What make sim / regress need: the generator, the harness libraries.
+tools: setup $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) --target cnnc cnn_harness regress_report
+
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Print a model's layer table: make table MODEL=lenet.onnx
-table: build
+table: tools
 	$(BUILD)/gen/cnnc table $(call model_path,$(MODEL))
 
 clean:
@@ -34,6 +38,7 @@ model_path = $(firstword $(wildcard $(1) models/$(1) models/zoo/$(1)) $(1))
 # ---------------------------------------------------------------- simulation
 # make sim [MODEL=lenet.onnx] [IMAGES=dir|file.idx|file.png] [COUNT=N] [REPORT=out.json]
 #          [STALL=off|random|heavy] [SEED=1] [TRACE=1] [PAR=auto|N] [CLOCK_MHZ=100]
+#          [THREADS=N: model instances in parallel, default one per core]
 # Without IMAGES: LeNet runs the 2,000 held-out MNIST digits, other models 16
 # seeded random images (with an all-0 and an all-255 one).
 MODEL     ?= lenet.onnx
@@ -42,16 +47,17 @@ SEED      ?= 1
 CLOCK_MHZ ?= 100
 PAR       ?= auto
 TRACE     ?= 0
+THREADS   ?= $(if $(filter 1,$(TRACE)),1,$(shell nproc))
 MNIST_TEST := data/mnist/test-images-idx3-ubyte
 sim_model  = $(call model_path,$(MODEL))
 sim_lenet  = $(filter lenet%,$(notdir $(sim_model)))
 sim_images = $(if $(IMAGES),--images $(IMAGES),$(if $(sim_lenet),--images $(MNIST_TEST),--random 16))
-sim_args   = $(sim_images) $(if $(COUNT),--count $(COUNT)) --stall $(STALL) --seed $(SEED) \
+sim_args   = $(sim_images) $(if $(COUNT),--count $(COUNT)) --stall $(STALL) --seed $(SEED) --threads $(THREADS) \
              --clock-mhz $(CLOCK_MHZ) $(if $(REPORT),--report $(REPORT)) \
              $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst)
 
 .PHONY: sim regress
-sim: build $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
+sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
 	@TRACE=$(TRACE) PAR=$(PAR) sim/run.sh $(BUILD) $(sim_model) $(sim_args)
 
 # make regress [REGRESS_MODELS=...] [REGRESS_STALLS="off random"] [REGRESS_IMAGES=16] [-j N]
@@ -66,7 +72,7 @@ regress_reports = $(foreach m,$(regress_stems),$(foreach s,$(REGRESS_STALLS),$(R
 vpath %.onnx models/zoo models
 .SECONDARY:
 
-regress: build
+regress: tools
 	@rm -f $(REGRESS_DIR)/*.json $(REGRESS_DIR)/*.simpath
 	@$(MAKE) --no-print-directory regress-reports
 	$(BUILD)/sim/regress_report $(REGRESS_DIR) $(regress_reports)
@@ -123,3 +129,8 @@ eval: build data
 	$(BUILD)/gen/cnnc eval models/lenet_float.onnx --images $(EVAL_IMAGES)
 	$(BUILD)/gen/cnnc eval models/lenet.onnx --images $(EVAL_IMAGES)
 	$(BUILD)/gen/cnnc eval models/lenet_qdq.onnx --images $(EVAL_IMAGES)
+
+# Simulator speed: C++ optimisation levels and parallel instances, as ratios.
+.PHONY: bench
+bench: tools
+	bash bench/sim_speed.sh $(BUILD)

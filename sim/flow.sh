@@ -6,7 +6,8 @@
 #   sim/flow.sh BUILD MODEL        prints the simulator's path on stdout's last line
 #
 # Environment: TRACE=1 (FST waveform support), PAR=auto|N (conv/dense input
-# parallelism), VERILATOR_OPT (C++ optimisation of the model, default -O2).
+# parallelism), VERILATOR_OPT (C++ optimisation of the model, default -O2),
+# CNN_REBUILD=1 (ignore the cache: a cold build, for measurements).
 #
 # Steps: cnnc emit (VHDL top + weights package + manifest) -> ghdl2v.sh
 # (GHDL synthesis to Verilog, sanitised) -> verilator --cc --exe --build with
@@ -28,7 +29,7 @@ key=$( {
 } | sha256sum | cut -c1-16)
 DIR="$BUILD/hw/$stem-$key"
 SIM="$DIR/obj/sim"
-if [ -x "$SIM" ]; then
+if [ -x "$SIM" ] && [ "${CNN_REBUILD:-0}" != 1 ]; then
   echo "flow: $stem is up to date ($DIR)" >&2
   echo "$SIM"
   exit 0

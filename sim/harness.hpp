@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <thread>
 #include <type_traits>
 #include <unistd.h>
 
@@ -47,7 +48,7 @@ inline Stall::Mode stall_mode(const std::string& s) {
 }
 
 template <class Top>
-RunReport run_model(const Manifest& m, const std::vector<Job>& jobs, const RunOptions& opt) {
+RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const RunOptions& opt, int instance) {
     auto ctx = std::make_unique<VerilatedContext>();
     auto top = std::make_unique<Top>(ctx.get());
 #ifdef CNN_TRACE
@@ -174,6 +175,38 @@ RunReport run_model(const Manifest& m, const std::vector<Job>& jobs, const RunOp
     for (const auto& e : check_out.messages()) rep.errors.push_back(e);
     for (const auto& e : board.protocol_errors()) rep.errors.push_back(e);
     rep.results = board.results();
+    for (auto& r : rep.results) r.instance = instance;
+    return rep;
+}
+
+// Runs the images on opt.threads model instances in parallel (Verilator's
+// own threading gains nothing on designs this small; separate instances
+// do). Each instance streams a contiguous share of the images back to back;
+// latency and interval come from within each instance's stream.
+template <class Top>
+RunReport run_model(const Manifest& m, const std::vector<Job>& jobs, const RunOptions& opt) {
+    const size_t n = std::max<size_t>(1, std::min<size_t>(size_t(std::max(1, opt.threads)), jobs.size()));
+    if (n > 1 && (!opt.trace.empty() || opt.short_image >= 0))
+        throw Error("THREADS", "tracing and fault injection run on one instance (THREADS=1)");
+    std::vector<std::vector<Job>> shares(n);
+    for (size_t i = 0; i < jobs.size(); ++i) shares[i * n / jobs.size()].push_back(jobs[i]);
+    std::vector<RunReport> reps(n);
+    std::vector<std::thread> pool;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t t = 0; t < n; ++t)
+        pool.emplace_back([&, t] {
+            RunOptions o = opt;
+            o.progress = opt.progress && t == 0;  // instance 0 speaks for all
+            try {
+                reps[t] = run_instance<Top>(m, shares[t], o, int(t));
+            } catch (const std::exception& e) {
+                reps[t].errors.push_back(std::string("instance ") + std::to_string(t) + ": " + e.what());
+            }
+        });
+    for (auto& th : pool) th.join();
+    RunReport rep = reps[0];
+    for (size_t t = 1; t < n; ++t) rep.merge(reps[t]);
+    rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rep.finish(m);
     return rep;
 }

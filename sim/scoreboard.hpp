@@ -64,6 +64,7 @@ struct ImageResult {
     std::optional<Mismatch> first;     // earliest layer with a difference
     uint64_t first_in_cycle = 0, last_in_cycle = 0, last_out_cycle = 0;
     bool seen_input = false;
+    int instance = 0;                  // which model instance ran it (cycles are per instance)
 };
 
 // Checks every beat on every observed link against the golden tensors.
@@ -101,6 +102,7 @@ struct RunOptions {
     uint64_t trace_from = 0, trace_cycles = 200000;
     bool progress = true;
     int64_t short_image = -1;      // fault injection: send this image one beat short
+    int threads = 1;               // model instances run in parallel, each on a share of the images
 };
 
 struct RunReport {
@@ -110,7 +112,7 @@ struct RunReport {
     size_t images = 0, mismatches = 0;
     int labelled = 0, correct = 0;
     uint64_t cycles = 0;
-    double latency_cycles = 0, interval_cycles = 0, cycles_per_image = 0;
+    double latency_cycles = 0, first_latency_cycles = 0, interval_cycles = 0, cycles_per_image = 0;
     int64_t expected_cycles_per_image = 0;
     double throughput = 0, sim_cycles_per_s = 0, wall_s = 0;
     std::vector<std::string> errors;   // protocol, watchdog: each fails the run
@@ -124,6 +126,8 @@ struct RunReport {
 
     bool ok() const { return mismatches == 0 && errors.empty() && images > 0; }
     void finish(const Manifest& m);    // latency, interval, accuracy from results
+    // Adds the report of another model instance (run on later images).
+    void merge(const RunReport& other);
     void print(std::FILE* f) const;
     void write_json(const std::string& path) const;
 };

@@ -5,7 +5,7 @@
 //   sim --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N]
 //       [--count N] [--resize] [--stall off|random|heavy] [--seed S]
 //       [--clock-mhz F] [--report OUT.json] [--trace OUT.fst [--trace-from C] [--trace-cycles N]]
-//       [--quiet] [--short-image K]
+//       [--quiet] [--short-image K] [--threads N]
 // --short-image K sends image K one beat short, tlast on its last beat sent (a
 // protocol-error injection: the run must report it, not hang).
 // Exit code: 0 all images bit-exact and no protocol error, 1 otherwise, 2 usage.
@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
         opt.trace_from = to_u64(a.get("--trace-from", "0"), "--trace-from");
         opt.trace_cycles = to_u64(a.get("--trace-cycles", "200000"), "--trace-cycles");
         opt.progress = !a.has("--quiet");
+        opt.threads = int(to_u64(a.get("--threads", "1"), "--threads"));
         if (a.has("--short-image")) opt.short_image = int64_t(to_u64(a.get("--short-image"), "--short-image"));
 
         const auto jobs = cnn::sim::make_jobs(net, images);
