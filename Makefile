@@ -37,7 +37,8 @@ model_path = $(firstword $(wildcard $(1) models/$(1) models/zoo/$(1)) $(1))
 
 # ---------------------------------------------------------------- simulation
 # make sim [MODEL=lenet.onnx] [IMAGES=dir|file.idx|file.png] [COUNT=N] [REPORT=out.json]
-#          [STALL=off|random|heavy] [SEED=1] [TRACE=1] [PAR=auto|N] [CLOCK_MHZ=100]
+#          [STALL=off|random|heavy] [SEED=1] [PAR=auto|N] [CLOCK_MHZ=100]
+#          [TRACE=1 [TRACE_FROM=cycle] [TRACE_CYCLES=200000]: an FST window in $(BUILD)/<model>.fst]
 #          [THREADS=N: model instances in parallel, default one per core]
 # Without IMAGES: LeNet runs the 2,000 held-out MNIST digits, other models 16
 # seeded random images (with an all-0 and an all-255 one).
@@ -47,6 +48,8 @@ SEED      ?= 1
 CLOCK_MHZ ?= 100
 PAR       ?= auto
 TRACE     ?= 0
+TRACE_FROM   ?= 0
+TRACE_CYCLES ?= 200000
 THREADS   ?= $(if $(filter 1,$(TRACE)),1,$(shell nproc))
 MNIST_TEST := data/mnist/test-images-idx3-ubyte
 sim_model  = $(call model_path,$(MODEL))
@@ -54,7 +57,8 @@ sim_lenet  = $(filter lenet%,$(notdir $(sim_model)))
 sim_images = $(if $(IMAGES),--images $(IMAGES),$(if $(sim_lenet),--images $(MNIST_TEST),--random 16))
 sim_args   = $(sim_images) $(if $(COUNT),--count $(COUNT)) --stall $(STALL) --seed $(SEED) --threads $(THREADS) \
              --clock-mhz $(CLOCK_MHZ) $(if $(REPORT),--report $(REPORT)) \
-             $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst)
+             $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst \
+               --trace-from $(TRACE_FROM) --trace-cycles $(TRACE_CYCLES))
 
 .PHONY: sim regress
 sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)

@@ -12,10 +12,12 @@
 
 namespace cnn {
 
-// Parallelism planning: for each Conv/Dense the smallest par_in whose
-// compute cycles fit `target` cycles per image (0 = the stream-bound minimum
-// of the pipeline: its largest beat count); `fixed` > 0 forces one par_in
-// for every layer (clamped to its input channels).
+// Parallelism planning: for each Conv the (par_in, par_out) with the fewest
+// multipliers whose cycles fit the target interval, for each Dense the
+// smallest par_in. target = 0: the stream-bound minimum (the pipeline's
+// largest beat count), raised to the slowest layer's best (full parallelism),
+// since nothing needs to beat the bottleneck. `fixed` > 0 forces par_in =
+// min(fixed, C_IN) and par_out = 1 everywhere.
 void plan_parallelism(Network& net, int64_t target = 0, int fixed = 0);
 
 struct Design {

@@ -72,10 +72,14 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
     StreamChecker<CData> check_in(in_ports, "s_axis"), check_out(out_ports, "m_axis");
     Scoreboard board(m, jobs);
 
-    for (size_t k = 0; k < jobs.size(); ++k) {
+    int64_t beats_left = 0;
+    for (const Job& j : jobs) beats_left += int64_t(j.input.data.size());
+    beats_left -= opt.drop_beats;
+    for (size_t k = 0; k < jobs.size() && beats_left > 0; ++k) {
         const auto& in = jobs[k].input.data;
         const size_t n = int64_t(k) == opt.short_image ? in.size() - 1 : in.size();
-        for (size_t i = 0; i < n; ++i) driver.push(CData(uint8_t(in[i])), i + 1 == n);
+        for (size_t i = 0; i < n && beats_left > 0; ++i, --beats_left)
+            driver.push(CData(uint8_t(in[i])), i + 1 == n);
     }
 
     RunReport rep;
@@ -186,7 +190,7 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
 template <class Top>
 RunReport run_model(const Manifest& m, const std::vector<Job>& jobs, const RunOptions& opt) {
     const size_t n = std::max<size_t>(1, std::min<size_t>(size_t(std::max(1, opt.threads)), jobs.size()));
-    if (n > 1 && (!opt.trace.empty() || opt.short_image >= 0))
+    if (n > 1 && (!opt.trace.empty() || opt.short_image >= 0 || opt.drop_beats > 0))
         throw Error("THREADS", "tracing and fault injection run on one instance (THREADS=1)");
     std::vector<std::vector<Job>> shares(n);
     for (size_t i = 0; i < jobs.size(); ++i) shares[i * n / jobs.size()].push_back(jobs[i]);

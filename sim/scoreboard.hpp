@@ -102,6 +102,7 @@ struct RunOptions {
     uint64_t trace_from = 0, trace_cycles = 200000;
     bool progress = true;
     int64_t short_image = -1;      // fault injection: send this image one beat short
+    int64_t drop_beats = 0;        // fault injection: withhold the run's last N input beats
     int threads = 1;               // model instances run in parallel, each on a share of the images
 };
 

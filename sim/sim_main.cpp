@@ -5,9 +5,10 @@
 //   sim --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N]
 //       [--count N] [--resize] [--stall off|random|heavy] [--seed S]
 //       [--clock-mhz F] [--report OUT.json] [--trace OUT.fst [--trace-from C] [--trace-cycles N]]
-//       [--quiet] [--short-image K] [--threads N]
-// --short-image K sends image K one beat short, tlast on its last beat sent (a
-// protocol-error injection: the run must report it, not hang).
+//       [--quiet] [--threads N] [--short-image K] [--drop-beats N]
+// Fault injection: --short-image K sends image K one beat short, tlast on its
+// last beat sent (the run must report it, not hang); --drop-beats N withholds
+// the run's last N input beats (the watchdog must name the stuck stream).
 // Exit code: 0 all images bit-exact and no protocol error, 1 otherwise, 2 usage.
 #include <cstdio>
 #include <cstdlib>
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
         opt.progress = !a.has("--quiet");
         opt.threads = int(to_u64(a.get("--threads", "1"), "--threads"));
         if (a.has("--short-image")) opt.short_image = int64_t(to_u64(a.get("--short-image"), "--short-image"));
+        opt.drop_beats = int64_t(to_u64(a.get("--drop-beats", "0"), "--drop-beats"));
 
         const auto jobs = cnn::sim::make_jobs(net, images);
         cnn::sim::RunReport rep = cnn::sim::run_model<Vcnn_top>(m, jobs, opt);

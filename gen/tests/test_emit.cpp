@@ -64,3 +64,35 @@ TEST_CASE("LeNet in QLinear and QDQ spelling becomes identical hardware") {
     CHECK(body(da.top_vhdl) == body(db.top_vhdl));
     CHECK(da.expected_cycles == db.expected_cycles);
 }
+
+TEST_CASE("parallelism planning meets the interval with the fewest multipliers") {
+    Network net = load_network(model("lenet.onnx"));
+    plan_parallelism(net, 0, 1);  // fully serial: par 1 everywhere
+    for (const Layer& l : net.layers) {
+        CHECK(l.par_in == 1);
+        CHECK(l.par_out == 1);
+    }
+    const int64_t serial = build_design(net).expected_cycles;
+
+    plan_parallelism(net);
+    const Design d = build_design(net);
+    CHECK(d.expected_cycles < serial / 4);
+    // The bottleneck is the first conv (1 input channel) at full output parallelism.
+    CHECK(net.layers[0].par_in == 1);
+    CHECK(net.layers[0].par_out == net.layers[0].out.c);
+    // No layer is faster than it needs to be: one step less parallelism on any
+    // conv would exceed the interval (or par is already 1).
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        Layer& l = net.layers[i];
+        if (l.kind != LayerKind::Conv || l.par_in * l.par_out == 1) continue;
+        int64_t own = 0;
+        for (const PeModel& pe : op_def(l.kind).pes(l, "x")) own = std::max(own, pe.cycles);
+        CHECK(own <= d.expected_cycles);
+        Layer fewer = l;
+        if (fewer.par_out > 1) --fewer.par_out;
+        else --fewer.par_in;
+        int64_t slower = 0;
+        for (const PeModel& pe : op_def(l.kind).pes(fewer, "x")) slower = std::max(slower, pe.cycles);
+        CHECK_MESSAGE(slower > d.expected_cycles, "layer " << i << " has more parallelism than it needs");
+    }
+}

@@ -1,7 +1,7 @@
 // The harness catches what it must: a model whose hardware differs from the
 // golden model by one weight is reported with image, layer, row, column and
 // channel and a non-zero exit code; a misplaced tlast is reported and the run
-// ends instead of hanging. Runs the zoo model conv3_s1_p1_relu_mp2 (its
+// ends instead of hanging; a pipeline starved of input trips the watchdog. Runs the zoo model conv3_s1_p1_relu_mp2 (its
 // simulator is built by the CTest fixture hw_build_conv3_s1_p1_relu_mp2).
 #include <doctest/doctest.h>
 
@@ -66,4 +66,12 @@ TEST_CASE("a short image (early tlast) is reported, the rest stays aligned") {
     CHECK(r.out.find("MISMATCH image 1") != std::string::npos);
     CHECK(r.out.find("MISMATCH image 2") == std::string::npos);
     CHECK(r.out.find("MISMATCH image 3") == std::string::npos);
+}
+
+TEST_CASE("a starved pipeline trips the watchdog, which names the stuck stream") {
+    Run r = run_sim("--random 2 --quiet --drop-beats 5");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("watchdog: nothing moved") != std::string::npos);
+    CHECK(r.out.find("m_axis stuck, waiting for beat") != std::string::npos);
+    CHECK(r.out.find("of image 1 (tvalid low)") != std::string::npos);
 }
