@@ -122,14 +122,14 @@ CALIB_IMAGES ?= data/mnist/train-images-idx3-ubyte
 CALIB_COUNT  ?= 1000
 EVAL_IMAGES  ?= data/mnist/test-images-idx3-ubyte
 .PHONY: quantize eval
-quantize: build data
+quantize: tools data
 	$(BUILD)/gen/cnnc quantize models/lenet_float.onnx --calib $(CALIB_IMAGES) --count $(CALIB_COUNT) \
 	  --out models/lenet.onnx
 	$(BUILD)/gen/cnnc quantize models/lenet_float.onnx --calib $(CALIB_IMAGES) --count $(CALIB_COUNT) \
 	  --out models/lenet_qdq.onnx --qdq
 
 # Top-1 accuracy on the test digits: float (interpreter), quantized (integer executor), both spellings.
-eval: build data
+eval: tools data
 	$(BUILD)/gen/cnnc eval models/lenet_float.onnx --images $(EVAL_IMAGES)
 	$(BUILD)/gen/cnnc eval models/lenet.onnx --images $(EVAL_IMAGES)
 	$(BUILD)/gen/cnnc eval models/lenet_qdq.onnx --images $(EVAL_IMAGES)
