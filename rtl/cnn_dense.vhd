@@ -8,7 +8,8 @@
 -- computed. The compute side issues one PAR-wide multiply per cycle (o
 -- outer, word g inner), weights from a constant-array ROM at a linear
 -- address; cnn_mac accumulates and requantises; a credit FIFO decouples the
--- output.
+-- output. Every ROM word (weights and biases) carries one extra top bit that
+-- is always '1' and never read (a GHDL 2.0 workaround, see word types below).
 --
 -- Cycle model (no stalls from outside, images back to back), per image:
 --     cycles/image = max(N_IN, N_OUT * NG)
@@ -65,20 +66,32 @@ architecture rtl of cnn_dense is
   -- writes constants wider than 32 bits as Verilog string literals ("0101..",
   -- read as ASCII); a real ROM is written correctly. Word NW is never read.
   constant NWR    : positive := max_int(NW, 2);
+  constant NBR    : positive := max_int(N_OUT, 2);      -- bias ROM words (same reason)
   -- |x * w| < 2^15, N_IN terms, |bias| <= 2^31: never overflows.
   constant ACC_W    : positive := max_int(33, clog2(N_IN) + 17);
   constant FIFO_DEPTH : positive := 8;                  -- > issue-to-push latency (5)
 
   subtype word_t is std_logic_vector(PAR * 8 - 1 downto 0);
   type word_array is array (natural range <>) of word_t;
-  type bias_array is array (natural range <>) of std_logic_vector(31 downto 0);
+  -- ROM words carry one extra bit, always '1' (the top bit), never used:
+  -- GHDL 2.0 folds some small ROMs that contain all-zero words (e.g. two
+  -- 32-bit words, the second 0) into one constant and, when that constant is
+  -- wider than 32 bits, makes it all zeros (wrong hardware, silently). No
+  -- salted word is zero, and such ROMs stay real memories (checked over word
+  -- widths 1..136 bits, 2..8 words, random and all-zero contents).
+  subtype wrom_word_t is std_logic_vector(PAR * 8 downto 0);
+  type wrom_array is array (natural range <>) of wrom_word_t;
+  type bias_array is array (natural range <>) of std_logic_vector(32 downto 0);
 
   -- Weight ROM: word o*NG + g holds WEIGHTS[o][g*PAR + p] in byte p (zero
-  -- beyond N_IN), the order of issue.
-  function build_wrom return word_array is
-    variable r : word_array(0 to NWR - 1) := (others => (others => '0'));
+  -- beyond N_IN), the order of issue; bit 8*PAR is the salt.
+  function build_wrom return wrom_array is
+    variable r : wrom_array(0 to NWR - 1) := (others => (others => '0'));
     variable i : natural;
   begin
+    for a in 0 to NWR - 1 loop
+      r(a)(PAR * 8) := '1';   -- salt
+    end loop;
     for o in 0 to N_OUT - 1 loop
       for gi in 0 to NG - 1 loop
         for p in 0 to PAR - 1 loop
@@ -93,17 +106,22 @@ architecture rtl of cnn_dense is
     return r;
   end function;
 
+  -- Bias ROM: word o holds BIAS[o] in bits 31..0; bit 32 is the salt.
+  -- Word N_OUT (when N_OUT = 1) is never read.
   function build_brom return bias_array is
-    variable r : bias_array(0 to N_OUT - 1);
+    variable r : bias_array(0 to NBR - 1) := (others => (others => '0'));
   begin
+    for o in 0 to NBR - 1 loop
+      r(o)(32) := '1';        -- salt
+    end loop;
     for o in 0 to N_OUT - 1 loop
-      r(o) := std_logic_vector(to_signed(BIAS(BIAS'low + o), 32));
+      r(o)(31 downto 0) := std_logic_vector(to_signed(BIAS(BIAS'low + o), 32));
     end loop;
     return r;
   end function;
 
-  constant WROM : word_array(0 to NWR - 1) := build_wrom;
-  constant BROM : bias_array(0 to N_OUT - 1) := build_brom;
+  constant WROM : wrom_array(0 to NWR - 1) := build_wrom;
+  constant BROM : bias_array(0 to NBR - 1) := build_brom;
 
   -- Two banks of the input vector (simple dual-port RAM).
   signal vb : word_array(0 to 2 * NG - 1) := (others => (others => '0'));
@@ -133,8 +151,8 @@ architecture rtl of cnn_dense is
   -- Stage 1: RAM and ROM outputs, to cnn_mac.
   signal m_valid, m_first, m_last : std_logic := '0';
   signal m_x    : word_t := (others => '0');
-  signal m_w    : word_t := (others => '0');
-  signal m_bias : std_logic_vector(31 downto 0) := (others => '0');
+  signal m_w    : wrom_word_t := (others => '0');                -- with the salt bit
+  signal m_bias : std_logic_vector(32 downto 0) := (others => '0');  -- with the salt bit
   signal r_valid : std_logic;
   signal r_data  : std_logic_vector(7 downto 0);
 begin
@@ -243,7 +261,7 @@ begin
     port map (
       clk => clk, rst => rst,
       in_valid => m_valid, in_first => m_first, in_last => m_last,
-      in_x => m_x, in_w => m_w, in_bias => m_bias,
+      in_x => m_x, in_w => m_w(PAR * 8 - 1 downto 0), in_bias => m_bias(31 downto 0),
       out_valid => r_valid, out_data => r_data);
 
   fifo : entity work.cnn_credit_fifo

@@ -17,6 +17,12 @@ static double dense_model_cycles(long long n_in, long long n_out, long long par)
     return double(std::max(n_in, n_out * ((n_in + par - 1) / par)));
 }
 
+// The ZEROS generic of a config (0 when the config does not set it).
+template <class Cfg>
+constexpr auto zeros_of(int) -> decltype(Cfg::ZEROS, 0LL) { return Cfg::ZEROS; }
+template <class Cfg>
+constexpr long long zeros_of(long) { return 0; }
+
 template <class Cfg>
 bool run() {
     cnn::Layer l;
@@ -34,6 +40,9 @@ bool run() {
     cnn::rtl_tb::lcg_values(Cfg::SEED, Cfg::BMUL, size_t(Cfg::N_OUT * Cfg::N_IN), size_t(Cfg::N_OUT),
                             l.weights, l.bias);
     if (Cfg::WFILL != 0) std::fill(l.weights.begin(), l.weights.end(), int8_t(Cfg::WFILL));
+    const long long zeros = zeros_of<Cfg>(0);  // tb_dense_wrap.vhd's ZEROS mask
+    if (zeros & 1) l.bias.back() = 0;
+    if (zeros & 2) std::fill(l.weights.end() - Cfg::N_IN, l.weights.end(), int8_t(0));
 
     std::mt19937_64 rng(0xde + Cfg::SEED);
     std::uniform_int_distribution<int> d(Cfg::IN_SIGNED_I ? -128 : 0, Cfg::IN_SIGNED_I ? 127 : 255);

@@ -3,6 +3,9 @@
 --   x(0) = SEED mod 65537, x(n+1) = (75 x(n) + 74) mod 65537 (ZX81 LCG);
 --   weights in order: w = (x mod 256) - 128 (or WFILL if nonzero); then
 --   biases: b = (x - 32768) * BMUL.
+-- ZEROS (bit mask, applied after the generator) makes all-zero ROM words:
+--   bit 0: the last bias is 0;
+--   bit 1: every weight of the last output is 0 (all its weight words zero).
 -- IN_SIGNED_I is an integer (1 = int8 input) so the testbench sees it as a constant.
 library ieee;
 use ieee.std_logic_1164.all;
@@ -14,6 +17,7 @@ entity tb_dense_wrap is
     SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0;
     IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
     WFILL : integer := 0;   -- nonzero: every weight = WFILL (worst-case sums)
+    ZEROS : natural := 0;   -- bit 0: last bias 0; bit 1: last output's weights 0
     IMAGES : positive := 4  -- testbench only: images per run
   );
   port (
@@ -42,6 +46,14 @@ architecture wrap of tb_dense_wrap is
       x := (75 * x + 74) mod 65537;
       bv(i) := (x - 32768) * BMUL;
     end loop;
+    if ZEROS mod 2 = 1 then
+      bv(n_b - 1) := 0;
+    end if;
+    if (ZEROS / 2) mod 2 = 1 then
+      for i in n_w - N_IN to n_w - 1 loop
+        wv(i) := 0;
+      end loop;
+    end if;
     if biases then
       return bv;
     end if;
