@@ -8,7 +8,7 @@ packages=(
   verilator ghdl yosys
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   doctest-dev libopencv-dev nlohmann-json3-dev zlib1g-dev
-  python3-numpy python3-onnx
+  bc   # bench/sim_speed.sh
 )
 
 missing=()

@@ -37,21 +37,23 @@ fi
 
 rm -rf "$DIR"
 mkdir -p "$DIR"
-t0=$(date +%s.%N)
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+secs() { local d=$(( $(now_ms) - $1 )); printf '%d.%d' $((d / 1000)) $(((d % 1000) / 100)); }
+t0=$(now_ms)
 step() { printf 'flow: %-28s' "$1" >&2; }
-took() { printf ' %5.1f s\n' "$(echo "$(date +%s.%N) - $1" | bc)" >&2; }
+took() { printf ' %5s s\n' "$(secs "$1")" >&2; }
 
-step "cnnc emit ($stem)"; t=$(date +%s.%N)
+step "cnnc emit ($stem)"; t=$(now_ms)
 "$BUILD/gen/cnnc" emit "$MODEL" --out "$DIR/gen" --par "$PAR" > "$DIR/emit.log" || { cat "$DIR/emit.log" >&2; die "cnnc emit failed"; }
 took "$t"
 
-step "ghdl synth -> Verilog"; t=$(date +%s.%N)
+step "ghdl synth -> Verilog"; t=$(now_ms)
 mapfile -t LIB < <("$ROOT/rtl/flow/rtl_files.sh")
 "$ROOT/rtl/flow/ghdl2v.sh" "$DIR" cnn_top -- "${LIB[@]}" "$DIR/gen/cnn_model_pkg.vhd" "$DIR/gen/cnn_top.vhd" \
   > "$DIR/ghdl.log" 2>&1 || { cat "$DIR/ghdl.log" >&2; die "GHDL synthesis failed"; }
 took "$t"
 
-step "verilator + C++ build"; t=$(date +%s.%N)
+step "verilator + C++ build"; t=$(now_ms)
 # shellcheck disable=SC1091
 source "$BUILD/sim/link.env"
 TRACE_ARGS=()
@@ -68,5 +70,5 @@ verilator --cc "$DIR/cnn_top.v" --top-module cnn_top --prefix Vcnn_top --Mdir "$
   -MAKEFLAGS "OPT_FAST=$VERILATOR_OPT OPT_SLOW=-O1 OPT_GLOBAL=-O1" > "$DIR/verilator.log" 2>&1 \
   || { tail -30 "$DIR/verilator.log" >&2; die "Verilator build failed (full log: $DIR/verilator.log)"; }
 took "$t"
-printf 'flow: %-28s %5.1f s\n' "total (cold build)" "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
+printf 'flow: %-28s %5s s\n' "total (cold build)" "$(secs "$t0")" >&2
 echo "$SIM"
