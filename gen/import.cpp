@@ -516,11 +516,7 @@ private:
         conv_attrs(n, l, int(w.values.dims.size() == 4 ? w.values.dims[2] : 0),
                    int(w.values.dims.size() == 4 ? w.values.dims[3] : 0));
         conv_weights(w.values, l);
-        QuantParam wq = w.q;
-        wq.role = "w";
-        wq.dtype = onnx::dtype_name(w.values.dtype);
-        l.onnx.qparams = {x, wq};
-        read_bias(n, 2, l, x.scale * wq.scale);
+        weights_and_bias(n, w, x, l);
         return l;
     }
 
@@ -533,12 +529,17 @@ private:
             l.onnx.gemm_alpha = n.attr_float("alpha", 1.0);
             l.onnx.gemm_beta = n.attr_float("beta", 1.0);
         }
+        weights_and_bias(n, w, x, l);
+        return l;
+    }
+
+    // QDQ form: the x and w quantization of a float Conv/Gemm, then its bias (input 2).
+    void weights_and_bias(const onnx::Node& n, const Const& w, const QuantParam& x, Layer& l) {
         QuantParam wq = w.q;
         wq.role = "w";
         wq.dtype = onnx::dtype_name(w.values.dtype);
         l.onnx.qparams = {x, wq};
         read_bias(n, 2, l, x.scale * wq.scale);
-        return l;
     }
 
     const Const& quantized_const(const onnx::Node& n, size_t i, const char* what) {

@@ -33,6 +33,26 @@ struct Attribute {
     std::vector<int64_t> ints;
     std::vector<double> floats;
     Tensor t;
+
+    // Attributes as a graph builder writes them.
+    static Attribute integer(int64_t v) {
+        Attribute a;
+        a.kind = Kind::Int;
+        a.i = v;
+        return a;
+    }
+    static Attribute real(double v) {
+        Attribute a;
+        a.kind = Kind::Float;
+        a.f = v;
+        return a;
+    }
+    static Attribute integers(std::vector<int64_t> v) {
+        Attribute a;
+        a.kind = Kind::Ints;
+        a.ints = std::move(v);
+        return a;
+    }
 };
 
 struct Node {

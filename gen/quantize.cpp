@@ -15,6 +15,7 @@
 #include "import.hpp"
 #include "interp.hpp"
 #include "passes.hpp"
+#include "strings.hpp"
 
 namespace cnn {
 
@@ -31,16 +32,6 @@ constexpr int kPercentileExtraBits = 12;     // a percentile never gives more th
 constexpr size_t kMaxSamples = size_t(1) << 22;  // calibration values kept per point
 
 std::string node_ref(const Node& n) { return "node '" + n.name + "' (" + n.op_type + ")"; }
-
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, sizeof buf, f, ap);
-    va_end(ap);
-    return buf;
-}
 
 const Tensor* constant_tensor(const Graph& g, const std::string& name) {
     if (name.empty()) return nullptr;
@@ -402,7 +393,7 @@ public:
     // An activation node on a float value; returns its output.
     std::string act(const Step& s, const std::string& value) {
         Node& n = node(s.act_name, s.act == Activation::Relu ? "Relu" : "LeakyRelu", {value}, s.act_name + "_out");
-        if (s.act == Activation::Leaky) n.attrs["alpha"] = float_attr(s.alpha);
+        if (s.act == Activation::Leaky) n.attrs["alpha"] = onnx::Attribute::real(s.alpha);
         return n.outputs[0];
     }
 
@@ -424,20 +415,6 @@ public:
                     .outputs[0]};
     }
 
-    static onnx::Attribute float_attr(double v) {
-        onnx::Attribute a;
-        a.kind = onnx::Attribute::Kind::Float;
-        a.f = v;
-        return a;
-    }
-
-    static onnx::Attribute int_attr(int64_t v) {
-        onnx::Attribute a;
-        a.kind = onnx::Attribute::Kind::Int;
-        a.i = v;
-        return a;
-    }
-
     QValue emit(const Step& s, const QValue& x, double clip) {
         switch (s.kind) {
         case StepKind::Conv: return conv(s, x, clip);
@@ -445,7 +422,7 @@ public:
             auto [w, b] = dq_weights(s);
             std::string xf = dq(x, s.name);
             Node& n = node(s.name, "Gemm", {xf, w, b}, s.name + "_out");
-            n.attrs["transB"] = int_attr(1);
+            n.attrs["transB"] = onnx::Attribute::integer(1);
             std::string v = n.outputs[0];
             if (s.act != Activation::None) v = act(s, v);
             return q(v, s.f_out, s.name, clip);
@@ -469,7 +446,7 @@ public:
         case StepKind::Act: return q(act(s, dq(x, s.act_name)), s.f_out, s.act_name, clip);
         case StepKind::Flatten: {
             Node& n = node(s.name, "Flatten", {x.name}, s.name + "_out");
-            n.attrs["axis"] = int_attr(1);
+            n.attrs["axis"] = onnx::Attribute::integer(1);
             return {n.outputs[0], x.f, false};
         }
         }

@@ -6,20 +6,11 @@
 #include <string>
 
 #include "exec.hpp"
+#include "strings.hpp"
 
 namespace cnn {
 
 namespace {
-
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...) {
-    char buf[256];
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, sizeof buf, f, ap);
-    va_end(ap);
-    return buf;
-}
 
 std::vector<uint8_t> random_pixels(const Shape& s, std::mt19937& rng) {
     std::vector<uint8_t> p(size_t(s.size()));

@@ -206,27 +206,6 @@ void add_zero_point(onnx::Graph& g, const std::string& name, onnx::DType dt) {
     add_init(g, make_tensor(name, dt, {}, {0.0}));
 }
 
-onnx::Attribute attr_ints(std::vector<int64_t> v) {
-    onnx::Attribute a;
-    a.kind = onnx::Attribute::Kind::Ints;
-    a.ints = std::move(v);
-    return a;
-}
-
-onnx::Attribute attr_int(int64_t v) {
-    onnx::Attribute a;
-    a.kind = onnx::Attribute::Kind::Int;
-    a.i = v;
-    return a;
-}
-
-onnx::Attribute attr_float(double v) {
-    onnx::Attribute a;
-    a.kind = onnx::Attribute::Kind::Float;
-    a.f = v;
-    return a;
-}
-
 onnx::Node& add_node(onnx::Graph& g, const std::string& name, const std::string& op,
                      std::vector<std::string> inputs, std::vector<std::string> outputs) {
     onnx::Node n;
@@ -467,19 +446,19 @@ Model build_model(const ModelSpec& spec) {
                  {x.name, x.scale, x.zp, conv + "_w", conv + "_w_scale", conv + "_w_zp",
                   conv + "_y_scale", conv + "_y_zp", conv + "_b"},
                  {conv + "_out"})
-            .attrs = {{"kernel_shape", attr_ints({l.k, l.k})},
-                      {"strides", attr_ints({l.stride, l.stride})},
-                      {"pads", attr_ints({l.pad, l.pad, l.pad, l.pad})},
-                      {"dilations", attr_ints({1, 1})},
-                      {"group", attr_int(1)}};
+            .attrs = {{"kernel_shape", onnx::Attribute::integers({l.k, l.k})},
+                      {"strides", onnx::Attribute::integers({l.stride, l.stride})},
+                      {"pads", onnx::Attribute::integers({l.pad, l.pad, l.pad, l.pad})},
+                      {"dilations", onnx::Attribute::integers({1, 1})},
+                      {"group", onnx::Attribute::integer(1)}};
         x = {conv + "_out", conv + "_y_scale", conv + "_y_zp"};
 
         if (l.act == Act::Relu) x = float_op(g, x, "relu" + n, "Relu", {});
         if (l.act == Act::Leaky)
-            x = float_op(g, x, "leaky" + n, "LeakyRelu", {{"alpha", attr_float(std::ldexp(1.0, -l.leaky_k))}});
+            x = float_op(g, x, "leaky" + n, "LeakyRelu", {{"alpha", onnx::Attribute::real(std::ldexp(1.0, -l.leaky_k))}});
 
         const std::map<std::string, onnx::Attribute> window = {
-            {"kernel_shape", attr_ints({l.pool_k, l.pool_k})}, {"strides", attr_ints({l.pool_s, l.pool_s})}};
+            {"kernel_shape", onnx::Attribute::integers({l.pool_k, l.pool_k})}, {"strides", onnx::Attribute::integers({l.pool_s, l.pool_s})}};
         switch (l.pool) {
         case Pool::None: break;
         case Pool::Max:  // int8 in, int8 out: no dequantization needed

@@ -39,20 +39,6 @@ onnx::Node& first(onnx::Graph& g, const std::string& op) {
     throw 0;
 }
 
-onnx::Attribute ints(std::vector<int64_t> v) {
-    onnx::Attribute a;
-    a.kind = onnx::Attribute::Kind::Ints;
-    a.ints = std::move(v);
-    return a;
-}
-
-onnx::Attribute one_int(int64_t v) {
-    onnx::Attribute a;
-    a.kind = onnx::Attribute::Kind::Int;
-    a.i = v;
-    return a;
-}
-
 fs::path temp_dir() {
     fs::path d = fs::temp_directory_path() / "cnn_legality_tests";
     fs::create_directories(d);
@@ -132,14 +118,14 @@ TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
     }
     SUBCASE("dilation") {
         onnx::Graph g = good_graph();
-        first(g, "QLinearConv").attrs["dilations"] = ints({2, 2});
+        first(g, "QLinearConv").attrs["dilations"] = onnx::Attribute::integers({2, 2});
         auto msg = refusal(g, "dilation");
         CHECK(msg.find("dilation 2,2; only dilation 1 is accepted") != std::string::npos);
     }
     SUBCASE("groups") {
         onnx::Graph g = good_graph();
         onnx::Node& conv = first(g, "QLinearConv");
-        conv.attrs["group"] = one_int(2);
+        conv.attrs["group"] = onnx::Attribute::integer(2);
         onnx::Tensor& w = g.initializers.at(conv.inputs[3]);
         w.dims[1] = 1;  // [OC, C/group, K, K]
         w.data.resize(size_t(w.dims[0] * w.dims[1] * w.dims[2] * w.dims[3]));
@@ -152,17 +138,14 @@ TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
     }
     SUBCASE("asymmetric padding") {
         onnx::Graph g = good_graph();
-        first(g, "QLinearConv").attrs["pads"] = ints({1, 1, 0, 0});
+        first(g, "QLinearConv").attrs["pads"] = onnx::Attribute::integers({1, 1, 0, 0});
         CHECK(refusal(g, "pads").find("pads 1,1,0,0 are not symmetric") != std::string::npos);
     }
     SUBCASE("leaky alpha not a power of two") {
         onnx::Graph g = good_graph();
         onnx::Node& relu = first(g, "Relu");
         relu.op_type = "LeakyRelu";
-        onnx::Attribute a;
-        a.kind = onnx::Attribute::Kind::Float;
-        a.f = 0.1;
-        relu.attrs["alpha"] = a;
+        relu.attrs["alpha"] = onnx::Attribute::real(0.1);
         CHECK(refusal(g, "alpha").find("LeakyRelu alpha 0.1") != std::string::npos);
     }
 }
@@ -185,7 +168,7 @@ TEST_CASE("broken files are refused with the file named") {
 
 TEST_CASE("cnnc prints one line per violation and exits 1") {
     onnx::Graph g = good_graph();
-    first(g, "QLinearConv").attrs["dilations"] = ints({2, 2});
+    first(g, "QLinearConv").attrs["dilations"] = onnx::Attribute::integers({2, 2});
     fs::path bad = temp_dir() / "cli_bad.onnx";
     onnx::save_model(g, bad.string());
     Cli r = run_cnnc("table " + bad.string());

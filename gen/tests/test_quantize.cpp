@@ -60,24 +60,6 @@ public:
         return g.nodes.back();
     }
 
-    static onnx::Attribute ints(std::vector<int64_t> v) {
-        onnx::Attribute a;
-        a.kind = onnx::Attribute::Kind::Ints;
-        a.ints = std::move(v);
-        return a;
-    }
-    static onnx::Attribute one(int64_t v) {
-        onnx::Attribute a;
-        a.kind = onnx::Attribute::Kind::Int;
-        a.i = v;
-        return a;
-    }
-    static onnx::Attribute real(double v) {
-        onnx::Attribute a;
-        a.kind = onnx::Attribute::Kind::Float;
-        a.f = v;
-        return a;
-    }
 };
 
 // input [1,1,12,12] -> Conv 1->4 3x3 pad 1 -> BN -> act -> pool 2 -> [4,6,6]
@@ -89,13 +71,13 @@ onnx::Graph float_model(const FloatSpec& s) {
     b.g.inputs.push_back({"x", onnx::DType::Float, {1, 1, 12, 12}});
     auto act = [&](const std::string& name, const std::string& in) -> std::string {
         onnx::Node& n = b.node(name, s.leaky ? "LeakyRelu" : "Relu", {in});
-        if (s.leaky) n.attrs["alpha"] = GraphBuilder::real(s.leaky_alpha);
+        if (s.leaky) n.attrs["alpha"] = onnx::Attribute::real(s.leaky_alpha);
         return n.outputs[0];
     };
     onnx::Node& c1 = b.node("conv1", "Conv", {"x", b.init("w1", {4, 1, 3, 3}, b.uniform(36, -0.6, 0.6)),
                                               b.init("b1", {4}, b.uniform(4, -0.1, 0.1))});
-    c1.attrs["kernel_shape"] = GraphBuilder::ints({3, 3});
-    c1.attrs["pads"] = GraphBuilder::ints({1, 1, 1, 1});
+    c1.attrs["kernel_shape"] = onnx::Attribute::integers({3, 3});
+    c1.attrs["pads"] = onnx::Attribute::integers({1, 1, 1, 1});
     std::string v = b.node("bn1", "BatchNormalization",
                            {"conv1_out", b.init("gamma", {4}, b.uniform(4, 0.5, 1.5)),
                             b.init("beta", {4}, b.uniform(4, -0.2, 0.2)), b.init("mean", {4}, b.uniform(4, -0.2, 0.2)),
@@ -103,11 +85,11 @@ onnx::Graph float_model(const FloatSpec& s) {
                         .outputs[0];
     v = act("act1", v);
     onnx::Node& p = b.node("pool1", s.avgpool ? "AveragePool" : "MaxPool", {v});
-    p.attrs["kernel_shape"] = GraphBuilder::ints({2, 2});
-    p.attrs["strides"] = GraphBuilder::ints({2, 2});
+    p.attrs["kernel_shape"] = onnx::Attribute::integers({2, 2});
+    p.attrs["strides"] = onnx::Attribute::integers({2, 2});
     onnx::Node& c2 = b.node("conv2", "Conv", {"pool1_out", b.init("w2", {6, 4, 3, 3}, b.uniform(216, -0.4, 0.4)),
                                               b.init("b2", {6}, b.uniform(6, -0.1, 0.1))});
-    c2.attrs["kernel_shape"] = GraphBuilder::ints({3, 3});
+    c2.attrs["kernel_shape"] = onnx::Attribute::integers({3, 3});
     v = act("act2", "conv2_out");
     v = b.node("flatten", "Flatten", {v}).outputs[0];
     if (s.dropout) v = b.node("drop", "Dropout", {v}).outputs[0];
@@ -117,7 +99,7 @@ onnx::Graph float_model(const FloatSpec& s) {
     } else {
         onnx::Node& f1 = b.node("fc1", "Gemm", {v, b.init("w3", {16, 96}, b.uniform(96 * 16, -0.25, 0.25)),
                                                  b.init("b3", {16}, b.uniform(16, -0.1, 0.1))});
-        f1.attrs["transB"] = GraphBuilder::one(1);
+        f1.attrs["transB"] = onnx::Attribute::integer(1);
         v = f1.outputs[0];
     }
     v = b.node("relu3", "Relu", {v}).outputs[0];
