@@ -1,8 +1,10 @@
 // The integer executor of SPEC §2. Plain loops, int64 accumulation: an int8 x
-// int8 product is < 2^15 and no layer sums 2^40 of them, so nothing overflows.
+// int8 product is < 2^15 and no layer sums 2^40 of them, so nothing overflows;
+// the output stage divides in 128 bits.
 #include "exec.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "error.hpp"
@@ -12,32 +14,32 @@ namespace cnn {
 
 namespace {
 
-// floor(a / b) for b > 0.
-int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && (a < 0)) --q;
-    return q;
-}
-
-int32_t sat8(int64_t v) { return int32_t(std::clamp<int64_t>(v, -128, 127)); }
+thread_local std::vector<Saturation>* g_saturation = nullptr;  // measure_saturation's counters
+thread_local size_t g_layer = 0;
 
 }  // namespace
 
-int32_t round_shift_div(int64_t v, int64_t n, int shift) {
-    // y = RHE(v / (n * 2^shift)); written as num / den with den > 0.
-    int64_t num = v, den = n;
-    if (shift >= 0) {
-        if (shift >= 62) return 0;  // |v| < 2^62: the quotient rounds to 0
-        den = n << shift;
-    } else {
-        // Saturation decides long before an overflow could: clamp the shift.
-        int s = std::min(-shift, 40);
-        num = v * (int64_t(1) << s);
+int64_t rhe_div(int64_t v, int64_t n, int shift) {
+    // RHE(v / (n * 2^shift)) as num / den in 128 bits, den > 0. The shift is
+    // bounded where the answer is already decided: for shift >= 64 the value
+    // is below 1/2 in magnitude (|v| < 2^63), so it rounds to 0; past a left
+    // shift of 60 any v != 0 is far outside int8 for every n < 2^31.
+    using i128 = __int128;
+    if (shift >= 64) return 0;
+    i128 num = v, den = n;
+    if (shift >= 0) den *= i128(1) << shift;
+    else num *= i128(1) << std::min(-shift, 60);
+    i128 q = num / den, r = num % den;
+    if (r < 0) {  // floor division
+        --q;
+        r += den;
     }
-    int64_t q = floor_div(num, den);
-    int64_t r = num - q * den;  // 0 <= r < den
     if (2 * r > den || (2 * r == den && (q & 1))) ++q;
-    return sat8(q);
+    return int64_t(std::clamp<i128>(q, INT64_MIN, INT64_MAX));
+}
+
+int32_t round_shift_div(int64_t v, int64_t n, int shift) {
+    return int32_t(std::clamp<int64_t>(rhe_div(v, n, shift), -128, 127));
 }
 
 int32_t output_stage(const Layer& layer, int64_t v, int64_t n) {
@@ -46,7 +48,13 @@ int32_t output_stage(const Layer& layer, int64_t v, int64_t n) {
         if (layer.act == Activation::Relu) return 0;
         if (layer.act == Activation::Leaky) shift += layer.leaky_k;
     }
-    return round_shift_div(v, n, shift);
+    const int64_t y = rhe_div(v, n, shift);
+    if (g_saturation) {
+        Saturation& c = (*g_saturation)[g_layer];
+        ++c.outputs;
+        c.saturated += y < -128 || y > 127;
+    }
+    return int32_t(std::clamp<int64_t>(y, -128, 127));
 }
 
 QTensor run_layer(const Layer& layer, const QTensor& in) {
@@ -66,6 +74,22 @@ std::vector<QTensor> run_network(const Network& net, const QTensor& input) {
         cur = &outs.back();
     }
     return outs;
+}
+
+std::vector<Saturation> measure_saturation(const Network& net, const std::vector<QTensor>& inputs) {
+    std::vector<Saturation> counts(net.layers.size());
+    g_saturation = &counts;
+    try {
+        for (const QTensor& in : inputs) {
+            QTensor cur = in;
+            for (g_layer = 0; g_layer < net.layers.size(); ++g_layer) cur = run_layer(net.layers[g_layer], cur);
+        }
+    } catch (...) {
+        g_saturation = nullptr;
+        throw;
+    }
+    g_saturation = nullptr;
+    return counts;
 }
 
 QTensor quantize_input(const Network& net, const std::vector<uint8_t>& pixels) {

@@ -20,7 +20,10 @@ struct QTensor {
     int32_t at(int y, int x, int ch) const { return data[(size_t(y) * shape.w + x) * shape.c + ch]; }
 };
 
-// sat8(RHE(v * 2^-shift / n)) exactly, for any shift (negative = left shift), n >= 1.
+// RHE(v * 2^-shift / n) exactly, unclamped (beyond int64 clamped to it), for
+// any shift (negative = left shift) and 1 <= n < 2^31.
+int64_t rhe_div(int64_t v, int64_t n, int shift);
+// sat8(rhe_div(v, n, shift)).
 int32_t round_shift_div(int64_t v, int64_t n, int shift);
 
 // The output stage of every layer (ir.hpp): activation on the exact value
@@ -29,6 +32,14 @@ int32_t output_stage(const Layer& layer, int64_t v, int64_t n);
 
 // One layer: in.shape must equal layer.in.
 QTensor run_layer(const Layer& layer, const QTensor& in);
+
+// Per layer, how many outputs were clamped by sat8 (their exactly rounded
+// value fell outside [-128, 127]) over the given inputs.
+struct Saturation {
+    int64_t saturated = 0, outputs = 0;
+    double fraction() const { return outputs ? double(saturated) / double(outputs) : 0.0; }
+};
+std::vector<Saturation> measure_saturation(const Network& net, const std::vector<QTensor>& inputs);
 
 // The whole chain; result[i] is the output of layer i.
 std::vector<QTensor> run_network(const Network& net, const QTensor& input);

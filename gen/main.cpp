@@ -1,7 +1,7 @@
 // cnnc: the command-line front of gen/. Prints one clear line per error and
 // exits non-zero.
 //
-//   cnnc table MODEL [--images N]        the layer table (shapes, f, MACs, rail %)
+//   cnnc table MODEL [--images N]        the layer table (shapes, f, MACs, saturation)
 //   cnnc check MODEL                     legality only: silent and 0 when accepted
 //   cnnc dump MODEL [--image FILE | --seed N] [--resize]
 //                                        every layer's output tensor of the golden model

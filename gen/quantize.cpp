@@ -596,14 +596,11 @@ QuantizeResult quantize_model(const Graph& float_model, const std::vector<std::v
     run_passes(r.network);
     r.images = int(images.size());
 
-    // The report: rails from the integer executor, clipping from the float values.
+    // The report: saturation from the integer executor, clipping from the float values.
     const Network& net = r.network;
-    std::vector<int64_t> rails(net.layers.size(), 0);
-    for (const auto& px : images) {
-        auto outs = run_network(net, quantize_input(net, px));
-        for (size_t l = 0; l < outs.size(); ++l)
-            for (int32_t v : outs[l].data) rails[l] += v == 127 || v == -128;
-    }
+    std::vector<QTensor> inputs;
+    for (const auto& px : images) inputs.push_back(quantize_input(net, px));
+    const std::vector<Saturation> sat = measure_saturation(net, inputs);
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         QuantLayerReport rep;
@@ -614,7 +611,7 @@ QuantizeResult quantize_model(const Graph& float_model, const std::vector<std::v
         rep.f_in = l.f_in;
         rep.f_w = l.f_w;
         rep.f_out = l.f_out;
-        rep.rails = double(rails[i]) / double(std::max<int64_t>(1, l.out.size() * int64_t(images.size())));
+        rep.saturated = sat[i].fraction();
         if (l.kind != LayerKind::MaxPool)
             for (const QuantParam& q : l.onnx.qparams)
                 if (q.role == "y" && w.clipped.count(q.tensor)) rep.clipped = w.clipped.at(q.tensor);
@@ -628,18 +625,18 @@ void print_quantize_report(const QuantizeResult& r, const QuantizeOptions& opt, 
     if (opt.method == Calibration::Percentile) os << fmt(" (%g%% of |values| fit in int8)", opt.percentile);
     os << fmt("; spelling %s\n", opt.qdq ? "QDQ" : "QLinear");
     os << fmt("input uint8, f=%d (x = p/255)\n", r.network.f_input);
-    os << fmt("%-3s %-22s %-14s %-9s %-10s %9s %9s\n", "#", "layer", "op", "act", "f in/w/out", "rails%", "clip%");
+    os << fmt("%-3s %-22s %-14s %-9s %-10s %9s %9s\n", "#", "layer", "op", "act", "f in/w/out", "sat%", "clip%");
     for (size_t i = 0; i < r.layers.size(); ++i) {
         const QuantLayerReport& l = r.layers[i];
         std::string f = l.has_weights ? fmt("%d/%d/%d", l.f_in, l.f_w, l.f_out) : fmt("%d/-/%d", l.f_in, l.f_out);
         std::string clip = l.clipped < 0 ? "-" : fmt("%.4f", 100.0 * l.clipped);
         std::string name = l.name.size() > 22 ? l.name.substr(0, 19) + "..." : l.name;
         os << fmt("%-3zu %-22s %-14s %-9s %-10s %9.4f %9s\n", i, name.c_str(), l.kind.c_str(), l.act.c_str(),
-                  f.c_str(), 100.0 * l.rails, clip.c_str());
+                  f.c_str(), 100.0 * l.saturated, clip.c_str());
     }
-    os << "rails%: int8 outputs at -128 or 127 (integer executor, calibration images; an upper bound of the\n"
-          "        saturated fraction). clip%: float values at the layer's quantization point outside the\n"
-          "        int8 range at f_out (calibration images).\n";
+    os << "sat%: int8 outputs clamped by saturation (integer executor, calibration images).\n"
+          "clip%: float values at the layer's quantization point outside the int8 range at f_out\n"
+          "       (calibration images).\n";
 }
 
 }  // namespace cnn

@@ -59,10 +59,9 @@ struct QuantLayerReport {
     std::string name, kind, act;
     bool has_weights = false;
     int f_in = 0, f_w = 0, f_out = 0;
-    // Fraction of the layer's int8 outputs at the rails (-128 or 127), from the
-    // integer executor over the calibration images. A value exactly 127 that
-    // did not clamp counts too: this is an upper bound of the saturated fraction.
-    double rails = 0.0;
+    // Fraction of the layer's int8 outputs clamped by saturation (their exact
+    // value fell outside int8), from the integer executor over the calibration images.
+    double saturated = 0.0;
     // Fraction of the float calibration values at this layer's quantization
     // point that fall outside the int8 range at f_out (would clamp); -1 when
     // the layer has no quantization point of its own (MaxPool).
