@@ -97,22 +97,6 @@ entity cnn_conv is
 end entity;
 
 architecture rtl of cnn_conv is
-  function min_int(a, b : integer) return integer is
-  begin
-    if a < b then
-      return a;
-    end if;
-    return b;
-  end function;
-
-  function max_int(a, b : integer) return integer is
-  begin
-    if a > b then
-      return a;
-    end if;
-    return b;
-  end function;
-
   constant NG     : positive := ceil_div(C_IN, PAR);   -- words per pixel
   constant H_OUT  : positive := (H - K) / STRIDE + 1;
   constant W_OUT  : positive := (W - K) / STRIDE + 1;

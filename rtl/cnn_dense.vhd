@@ -51,14 +51,6 @@ entity cnn_dense is
 end entity;
 
 architecture rtl of cnn_dense is
-  function max_int(a, b : integer) return integer is
-  begin
-    if a > b then
-      return a;
-    end if;
-    return b;
-  end function;
-
   constant NG       : positive := ceil_div(N_IN, PAR);  -- words per vector
   constant LAST_POS : natural  := N_IN - 1 - (NG - 1) * PAR;  -- byte of the last beat
   constant NW       : positive := N_OUT * NG;           -- weight ROM words

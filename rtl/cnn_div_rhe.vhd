@@ -30,12 +30,6 @@ entity cnn_div_rhe is
 end entity;
 
 architecture rtl of cnn_div_rhe is
-  function imax(a, b : integer) return integer is
-  begin
-    if a > b then return a; end if;
-    return b;
-  end function;
-
   -- Smallest L with 2^L >= n (0 for n = 1).
   function ceil_log2(x : positive) return natural is
     variable l : natural := 0;
@@ -68,18 +62,18 @@ architecture rtl of cnn_div_rhe is
   end function;
 
   constant B   : positive := WIDTH;               -- |v| <= 2^(WIDTH-1) fits
-  constant LS  : natural  := imax(-SHIFT, 0);
-  constant RS  : natural  := imax(SHIFT, 0);
+  constant LS  : natural  := max_int(-SHIFT, 0);
+  constant RS  : natural  := max_int(SHIFT, 0);
   constant BN  : positive := B + LS;              -- num = m * 2^LS
-  constant BH  : positive := imax(BN - RS, 1);    -- hi = num >> RS
+  constant BH  : positive := max_int(BN - RS, 1);    -- hi = num >> RS
   constant L   : natural  := ceil_log2(N);
   constant P   : natural  := BH + L;
   constant WM  : positive := BH + 2;
   constant M   : unsigned(WM - 1 downto 0) := recip(P, N, WM);
   constant LN  : positive := ceil_log2(N + 1) + 1; -- bits of N
-  constant WC  : positive := imax(BN, LN + RS) + 2; -- remainder arithmetic
+  constant WC  : positive := max_int(BN, LN + RS) + 2; -- remainder arithmetic
   constant NU  : unsigned(LN - 1 downto 0) := to_unsigned(N, LN);
-  constant QW  : positive := imax(BH + 2, 9);      -- rounded quotient
+  constant QW  : positive := max_int(BH + 2, 9);      -- rounded quotient
 
   function den return unsigned is
     variable d : unsigned(WC - 1 downto 0) := (others => '0');

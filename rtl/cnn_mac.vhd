@@ -66,14 +66,6 @@ architecture rtl of cnn_mac is
   --     saturates the output anyway, on the same side.
   -- Needs SHIFT >= -22 (sat8_shl widens by -SHIFT; a larger left shift
   -- saturates every nonzero accumulator, nobody builds that).
-  function max_int(a, b : integer) return integer is
-  begin
-    if a > b then
-      return a;
-    end if;
-    return b;
-  end function;
-
   function k_eff return natural is
   begin
     if ACT = ACT_LEAKY then

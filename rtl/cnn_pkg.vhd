@@ -33,6 +33,10 @@ package cnn_pkg is
   function requant(v : signed; shift : integer; act : natural; k : natural) return signed;
 
   function ceil_div(a, b : positive) return positive;
+  -- Integer minimum and maximum for generic arithmetic (elaboration-time
+  -- constants only: numeric_std's maximum/minimum on signed mistranslate).
+  function min_int(a, b : integer) return integer;
+  function max_int(a, b : integer) return integer;
   function clog2(n : positive) return natural;  -- bits to count 0 .. n-1 (>= 1)
 
 end package;
@@ -107,6 +111,22 @@ package body cnn_pkg is
   function ceil_div(a, b : positive) return positive is
   begin
     return (a + b - 1) / b;
+  end function;
+
+  function min_int(a, b : integer) return integer is
+  begin
+    if a < b then
+      return a;
+    end if;
+    return b;
+  end function;
+
+  function max_int(a, b : integer) return integer is
+  begin
+    if a > b then
+      return a;
+    end if;
+    return b;
   end function;
 
   function clog2(n : positive) return natural is
