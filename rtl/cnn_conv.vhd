@@ -110,6 +110,7 @@ architecture rtl of cnn_conv is
   -- writes constants wider than 32 bits as Verilog string literals ("0101..",
   -- read as ASCII); a real ROM is written correctly. Word NW is never read.
   constant NWR    : positive := max_int(NW, 2);
+  constant NBR    : positive := max_int(NOG, 2);        -- bias ROM words (same reason: never one word)
   -- |x * w| < 2^15, K*K*C_IN terms, |bias| <= 2^31: never overflows.
   constant ACC_W  : positive := max_int(33, clog2(K * K * C_IN) + 17);
   constant FIFO_DEPTH : positive := 8;                 -- > issue-to-push latency (5)
@@ -158,11 +159,15 @@ architecture rtl of cnn_conv is
   end function;
 
   -- Bias ROM of lane ln: word og holds the bias of oc = og*PAR_OUT + ln.
+  -- Word NOG (when NOG = 1) is never read: it keeps the ROM a memory, not a
+  -- single wide constant.
   function build_brom(ln : natural) return bias_array is
-    variable r : bias_array(0 to NOG - 1) := (others => (others => '0'));
+    variable r : bias_array(0 to NBR - 1) := (others => (others => '0'));
   begin
-    for og in 0 to NOG - 1 loop
+    for og in 0 to NBR - 1 loop
       r(og)(32) := '1';       -- salt
+    end loop;
+    for og in 0 to NOG - 1 loop
       if og * PAR_OUT + ln < C_OUT then
         r(og)(31 downto 0) := std_logic_vector(to_signed(BIAS(BIAS'low + og * PAR_OUT + ln), 32));
       end if;
@@ -407,7 +412,7 @@ begin
   -- PAR_OUT lanes: weight and bias ROMs (stage 1) and a cnn_mac each.
   lanes : for ln in 0 to PAR_OUT - 1 generate
     constant WROM : wrom_array(0 to NWR - 1) := build_wrom(ln);
-    constant BROM : bias_array(0 to NOG - 1) := build_brom(ln);
+    constant BROM : bias_array(0 to NBR - 1) := build_brom(ln);
     signal m_w    : wrom_word_t := (others => '0');              -- with the salt bit
     signal m_bias : std_logic_vector(32 downto 0) := (others => '0');
   begin
