@@ -60,7 +60,12 @@ sim_args   = $(sim_images) $(if $(COUNT),--count $(COUNT)) --stall $(STALL) --se
              $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst \
                --trace-from $(TRACE_FROM) --trace-cycles $(TRACE_CYCLES))
 
-.PHONY: sim regress
+.PHONY: sim regress resources
+# Yosys' generic resource figures of a model's synthesised top (and a latch check).
+resources: tools
+	@S=$$(PAR=$(PAR) sim/flow.sh $(BUILD) $(sim_model) | tail -1) && \
+	  rtl/flow/yosys_stat.sh $$(dirname $$(dirname $$S))/cnn_top.v cnn_top
+
 sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
 	@TRACE=$(TRACE) PAR=$(PAR) sim/run.sh $(BUILD) $(sim_model) $(sim_args)
 

@@ -56,37 +56,38 @@ begin
   begin
     if rising_edge(clk) then
       err_r <= '0';
-      case state is
-        when PASS =>
-          if in_valid = '1' and st_ready = '1' then
-            if cnt = BEATS - 1 then
-              cnt <= 0;
-              if in_last = '0' then
-                err_r <= '1';
-                state <= DROP;
-              end if;
-            else
-              cnt <= cnt + 1;
-              if in_last = '1' then
-                err_r <= '1';
-                state <= FILL;
-              end if;
+      -- An if chain, not a case: GHDL writes a case on an enum as a one-hot
+      -- case without a default, which synthesis (Yosys) reads as latches.
+      if state = PASS then
+        if in_valid = '1' and st_ready = '1' then
+          if cnt = BEATS - 1 then
+            cnt <= 0;
+            if in_last = '0' then
+              err_r <= '1';
+              state <= DROP;
+            end if;
+          else
+            cnt <= cnt + 1;
+            if in_last = '1' then
+              err_r <= '1';
+              state <= FILL;
             end if;
           end if;
-        when FILL =>
-          if st_ready = '1' then
-            if cnt = BEATS - 1 then
-              cnt <= 0;
-              state <= PASS;
-            else
-              cnt <= cnt + 1;
-            end if;
-          end if;
-        when DROP =>
-          if in_valid = '1' and in_last = '1' then
+        end if;
+      elsif state = FILL then
+        if st_ready = '1' then
+          if cnt = BEATS - 1 then
+            cnt <= 0;
             state <= PASS;
+          else
+            cnt <= cnt + 1;
           end if;
-      end case;
+        end if;
+      else  -- DROP
+        if in_valid = '1' and in_last = '1' then
+          state <= PASS;
+        end if;
+      end if;
       if rst = '1' then
         state <= PASS;
         cnt   <= 0;
