@@ -150,9 +150,7 @@ Design build_design(const Network& net) {
         op_def(l.kind).emit(l, "l" + std::to_string(i), b);
         if (int64_t depth = fifo_depth(net, i)) {
             const std::string name = "l" + std::to_string(i) + "_fifo";
-            std::string out = b.link(name);
-            b.instance(name, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}}, b.current, out);
-            b.current = out;
+            b.append(name, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
         }
         for (PeModel& pe : all_pes(net, i)) d.pes.push_back(pe);
     }

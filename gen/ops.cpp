@@ -55,15 +55,16 @@ void VhdlBuilder::constant(const std::string& name, const std::vector<int64_t>& 
     package += ");\n";
 }
 
-void VhdlBuilder::instance(const std::string& inst, const std::string& entity,
-                           const std::vector<std::pair<std::string, std::string>>& generics,
-                           const std::string& in, const std::string& out) {
-    body += "  " + inst + " : entity work." + entity + "\n    generic map (";
+void VhdlBuilder::append(const std::string& name, const std::string& entity,
+                         const std::vector<std::pair<std::string, std::string>>& generics) {
+    const std::string in = current, out = link(name);
+    body += "  " + name + " : entity work." + entity + "\n    generic map (";
     for (size_t i = 0; i < generics.size(); ++i)
         body += (i ? ", " : "") + generics[i].first + " => " + generics[i].second;
     body += ")\n    port map (clk => clk, rst => rst,\n";
     body += "      in_valid => " + in + "_valid, in_ready => " + in + "_ready, in_data => " + in + "_data,\n";
     body += "      out_valid => " + out + "_valid, out_ready => " + out + "_ready, out_data => " + out + "_data);\n\n";
+    current = out;
 }
 
 }  // namespace cnn

@@ -30,10 +30,10 @@ public:
     std::string link(const std::string& name);
     // A constant int_array in the weights package.
     void constant(const std::string& name, const std::vector<int64_t>& values);
-    // An instance reading link `in`, writing link `out`.
-    void instance(const std::string& inst, const std::string& entity,
-                  const std::vector<std::pair<std::string, std::string>>& generics,
-                  const std::string& in, const std::string& out);
+    // The next stage of the chain: instance `name` of `entity` reads the link
+    // `current` and writes a new link called `name`, which becomes `current`.
+    void append(const std::string& name, const std::string& entity,
+                const std::vector<std::pair<std::string, std::string>>& generics);
 
     std::string current;        // the link that feeds the next instance
     std::string signals;        // architecture declarations

@@ -17,9 +17,7 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
 }
 
 void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
-    std::string out = b.link(prefix + "_act");
-    b.instance(prefix + "_act", "cnn_act", output_generics(l), b.current, out);
-    b.current = out;
+    b.append(prefix + "_act", "cnn_act", output_generics(l));
 }
 
 }  // namespace

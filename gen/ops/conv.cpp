@@ -61,12 +61,9 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
 void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
     const Shape p = padded(l);
     if (l.pad > 0) {
-        std::string out = b.link(prefix + "_pad");
-        b.instance(prefix + "_pad", "cnn_zero_pad",
-                   {{"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)},
-                    {"W", std::to_string(l.in.w)}, {"PAD", std::to_string(l.pad)}},
-                   b.current, out);
-        b.current = out;
+        b.append(prefix + "_pad", "cnn_zero_pad",
+                 {{"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)},
+                  {"W", std::to_string(l.in.w)}, {"PAD", std::to_string(l.pad)}});
     }
     b.constant(prefix + "_weights", std::vector<int64_t>(l.weights.begin(), l.weights.end()));
     b.constant(prefix + "_bias", std::vector<int64_t>(l.bias.begin(), l.bias.end()));
@@ -78,9 +75,7 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
         {"WEIGHTS", prefix + "_weights"},
         {"BIAS", prefix + "_bias"},        {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
-    std::string out = b.link(prefix + "_conv");
-    b.instance(prefix + "_conv", "cnn_conv", g, b.current, out);
-    b.current = out;
+    b.append(prefix + "_conv", "cnn_conv", g);
 }
 
 }  // namespace

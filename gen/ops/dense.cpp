@@ -33,9 +33,7 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
         {"PAR", std::to_string(l.par_in)},     {"WEIGHTS", prefix + "_weights"},
         {"BIAS", prefix + "_bias"},            {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
-    std::string out = b.link(prefix + "_dense");
-    b.instance(prefix + "_dense", "cnn_dense", g, b.current, out);
-    b.current = out;
+    b.append(prefix + "_dense", "cnn_dense", g);
 }
 
 }  // namespace

@@ -25,9 +25,7 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
     std::vector<std::pair<std::string, std::string>> g = {
         {"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)}, {"W", std::to_string(l.in.w)}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
-    std::string out = b.link(prefix + "_gap");
-    b.instance(prefix + "_gap", "cnn_gap", g, b.current, out);
-    b.current = out;
+    b.append(prefix + "_gap", "cnn_gap", g);
 }
 
 }  // namespace

@@ -39,9 +39,7 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
         {"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)}, {"W", std::to_string(l.in.w)},
         {"K", std::to_string(l.kernel)}, {"STRIDE", std::to_string(l.stride)}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
-    std::string out = b.link(prefix + suffix(l));
-    b.instance(prefix + suffix(l), entity(l), g, b.current, out);
-    b.current = out;
+    b.append(prefix + suffix(l), entity(l), g);
 }
 
 }  // namespace
