@@ -13,6 +13,7 @@
 
 #include "verilated.h"
 #include "axis.hpp"
+#include "tb_main.hpp"
 #include AXIS_MODELS_H
 
 using namespace cnn::sim;
@@ -164,10 +165,4 @@ bool run() {
     return ok;
 }
 
-int main() {
-    bool ok = true;
-#define RUN(Cfg) ok = run<Cfg>() && ok;
-    CNN_FOR_EACH_CONFIG(RUN)
-    std::printf("%s\n", ok ? "PASS" : "FAIL");
-    return ok ? 0 : 1;
-}
+CNN_BLOCK_TB_MAIN()

@@ -14,6 +14,7 @@
 #include "exec.hpp"
 #include "pe_conv_models.h"
 #include "tb_lcg.hpp"
+#include "tb_main.hpp"
 
 // cnn_conv.vhd's cycle model, per image.
 static double conv_model_cycles(long long c_in, long long c_out, long long h, long long w,
@@ -99,10 +100,4 @@ bool run() {
     return ok;
 }
 
-int main() {
-    bool ok = true;
-#define RUN(Cfg) ok = run<Cfg>() && ok;
-    CNN_FOR_EACH_CONFIG(RUN)
-    std::printf("%s\n", ok ? "PASS" : "FAIL");
-    return ok ? 0 : 1;
-}
+CNN_BLOCK_TB_MAIN()

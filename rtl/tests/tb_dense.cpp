@@ -11,6 +11,7 @@
 #include "exec.hpp"
 #include "pe_dense_models.h"
 #include "tb_lcg.hpp"
+#include "tb_main.hpp"
 
 // cnn_dense.vhd's cycle model, per image.
 static double dense_model_cycles(long long n_in, long long n_out, long long par) {
@@ -62,10 +63,4 @@ bool run() {
     return cnn::rtl_tb::run_all<typename Cfg::Model>(job, 23 + uint64_t(Cfg::SEED));
 }
 
-int main() {
-    bool ok = true;
-#define RUN(Cfg) ok = run<Cfg>() && ok;
-    CNN_FOR_EACH_CONFIG(RUN)
-    std::printf("%s\n", ok ? "PASS" : "FAIL");
-    return ok ? 0 : 1;
-}
+CNN_BLOCK_TB_MAIN()

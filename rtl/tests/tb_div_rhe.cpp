@@ -6,6 +6,7 @@
 #include "verilated.h"
 #include "exec.hpp"
 #include "u_div_rhe_models.h"
+#include "tb_main.hpp"
 
 template <class Cfg>
 bool run() {
@@ -27,10 +28,4 @@ bool run() {
     return bad == 0;
 }
 
-int main() {
-    bool ok = true;
-#define RUN(Cfg) ok = run<Cfg>() && ok;
-    CNN_FOR_EACH_CONFIG(RUN)
-    std::printf("%s\n", ok ? "PASS" : "FAIL");
-    return ok ? 0 : 1;
-}
+CNN_BLOCK_TB_MAIN()

@@ -6,6 +6,7 @@
 #include "block_tb.hpp"
 #include "exec.hpp"
 #include "pe_gap_models.h"
+#include "tb_main.hpp"
 
 template <class Cfg>
 bool run() {
@@ -42,10 +43,4 @@ bool run() {
     return cnn::rtl_tb::run_all<typename Cfg::Model>(job, 17);
 }
 
-int main() {
-    bool ok = true;
-#define RUN(Cfg) ok = run<Cfg>() && ok;
-    CNN_FOR_EACH_CONFIG(RUN)
-    std::printf("%s\n", ok ? "PASS" : "FAIL");
-    return ok ? 0 : 1;
-}
+CNN_BLOCK_TB_MAIN()

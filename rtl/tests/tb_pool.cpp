@@ -6,6 +6,7 @@
 
 #include "block_tb.hpp"
 #include "exec.hpp"
+#include "tb_main.hpp"
 #include POOL_MODELS_H
 
 template <class Cfg>
@@ -39,10 +40,4 @@ bool run() {
     return cnn::rtl_tb::run_all<typename Cfg::Model>(job, 13);
 }
 
-int main() {
-    bool ok = true;
-#define RUN(Cfg) ok = run<Cfg>() && ok;
-    CNN_FOR_EACH_CONFIG(RUN)
-    std::printf("%s\n", ok ? "PASS" : "FAIL");
-    return ok ? 0 : 1;
-}
+CNN_BLOCK_TB_MAIN()

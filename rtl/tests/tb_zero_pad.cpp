@@ -5,6 +5,7 @@
 
 #include "block_tb.hpp"
 #include "pe_zero_pad_models.h"
+#include "tb_main.hpp"
 
 template <class Cfg>
 bool run() {
@@ -28,10 +29,4 @@ bool run() {
     return cnn::rtl_tb::run_all<typename Cfg::Model>(job, 7);
 }
 
-int main() {
-    bool ok = true;
-#define RUN(Cfg) ok = run<Cfg>() && ok;
-    CNN_FOR_EACH_CONFIG(RUN)
-    std::printf("%s\n", ok ? "PASS" : "FAIL");
-    return ok ? 0 : 1;
-}
+CNN_BLOCK_TB_MAIN()
