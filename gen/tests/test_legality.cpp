@@ -7,11 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "error.hpp"
 #include "import.hpp"
 #include "passes.hpp"
+#include "run_command.hpp"
 #include "zoo.hpp"
 
 namespace fs = std::filesystem;
@@ -57,19 +57,8 @@ std::string refusal(const onnx::Graph& g, const std::string& name) {
     return "";
 }
 
-struct Cli {
-    int code;
-    std::string out;
-};
-
-Cli run_cnnc(const std::string& args) {
-    fs::path log = temp_dir() / "cli.txt";
-    std::string cmd = std::string(CNN_BINARY_DIR) + "/gen/cnnc " + args + " > " + log.string() + " 2>&1";
-    int status = std::system(cmd.c_str());
-    std::ifstream in(log);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return {WEXITSTATUS(status), ss.str()};
+cnn::test::CommandResult run_cnnc(const std::string& args) {
+    return cnn::test::run_command(std::string(CNN_BINARY_DIR) + "/gen/cnnc " + args, "cnn_legality_cli.txt");
 }
 
 }  // namespace
@@ -171,7 +160,7 @@ TEST_CASE("cnnc prints one line per violation and exits 1") {
     first(g, "QLinearConv").attrs["dilations"] = onnx::Attribute::integers({2, 2});
     fs::path bad = temp_dir() / "cli_bad.onnx";
     onnx::save_model(g, bad.string());
-    Cli r = run_cnnc("table " + bad.string());
+    auto r = run_cnnc("table " + bad.string());
     CHECK(r.code == 1);
     CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
     CHECK(r.out.find("dilation 2,2") != std::string::npos);

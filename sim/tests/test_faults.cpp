@@ -6,9 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "gen/tests/run_command.hpp"
 #include "onnx_graph.hpp"
 
 namespace fs = std::filesystem;
@@ -17,26 +16,15 @@ namespace {
 
 const std::string kModel = std::string(CNN_SOURCE_DIR) + "/models/zoo/conv3_s1_p1_relu_mp2.onnx";
 
-struct Run {
-    int code;
-    std::string out;
-};
-
-Run run_sim(const std::string& args) {
-    fs::path log = fs::temp_directory_path() / "cnn_sim_faults.txt";
-    std::string cmd = std::string(CNN_SOURCE_DIR) + "/sim/run.sh " + CNN_BINARY_DIR + " " + kModel + " " + args +
-                      " > " + log.string() + " 2>&1";
-    int status = std::system(cmd.c_str());
-    std::ifstream in(log);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return {WEXITSTATUS(status), ss.str()};
+cnn::test::CommandResult run_sim(const std::string& args) {
+    return cnn::test::run_command(std::string(CNN_SOURCE_DIR) + "/sim/run.sh " + CNN_BINARY_DIR + " " + kModel + " " + args,
+                                  "cnn_sim_faults.txt");
 }
 
 }  // namespace
 
 TEST_CASE("the unmodified model runs bit-exact and exits 0") {
-    Run r = run_sim("--random 3 --quiet");
+    auto r = run_sim("--random 3 --quiet");
     CHECK(r.code == 0);
     CHECK(r.out.find("3 images, 0 mismatches") != std::string::npos);
 }
@@ -49,7 +37,7 @@ TEST_CASE("a one-weight difference is found, located and fails the run") {
     fs::path tampered = fs::temp_directory_path() / "cnn_tampered.onnx";
     cnn::onnx::save_model(g, tampered.string());
     // Hardware built from the original, scored against the tampered golden model.
-    Run r = run_sim("--random 3 --quiet --model " + tampered.string());
+    auto r = run_sim("--random 3 --quiet --model " + tampered.string());
     CHECK(r.code == 1);
     CHECK(r.out.find("MISMATCH image 0") != std::string::npos);
     CHECK(r.out.find("layer 0 'conv1+relu1'") != std::string::npos);
@@ -58,7 +46,7 @@ TEST_CASE("a one-weight difference is found, located and fails the run") {
 }
 
 TEST_CASE("a short image (early tlast) is reported, the rest stays aligned") {
-    Run r = run_sim("--random 4 --quiet --short-image 1");
+    auto r = run_sim("--random 4 --quiet --short-image 1");
     CHECK(r.code == 1);
     CHECK(r.out.find("misplaced tlast") != std::string::npos);
     CHECK(r.out.find("watchdog") == std::string::npos);
@@ -69,7 +57,7 @@ TEST_CASE("a short image (early tlast) is reported, the rest stays aligned") {
 }
 
 TEST_CASE("a starved pipeline trips the watchdog, which names the stuck stream") {
-    Run r = run_sim("--random 2 --quiet --drop-beats 5");
+    auto r = run_sim("--random 2 --quiet --drop-beats 5");
     CHECK(r.code == 1);
     CHECK(r.out.find("watchdog: nothing moved") != std::string::npos);
     CHECK(r.out.find("m_axis stuck, waiting for beat") != std::string::npos);
