@@ -145,14 +145,15 @@ Design build_design(const Network& net) {
     Design d;
     VhdlBuilder b;
     b.current = b.link("s_in");
+    std::vector<std::vector<PeModel>> layer_models;  // per layer, its FIFO last
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
+        layer_models.push_back(all_pes(net, i));
         op_def(l.kind).emit(l, "l" + std::to_string(i), b);
-        if (int64_t depth = fifo_depth(net, i)) {
-            const std::string name = "l" + std::to_string(i) + "_fifo";
-            b.append(name, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
-        }
-        for (PeModel& pe : all_pes(net, i)) d.pes.push_back(pe);
+        if (int64_t depth = fifo_depth(net, i))
+            b.append(layer_models.back().back().instance, "cnn_fifo",
+                     {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
+        for (const PeModel& pe : layer_models.back()) d.pes.push_back(pe);
     }
     for (const PeModel& pe : d.pes) d.expected_cycles = std::max(d.expected_cycles, pe.cycles);
     const int64_t in_beats = net.input.size(), out_beats = net.output().size();
@@ -217,7 +218,7 @@ Design build_design(const Network& net) {
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         nlohmann::json pes = nlohmann::json::array();
-        for (const PeModel& pe : all_pes(net, i)) {
+        for (const PeModel& pe : layer_models[i]) {
             pes.push_back({{"instance", pe.instance}, {"entity", pe.entity}, {"cycles_per_image", pe.cycles},
                            {"in_beats", pe.in_beats}, {"out_beats", pe.out_beats}, {"link", pe_index + 1}});
             ++pe_index;
