@@ -166,7 +166,6 @@ void Scoreboard::output_beat(int8_t data, bool last, uint64_t cycle) {
         r.predicted = int(std::max_element(r.output.begin(), r.output.end()) - r.output.begin());
         ++out_image_;
     }
-    out_beat_ = r.output.size();
 }
 
 void Scoreboard::protocol_error(const std::string& e) {

@@ -78,7 +78,8 @@ public:
     void input_beat(uint64_t cycle, bool last);    // a beat accepted on s_axis
     bool done() const { return out_image_ == jobs_.size(); }
     size_t images_out() const { return out_image_; }
-    size_t out_beat() const { return out_beat_; }
+    // The beat m_axis owes next: its index within image images_out().
+    size_t out_beat() const { return done() ? 0 : results_[out_image_].output.size(); }
     std::vector<ImageResult>& results() { return results_; }
     const std::vector<std::string>& protocol_errors() const { return protocol_; }
     void protocol_error(const std::string& e);
@@ -90,7 +91,7 @@ private:
     std::vector<int> link_layer_;                   // probe index -> layer index or -1
     std::vector<size_t> link_image_, link_beat_;    // per probe link: position
     std::vector<ImageResult> results_;
-    size_t in_image_ = 0, in_beat_ = 0, out_image_ = 0, out_beat_ = 0;
+    size_t in_image_ = 0, in_beat_ = 0, out_image_ = 0;
     std::vector<std::string> protocol_;
 };
 

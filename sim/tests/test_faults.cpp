@@ -63,3 +63,12 @@ TEST_CASE("a starved pipeline trips the watchdog, which names the stuck stream")
     CHECK(r.out.find("m_axis stuck, waiting for beat") != std::string::npos);
     CHECK(r.out.find("of image 1 (tvalid low)") != std::string::npos);
 }
+
+TEST_CASE("the watchdog names the beat m_axis owes, also at an image boundary") {
+    // Image 1's whole input (16x16x1 = 256 beats) is withheld: image 0 completes,
+    // then m_axis owes beat 0 of image 1.
+    auto r = run_sim("--random 2 --quiet --drop-beats 256");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("m_axis stuck, waiting for beat 0 of image 1 (tvalid low)") != std::string::npos);
+    CHECK(r.out.find("MISMATCH image 0") == std::string::npos);
+}
