@@ -50,6 +50,16 @@ uint64_t to_u64(const std::string& s, const char* what) {
     throw cnn::Error(what, "'" + s + "' is not a whole number");
 }
 
+double to_mhz(const std::string& s) {
+    try {
+        size_t used = 0;
+        double v = std::stod(s, &used);
+        if (used == s.size() && v > 0) return v;
+    } catch (const std::exception&) {
+    }
+    throw cnn::Error("--clock-mhz", "'" + s + "' is not a positive number");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,7 +90,7 @@ int main(int argc, char** argv) {
         cnn::sim::RunOptions opt;
         opt.stall = a.get("--stall", "off");
         opt.seed = to_u64(a.get("--seed", "1"), "--seed");
-        opt.clock_mhz = std::stod(a.get("--clock-mhz", "100"));
+        opt.clock_mhz = to_mhz(a.get("--clock-mhz", "100"));
         opt.trace = a.get("--trace");
         opt.trace_from = to_u64(a.get("--trace-from", "0"), "--trace-from");
         opt.trace_cycles = to_u64(a.get("--trace-cycles", "200000"), "--trace-cycles");
