@@ -224,7 +224,8 @@ Design build_design(const Network& net) {
             ++pe_index;
         }
         layers.push_back({{"name", l.name}, {"kind", kind_name(l.kind)}, {"in", shape_json(l.in)},
-                          {"out", shape_json(l.out)}, {"kernel", l.kernel}, {"stride", l.stride}, {"pad", l.pad},
+                          {"out", shape_json(l.out)}, {"kernel", {l.kernel_h, l.kernel_w}}, {"stride", {l.stride_h, l.stride_w}},
+                          {"pad", {l.pad_t, l.pad_l, l.pad_b, l.pad_r}},
                           {"f_in", l.f_in}, {"f_w", l.f_w}, {"f_out", l.f_out}, {"act", activation_name(l.act)},
                           {"par_in", l.par_in}, {"par_out", l.par_out}, {"macs", l.macs()}, {"pes", pes}});
     }

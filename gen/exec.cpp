@@ -52,9 +52,14 @@ int32_t output_stage(const Layer& layer, int64_t v, int64_t n) {
     if (g_saturation) {
         Saturation& c = (*g_saturation)[g_layer];
         ++c.outputs;
-        c.saturated += y < -128 || y > 127;
+        c.saturated += y < -128 || y > layer.clamp_hi;
     }
-    return int32_t(std::clamp<int64_t>(y, -128, 127));
+    return int32_t(std::clamp<int64_t>(y, -128, layer.clamp_hi));
+}
+
+int64_t pre_activation(const Layer& layer, int64_t x) {
+    if (x >= 0) return layer.pre_act == Activation::Leaky ? x * (int64_t(1) << layer.pre_leaky_k) : x;
+    return layer.pre_act == Activation::Relu ? 0 : x;
 }
 
 QTensor run_layer(const Layer& layer, const QTensor& in) {

@@ -27,8 +27,13 @@ int64_t rhe_div(int64_t v, int64_t n, int shift);
 int32_t round_shift_div(int64_t v, int64_t n, int shift);
 
 // The output stage of every layer (ir.hpp): activation on the exact value
-// V / n * 2^-e, then one rounding to f_out and saturation to int8.
+// V / n * 2^-e, then one rounding to f_out and the clamp to [-128, clamp_hi].
 int32_t output_stage(const Layer& layer, int64_t v, int64_t n);
+
+// A pool's pre_act on one input value, as an integer at 2^-e_in: x * 2^k for
+// x >= 0 under Leaky (x itself keeps the scale 2^-(f_in + k) for x < 0), 0 for
+// x < 0 under Relu, x otherwise.
+int64_t pre_activation(const Layer& layer, int64_t x);
 
 // One layer: in.shape must equal layer.in.
 QTensor run_layer(const Layer& layer, const QTensor& in);

@@ -419,9 +419,14 @@ private:
         } else if (ap != "VALID") {
             fail("auto_pad " + ap + " is not supported");
         }
-        l.kernel = kh;
-        l.stride = l.onnx.stride_h;
-        l.pad = l.onnx.pad_t;
+        l.kernel_h = kh;
+        l.kernel_w = kw;
+        l.stride_h = l.onnx.stride_h;
+        l.stride_w = l.onnx.stride_w;
+        l.pad_t = l.onnx.pad_t;
+        l.pad_l = l.onnx.pad_l;
+        l.pad_b = l.onnx.pad_b;
+        l.pad_r = l.onnx.pad_r;
         auto out_dim = [&](int size, int lo, int hi, int k, int s, int d, bool ceil_mode) {
             int span = size + lo + hi - d * (k - 1) - 1;
             if (span < 0) fail("kernel larger than the padded input " + to_string(shape_));

@@ -28,9 +28,17 @@ const char* activation_name(Activation a) {
 }
 
 int64_t Layer::macs() const {
-    if (kind == LayerKind::Conv) return out.size() * kernel * kernel * in.c;
+    if (kind == LayerKind::Conv) return out.size() * kernel_h * kernel_w * in.c;
     if (kind == LayerKind::Dense) return out.size() * in.size();
     return 0;
+}
+
+std::string Layer::window_string() const {
+    auto n = [](int v) { return std::to_string(v); };
+    if (kernel_h == kernel_w && stride_h == stride_w && pad_t == pad_l && pad_t == pad_b && pad_t == pad_r)
+        return n(kernel_h) + "/" + n(stride_h) + "/" + n(pad_t);
+    return n(kernel_h) + "x" + n(kernel_w) + "/" + n(stride_h) + "x" + n(stride_w) + "/" + n(pad_t) + "," +
+           n(pad_l) + "," + n(pad_b) + "," + n(pad_r);
 }
 
 }  // namespace cnn

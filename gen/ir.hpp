@@ -19,10 +19,10 @@ struct Shape {
 std::string to_string(const Shape& s);  // "CxHxW"
 
 enum class LayerKind {
-    Conv,           // KxK convolution, stride, symmetric zero padding, bias
+    Conv,           // KHxKW convolution, strides, zero padding per side, bias
     Dense,          // fully connected over the whole input (Flatten -> Gemm/MatMul)
-    MaxPool,        // KxK signed maximum, stride, no padding
-    AvgPool,        // KxK mean, exact division, stride, no padding
+    MaxPool,        // KHxKW signed maximum, strides, padding that never wins
+    AvgPool,        // KHxKW mean, exact division, strides, padding (count_include_pad)
     GlobalAvgPool,  // mean over all rows and columns of each channel
     Act,            // a standalone activation / rescale (no window, no weights)
 };
@@ -56,16 +56,28 @@ struct OnnxFacts {
 // Every layer computes an exact rational value per output element,
 //     v = V / N * 2^-e        (V an integer, N the pool size or 1),
 // applies its activation to the real value v (Relu: v<0 -> 0; Leaky: v<0 ->
-// v * 2^-leaky_k), then rounds once:  y = sat8(RHE(v * 2^f_out)).
-// e is f_in + f_w for Conv/Dense and f_in otherwise.
+// v * 2^-leaky_k), then rounds once and clamps:
+//     y = clamp(RHE(v * 2^f_out), -128, clamp_hi)
+// e is f_in + f_w for Conv/Dense and f_in otherwise. AvgPool and GAP may
+// first apply pre_act to every input value exactly (a float segment
+// DequantizeLinear -> LeakyRelu -> pool -> QuantizeLinear keeps the leaky
+// ReLU's extra fractional bits into the sum): V = sum of pre_act(x), where
+// Leaky maps x < 0 to x * 2^-pre_leaky_k, Relu maps x < 0 to 0.
 struct Layer {
     std::string name;       // the ONNX node(s) it came from, for messages
     LayerKind kind = LayerKind::Act;
     Shape in, out;
-    int kernel = 1, stride = 1, pad = 0;  // Conv, MaxPool, AvgPool
+    // Conv, MaxPool, AvgPool: window, strides and padding per side. Padding
+    // is the quantized zero for Conv and AvgPool, and never wins a MaxPool.
+    int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+    int pad_t = 0, pad_l = 0, pad_b = 0, pad_r = 0;
+    bool count_include_pad = false;       // AvgPool: padded positions count in N
     int f_in = 0, f_w = 0, f_out = 0;     // fractional bits: scale = 2^-f
     Activation act = Activation::None;
     int leaky_k = 0;                      // Leaky: alpha = 2^-leaky_k
+    int clamp_hi = 127;                   // Clip(0, max) (ReLU6): upper bound of y
+    Activation pre_act = Activation::None;  // AvgPool/GAP: applied to each input first
+    int pre_leaky_k = 0;                  // pre_act Leaky: alpha = 2^-pre_leaky_k
 
     // Conv: [oc][ky][kx][ic] (channel innermost, as the stream delivers them).
     // Dense: [out][i] with i in the stream (HWC) order of the input tensor.
@@ -80,10 +92,21 @@ struct Layer {
     int par_in = 1;   // input channels multiplied per cycle
     int par_out = 1;  // Conv: output channels computed at once (1..out.c)
 
+    bool has_padding() const { return pad_t || pad_l || pad_b || pad_r; }
     bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::Dense; }
-    int e_in() const { return has_weights() ? f_in + f_w : f_in; }
+    // The exponent of V: f_in + f_w with weights; f_in plus the pre-activation's
+    // extra fractional bits otherwise.
+    int e_in() const {
+        return has_weights() ? f_in + f_w : f_in + (pre_act == Activation::Leaky ? pre_leaky_k : 0);
+    }
     int64_t weight_count() const { return int64_t(weights.size()); }
     int64_t macs() const;   // multiply-accumulates per image (0 for pools and Act)
+    bool has_window() const {
+        return kind == LayerKind::Conv || kind == LayerKind::MaxPool || kind == LayerKind::AvgPool;
+    }
+    // "3/1/1" for a square kernel, equal strides and pads; else
+    // "3x5/1x2/0,1,0,1" (kernel HxW / stride HxW / pads top,left,bottom,right).
+    std::string window_string() const;
 };
 
 // The whole chain plus what lies outside the hardware.

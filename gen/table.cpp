@@ -35,9 +35,7 @@ void print_layer_table(const Network& net, std::ostream& os, int images) {
     int64_t total_w = 0, total_macs = 0;
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
-        std::string ksp = (l.kind == LayerKind::Conv || l.kind == LayerKind::MaxPool || l.kind == LayerKind::AvgPool)
-                              ? fmt("%d/%d/%d", l.kernel, l.stride, l.pad)
-                              : "-";
+        std::string ksp = l.has_window() ? l.window_string() : "-";
         std::string f = l.has_weights() ? fmt("%d/%d/%d", l.f_in, l.f_w, l.f_out) : fmt("%d/-/%d", l.f_in, l.f_out);
         std::string act = l.act == Activation::Leaky ? fmt("leaky/%d", 1 << l.leaky_k) : activation_name(l.act);
         std::string name = l.name.size() > 22 ? l.name.substr(0, 19) + "..." : l.name;

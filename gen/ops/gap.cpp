@@ -1,4 +1,4 @@
-// GlobalAvgPool: rtl/cnn_gap (per-channel sums, exact division by H*W).
+// GlobalAvgPool: rtl/cnn_gap (per-channel sums of pre_act(x), exact division by H*W).
 #include "ops.hpp"
 
 namespace cnn {
@@ -10,7 +10,7 @@ QTensor reference(const Layer& l, const QTensor& in) {
     for (int c = 0; c < l.in.c; ++c) {
         int64_t sum = 0;
         for (int y = 0; y < l.in.h; ++y)
-            for (int x = 0; x < l.in.w; ++x) sum += in.at(y, x, c);
+            for (int x = 0; x < l.in.w; ++x) sum += pre_activation(l, in.at(y, x, c));
         out.data[c] = output_stage(l, sum, int64_t(l.in.h) * l.in.w);
     }
     return out;

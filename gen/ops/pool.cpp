@@ -1,4 +1,4 @@
-// MaxPool and AvgPool: rtl/cnn_maxpool, rtl/cnn_avgpool (KxK, stride, no padding).
+// MaxPool and AvgPool: rtl/cnn_maxpool, rtl/cnn_avgpool.
 #include <algorithm>
 #include <climits>
 
@@ -8,20 +8,27 @@ namespace cnn {
 
 namespace {
 
+// MaxPool: the signed maximum over the window's real positions (padding
+// never wins). AvgPool: the sum of pre_act(x) over the real positions (a
+// padded position is the quantized zero and adds nothing), divided exactly by
+// KH*KW when count_include_pad, else by the number of real positions.
 QTensor reference(const Layer& l, const QTensor& in) {
     QTensor out(l.out);
-    const int K = l.kernel;
     const bool is_max = l.kind == LayerKind::MaxPool;
     for (int oy = 0; oy < l.out.h; ++oy)
         for (int ox = 0; ox < l.out.w; ++ox)
             for (int c = 0; c < l.out.c; ++c) {
-                int64_t v = is_max ? INT64_MIN : 0;
-                for (int ky = 0; ky < K; ++ky)
-                    for (int kx = 0; kx < K; ++kx) {
-                        int64_t x = in.at(oy * l.stride + ky, ox * l.stride + kx, c);
-                        v = is_max ? std::max(v, x) : v + x;
+                int64_t v = is_max ? INT64_MIN : 0, real = 0;
+                for (int ky = 0; ky < l.kernel_h; ++ky)
+                    for (int kx = 0; kx < l.kernel_w; ++kx) {
+                        int y = oy * l.stride_h + ky - l.pad_t, x = ox * l.stride_w + kx - l.pad_l;
+                        if (y < 0 || y >= l.in.h || x < 0 || x >= l.in.w) continue;
+                        ++real;
+                        int64_t q = pre_activation(l, in.at(y, x, c));
+                        v = is_max ? std::max(v, q) : v + q;
                     }
-                out.at(oy, ox, c) = output_stage(l, v, is_max ? 1 : int64_t(K) * K);
+                const int64_t n = is_max ? 1 : l.count_include_pad ? int64_t(l.kernel_h) * l.kernel_w : real;
+                out.at(oy, ox, c) = output_stage(l, v, n);
             }
     return out;
 }
@@ -37,7 +44,7 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
 void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
     std::vector<std::pair<std::string, std::string>> g = {
         {"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)}, {"W", std::to_string(l.in.w)},
-        {"K", std::to_string(l.kernel)}, {"STRIDE", std::to_string(l.stride)}};
+        {"K", std::to_string(l.kernel_h)}, {"STRIDE", std::to_string(l.stride_h)}};  // square, unpadded (legality)
     for (auto& kv : output_generics(l)) g.push_back(kv);
     b.append(prefix + suffix(l), entity(l), g);
 }

@@ -70,7 +70,7 @@ TEST_CASE("a valid QLinear model is accepted and lowered") {
     REQUIRE(net.layers.size() == 3);  // conv+relu (fused), maxpool, conv
     CHECK(net.layers[0].kind == LayerKind::Conv);
     CHECK(net.layers[0].act == Activation::Relu);
-    CHECK(net.layers[0].pad == 1);
+    CHECK(net.layers[0].pad_t == 1);
     CHECK(net.layers[1].kind == LayerKind::MaxPool);
     CHECK(net.layers[2].out == Shape{2, 4, 3});
 }

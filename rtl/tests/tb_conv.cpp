@@ -51,9 +51,8 @@ bool run() {
     l.in = {int(Cfg::C_IN), int(Cfg::H), int(Cfg::W)};
     l.out = {int(Cfg::C_OUT), int((Cfg::H - Cfg::K) / Cfg::STRIDE + 1),
              int((Cfg::W - Cfg::K) / Cfg::STRIDE + 1)};
-    l.kernel = int(Cfg::K);
-    l.stride = int(Cfg::STRIDE);
-    l.pad = 0;
+    l.kernel_h = l.kernel_w = int(Cfg::K);
+    l.stride_h = l.stride_w = int(Cfg::STRIDE);
     l.f_in = 0;
     l.f_w = int(Cfg::SHIFT);  // shift = f_in + f_w - f_out
     l.f_out = 0;

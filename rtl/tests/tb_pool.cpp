@@ -16,8 +16,8 @@ bool run() {
     l.kind = POOL_AVG ? cnn::LayerKind::AvgPool : cnn::LayerKind::MaxPool;
     l.in = {C, H, W};
     l.out = {C, (H - K) / S + 1, (W - K) / S + 1};
-    l.kernel = K;
-    l.stride = S;
+    l.kernel_h = l.kernel_w = K;
+    l.stride_h = l.stride_w = S;
     l.f_in = int(Cfg::SHIFT);
     l.f_out = 0;
     l.act = Cfg::ACT == 1 ? cnn::Activation::Relu : Cfg::ACT == 2 ? cnn::Activation::Leaky : cnn::Activation::None;
