@@ -84,13 +84,20 @@ struct Graph {
     std::map<std::string, Tensor> initializers;
     std::vector<ValueInfo> inputs;             // graph inputs that are not initializers
     std::vector<ValueInfo> outputs;
+    // Every value's element type and shape as ONNX's own shape inference
+    // states them (graph inputs and outputs included); a value it could not
+    // type is absent. Filled by load_model.
+    std::map<std::string, ValueInfo> value_info;
 
     const Tensor* initializer(const std::string& name) const;
 };
 
 // Read a .onnx file. Throws cnn::Error naming the file for a missing file,
-// a file that is not an ONNX model, or a truncated one.
-Graph load_model(const std::string& path);
+// a file that is not an ONNX model, or a truncated one; with onnx_checks (the
+// default) also for a model that ONNX's own checker or strict shape inference
+// rejects, and fills Graph::value_info. Without them it is a plain protobuf
+// conversion (the reader's own round-trip tests).
+Graph load_model(const std::string& path, bool onnx_checks = true);
 
 // Write a model (ir_version 8, the graph's opset). Throws cnn::Error on I/O failure.
 void save_model(const Graph& graph, const std::string& path);

@@ -3,7 +3,9 @@
 // turns every malformed input into a cnn::Error naming the file.
 #include "onnx_graph.hpp"
 
+#include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
 
 #include <cmath>
 #include <cstring>
@@ -364,11 +366,33 @@ void check_structure(const pb::ModelProto& m, const Graph& g, const std::string&
             throw Error(path, bad + "graph output '" + out.name + "' is not computed");
 }
 
+// ONNX's own checker, then its shape inference (strict: a node whose shapes
+// or types ONNX itself rejects is an error), whose results fill value_info.
+void check_and_infer(pb::ModelProto& m, Graph& g, const std::string& path) {
+    try {
+        pb::checker::check_model(m);
+        pb::shape_inference::InferShapes(m, pb::OpSchemaRegistry::Instance(),
+                                         pb::ShapeInferenceOptions(/*check_type=*/true, /*error_mode=*/1));
+    } catch (const std::exception& e) {
+        std::string what = e.what();
+        while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+        auto nl = what.find('\n');
+        if (nl != std::string::npos) what = what.substr(0, nl);
+        throw Error(path, "ONNX's checker rejects the model: " + what);
+    }
+    auto add = [&](const pb::ValueInfoProto& vi) {
+        if (vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) g.value_info[vi.name()] = from_proto(vi);
+    };
+    for (const auto& vi : m.graph().input()) add(vi);
+    for (const auto& vi : m.graph().value_info()) add(vi);
+    for (const auto& vi : m.graph().output()) add(vi);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- public API
 
-Graph load_model(const std::string& path) {
+Graph load_model(const std::string& path, bool onnx_checks) {
     const std::string bytes = read_file(path);
     pb::ModelProto m;
     if (!m.ParseFromString(bytes))
@@ -403,6 +427,7 @@ Graph load_model(const std::string& path) {
         g.nodes.push_back(std::move(n));
     }
     check_structure(m, g, path);
+    if (onnx_checks) check_and_infer(m, g, path);
     return g;
 }
 
