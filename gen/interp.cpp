@@ -351,6 +351,22 @@ std::vector<Tensor> op_relu(const Ctx& cx) {
     return {y};
 }
 
+// Clip: min and max as inputs 1, 2 (opset 11+) or attributes (opset 6..10);
+// an omitted bound is no bound. NaN stays NaN (std::clamp would not).
+std::vector<Tensor> op_clip(const Ctx& cx) {
+    Tensor y = cx.input(0);
+    double lo = -INFINITY, hi = INFINITY;
+    if (cx.opset < 11) {
+        lo = cx.node.attr_float("min", -INFINITY);
+        hi = cx.node.attr_float("max", INFINITY);
+    } else {
+        if (cx.optional(1)) lo = cx.scalar(1, "min");
+        if (cx.optional(2)) hi = cx.scalar(2, "max");
+    }
+    for (double& v : y.data) v = v < lo ? lo : v > hi ? hi : v;
+    return {y};
+}
+
 std::vector<Tensor> op_leaky_relu(const Ctx& cx) {
     Tensor y = cx.input(0);
     const double alpha = cx.node.attr_float("alpha", 0.01);
@@ -741,6 +757,7 @@ const std::map<std::string, OpFn>& op_table() {
         {"GlobalAveragePool", op_global_avgpool},
         {"Relu", op_relu},
         {"LeakyRelu", op_leaky_relu},
+        {"Clip", op_clip},
         {"Gemm", op_gemm},
         {"MatMul", op_matmul},
         {"Flatten", op_flatten},
