@@ -48,7 +48,8 @@ struct OnnxFacts {
     int pad_t = 0, pad_l = 0, pad_b = 0, pad_r = 0;
     int dilation_h = 1, dilation_w = 1, group = 1;
     bool ceil_mode = false;
-    double alpha = 0.0;   // LeakyRelu
+    double alpha = 0.0;       // LeakyRelu of the output stage
+    double pre_alpha = 0.0;   // LeakyRelu before a pool (Layer::pre_act)
     double gemm_alpha = 1.0, gemm_beta = 1.0;
     std::vector<QuantParam> qparams;
 };

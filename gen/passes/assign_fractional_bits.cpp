@@ -22,6 +22,7 @@ void assign_fractional_bits(Network& net) {
             if (q.role == "y") l.f_out = frac_bits(q.scale);
         }
         if (l.act == Activation::Leaky) l.leaky_k = -std::ilogb(l.onnx.alpha);
+        if (l.pre_act == Activation::Leaky) l.pre_leaky_k = -std::ilogb(l.onnx.pre_alpha);
     }
 }
 

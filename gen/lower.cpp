@@ -1,0 +1,753 @@
+// Level 2 of the front end: the normalised ONNX graph (normalize.hpp) -> the
+// layer IR. See lower.hpp for what is read; the steps:
+//
+//   1. constants: initializers, and DequantizeLinear of an initializer (a
+//      quantized weight or bias, with its scale and zero point);
+//   2. the chain: the nodes from the graph input to its output, each value
+//      read by exactly one node (no fan-out: residual blocks are a later
+//      spelling), every other operand a constant;
+//   3. units: the chain cut where the value changes domain. A QLinear node is
+//      one unit; a float segment runs from a DequantizeLinear to the next
+//      QuantizeLinear (or the graph output); an integer op (MaxPool, Relu,
+//      Clip, Flatten) on a quantized tensor is a unit of its own;
+//   4. each unit -> layers (lower_unit): at most one op that needs rounding
+//      (Conv, Gemm/MatMul, AveragePool, GlobalAveragePool) is its core; the
+//      exact value of the whole unit is rounded once, at its end (SPEC §2).
+//      Around the core:
+//        - activations after it compose into its output stage (Relu, LeakyRelu,
+//          Clip(0, max) as a clamp);
+//        - a MaxPool commutes with every monotone step (activation, rounding),
+//          so it becomes a MaxPool layer of its own on the quantized tensor;
+//        - before a pool core, a LeakyRelu or Relu is its pre-activation (the
+//          pool sums the leaky values with their extra fractional bits);
+//        - before a Conv/Gemm core, Relu / Clip are exact on the quantized
+//          input (an Act layer at the input scale); a LeakyRelu is refused.
+//      A unit without a core is one Act layer (activation and/or rescale).
+#include "lower.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "error.hpp"
+#include "normalize.hpp"
+
+namespace cnn {
+
+namespace {
+
+using onnx::Node;
+using graph::node_ref;
+
+// A constant operand: an initializer, or a DequantizeLinear of one.
+struct Const {
+    const onnx::Tensor* values = nullptr;  // the stored numbers (integers when quantized)
+    bool quantized = false;                // behind a DequantizeLinear
+    QuantParam q;                          // its scale, zero point, dtype when quantized
+};
+
+// A number read from the file that becomes an int of the IR: refused when it
+// does not fit (no narrowing: 2^32 + 1 must not read as 1).
+int small_int(int64_t v, const std::string& what, const std::string& where) {
+    if (v < -(int64_t(1) << 30) || v > (int64_t(1) << 30))
+        throw Error(where, what + " " + std::to_string(v) + " is out of range");
+    return int(v);
+}
+
+// What an op does to the unit's value.
+enum class Role { Core, MaxPool, Act, Flatten, Softmax };
+
+Role role_of(const std::string& op) {
+    if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "AveragePool" || op == "GlobalAveragePool" ||
+        op == "QLinearConv" || op == "QLinearMatMul" || op == "QLinearAveragePool" ||
+        op == "QLinearGlobalAveragePool")
+        return Role::Core;
+    if (op == "MaxPool") return Role::MaxPool;
+    if (op == "Relu" || op == "LeakyRelu" || op == "Clip" || op == "QLinearLeakyRelu") return Role::Act;
+    if (op == "Flatten") return Role::Flatten;
+    return Role::Softmax;
+}
+
+// The activation of an output stage, composed step by step: relu, leaky (alpha)
+// and an upper clamp (in real units) in the order ONNX applies them.
+struct ActState {
+    Activation act = Activation::None;
+    double alpha = 0.0;
+    double hi = INFINITY;
+    std::string names, ops;  // "+name" / "+Op" per step, for the layer's name and facts
+};
+
+class Lowering {
+public:
+    Lowering(const onnx::Graph& g, const std::string& source) : g_(g) {
+        net_.source = source;
+        auto slash = source.find_last_of('/');
+        std::string file = slash == std::string::npos ? source : source.substr(slash + 1);
+        net_.name = file.substr(0, file.rfind('.'));
+    }
+
+    Network run() {
+        find_constants();
+        read_input();
+        const std::vector<const Node*> chain = walk_chain();
+        lower_chain(chain);
+        return std::move(net_);
+    }
+
+private:
+    const onnx::Graph& g_;
+    Network net_;
+    std::map<std::string, Const> consts_;
+    std::string where_;
+    Shape shape_;
+    bool flat_ = false;         // a Flatten since the last spatial layer
+    QuantParam cur_q_;          // the quantization of the current (quantized) value
+    bool pending_input_ = false;  // a quantized graph input: its scale is the first node's
+
+    [[noreturn]] void fail(const std::string& rule) const { throw Error(where_, rule); }
+
+    // --- 1. constants -------------------------------------------------------
+
+    void find_constants() {
+        for (const auto& [name, t] : g_.initializers) consts_[name].values = &t;
+        for (const Node& n : g_.nodes) {
+            if (n.op_type != "DequantizeLinear" || n.inputs.empty() || n.outputs.empty()) continue;
+            auto it = consts_.find(n.inputs[0]);
+            if (it == consts_.end() || it->second.quantized) continue;
+            where_ = node_ref(n);
+            Const c;
+            c.values = it->second.values;
+            c.quantized = true;
+            c.q = quant_param("", n, 1, 2, n.inputs[0]);
+            c.q.dtype = onnx::dtype_name(c.values->dtype);
+            consts_[n.outputs[0]] = c;
+        }
+    }
+
+    const Const* find_const(const std::string& name) const {
+        auto it = consts_.find(name);
+        return it == consts_.end() ? nullptr : &it->second;
+    }
+
+    double scalar(const std::string& name, const char* what) const {
+        const Const* c = find_const(name);
+        if (!c) fail(std::string(what) + " '" + name + "' is not a constant");
+        const onnx::Tensor& t = *c->values;
+        if (t.data.empty()) fail(std::string(what) + " '" + name + "' is empty");
+        for (double v : t.data)
+            if (v != t.data[0])
+                fail(std::string(what) + " '" + name + "' has " + std::to_string(t.data.size()) +
+                     " different values: per-channel quantization is not supported");
+        return t.data[0];
+    }
+
+    // The (scale, zero point) pair at inputs [si], [zi] of node n.
+    QuantParam quant_param(const std::string& role, const Node& n, size_t si, size_t zi,
+                           const std::string& tensor) const {
+        QuantParam q;
+        q.role = role;
+        q.tensor = tensor;
+        if (si >= n.inputs.size() || n.inputs[si].empty()) fail("missing scale input");
+        q.scale = scalar(n.inputs[si], "scale");
+        q.dtype = "uint8";  // ONNX's default when the zero point is omitted
+        if (zi < n.inputs.size() && !n.inputs[zi].empty()) {
+            q.zero_point = scalar(n.inputs[zi], "zero point");
+            q.dtype = onnx::dtype_name(find_const(n.inputs[zi])->values->dtype);
+        }
+        return q;
+    }
+
+    const Const& constant(const Node& n, size_t i, const char* what) const {
+        if (i >= n.inputs.size() || n.inputs[i].empty()) fail(std::string("missing ") + what);
+        const Const* c = find_const(n.inputs[i]);
+        if (!c) fail(std::string(what) + " '" + n.inputs[i] + "' is not a constant");
+        return *c;
+    }
+
+    const Const& quantized_const(const Node& n, size_t i, const char* what) const {
+        const Const& c = constant(n, i, what);
+        if (!c.quantized)
+            fail(std::string(what) + " '" + n.inputs[i] + "' are float: a quantized model needs int8 " + what +
+                 " behind a DequantizeLinear");
+        return c;
+    }
+
+    // --- 2. the chain -------------------------------------------------------
+
+    void read_input() {
+        where_ = "graph '" + g_.name + "'";
+        if (g_.inputs.size() != 1)
+            fail("has " + std::to_string(g_.inputs.size()) + " inputs; exactly one image input is accepted");
+        if (g_.outputs.size() != 1)
+            fail("has " + std::to_string(g_.outputs.size()) + " outputs; exactly one is accepted");
+        const onnx::ValueInfo& in = g_.inputs[0];
+        where_ = "input '" + in.name + "'";
+        net_.input_dims = in.dims;
+        if (in.dims.size() != 4) fail("rank " + std::to_string(in.dims.size()) + "; [1, C, H, W] is accepted");
+        for (int64_t d : in.dims)
+            if (d <= 0) fail("has an unknown or symbolic dimension; [1, C, H, W] with fixed sizes is accepted");
+        for (int64_t d : in.dims)
+            if (d > 65536) fail("dimension " + std::to_string(d) + " is larger than 65536");
+        shape_ = Shape{int(in.dims[1]), int(in.dims[2]), int(in.dims[3])};
+        net_.input = shape_;
+        if (in.dtype == onnx::DType::UInt8 || in.dtype == onnx::DType::Int8) {
+            net_.input_prequantized = true;
+            net_.input_unsigned = in.dtype == onnx::DType::UInt8;
+            pending_input_ = true;
+        } else if (in.dtype != onnx::DType::Float) {
+            fail(std::string("element type ") + onnx::dtype_name(in.dtype) + "; float, uint8 or int8 is accepted");
+        }
+    }
+
+    std::vector<const Node*> walk_chain() {
+        std::map<std::string, std::vector<const Node*>> consumers;
+        for (const Node& n : g_.nodes)
+            for (const std::string& in : n.inputs)
+                if (!in.empty()) consumers[in].push_back(&n);
+        std::vector<const Node*> chain;
+        std::set<const Node*> on_chain;
+        std::string cur = g_.inputs[0].name;
+        const std::string& out = g_.outputs[0].name;
+        while (cur != out) {
+            auto it = consumers.find(cur);
+            const std::vector<const Node*> users = it == consumers.end() ? std::vector<const Node*>{} : it->second;
+            where_ = "value '" + cur + "'";
+            if (users.empty()) fail("is not used and is not the graph output: the graph is not a single chain");
+            if (users.size() > 1) {
+                std::string names;
+                for (auto* u : users) names += (names.empty() ? "" : ", ") + ("'" + u->name + "' (" + u->op_type + ")");
+                fail("feeds " + std::to_string(users.size()) + " nodes (" + names +
+                     "): branches and residual adds are not accepted, only a single chain");
+            }
+            const Node& n = *users[0];
+            where_ = node_ref(n);
+            for (size_t i = 1; i < n.inputs.size(); ++i)
+                if (!n.inputs[i].empty() && !find_const(n.inputs[i]))
+                    fail("takes two activations ('" + n.inputs[0] + "' and '" + n.inputs[i] +
+                         "'): branches and residual adds are not accepted, only a single chain");
+            if (n.inputs.empty() || n.inputs[0] != cur) fail("reads the chain's value '" + cur + "' as a non-data operand");
+            if (n.outputs.empty() || n.outputs[0].empty()) fail("has no output");
+            for (size_t i = 1; i < n.outputs.size(); ++i)
+                if (!n.outputs[i].empty() && n.outputs[i] != out && consumers.count(n.outputs[i]))
+                    fail("its output " + std::to_string(i) + " ('" + n.outputs[i] + "') is used; only the first is accepted");
+            if (!on_chain.insert(&n).second) fail("is reached twice: the graph has a cycle");
+            chain.push_back(&n);
+            cur = n.outputs[0];
+        }
+        for (const Node& n : g_.nodes) {
+            if (on_chain.count(&n) || (!n.outputs.empty() && find_const(n.outputs[0]))) continue;
+            where_ = node_ref(n);
+            fail("is not on the single chain from the graph input to its output");
+        }
+        return chain;
+    }
+
+    // --- 3. units -----------------------------------------------------------
+
+    static bool is_quantized_op(const std::string& op) {
+        return op.rfind("QLinear", 0) == 0;
+    }
+
+    void lower_chain(const std::vector<const Node*>& chain) {
+        bool quantized = net_.input_prequantized;
+        size_t i = 0;
+        while (i < chain.size()) {
+            const Node& n = *chain[i];
+            where_ = node_ref(n);
+            const std::string& op = n.op_type;
+            if (!n.domain.empty() && n.domain != "com.microsoft")
+                fail("domain '" + n.domain + "' is not supported");
+            if (op == "BatchNormalization")
+                fail("BatchNormalization in a quantized graph: fold it into the convolution (quantize the float "
+                     "model with cnnc quantize)");
+            if (!quantized) {
+                // Only the graph input's QuantizeLinear starts a quantized value
+                // from float without a unit before it.
+                if (op != "QuantizeLinear" || !net_.layers.empty() || !net_.input_q.role.empty())
+                    fail(net_.input_q.role.empty() ? "the float graph input must pass through QuantizeLinear first"
+                                                   : "op " + op + " on a float value outside a DequantizeLinear .. "
+                                                     "QuantizeLinear segment");
+                net_.input_q = quant_param("input", n, 1, 2, n.outputs[0]);
+                net_.input_unsigned = net_.input_q.dtype == "uint8";
+                cur_q_ = with_role(net_.input_q, "y");
+                quantized = true;
+                ++i;
+                continue;
+            }
+            if (op == "DequantizeLinear") {
+                // A float segment: up to the next QuantizeLinear or the graph output.
+                QuantParam in_q = quant_param("x", n, 1, 2, n.inputs[0]);
+                take_pending_input(in_q);
+                size_t j = i + 1;
+                std::vector<const Node*> ops;
+                while (j < chain.size() && chain[j]->op_type != "QuantizeLinear") ops.push_back(chain[j++]);
+                if (j < chain.size()) {
+                    where_ = node_ref(*chain[j]);
+                    QuantParam y = quant_param("y", *chain[j], 1, 2, chain[j]->outputs[0]);
+                    lower_unit(ops, in_q, y, n.name);
+                    i = j + 1;
+                } else {
+                    // The model's float output: rounded with this DequantizeLinear's scale.
+                    while (!ops.empty() && ops.back()->op_type == "Softmax") {
+                        net_.softmax = true;
+                        ops.pop_back();
+                    }
+                    for (const Node* s : ops)
+                        if (s->op_type == "Softmax") {
+                            where_ = node_ref(*s);
+                            fail("only the model's last op may be Softmax");
+                        }
+                    lower_unit(ops, in_q, with_role(in_q, "y"), n.name);
+                    i = j;
+                }
+                continue;
+            }
+            if (op == "QuantizeLinear") fail("QuantizeLinear of a value that is already quantized");
+            if (is_quantized_op(op) || op == "MaxPool" || op == "Relu" || op == "Clip" || op == "Flatten") {
+                lower_quantized(n);
+                ++i;
+                continue;
+            }
+            fail("op " + op + " needs a float input, but its input is quantized; put a DequantizeLinear before it");
+        }
+        where_ = "graph output '" + g_.outputs[0].name + "'";
+        if (net_.layers.empty()) fail("the graph has no layer the hardware runs");
+        net_.output_q = cur_q_;
+        net_.output_name = g_.outputs[0].name;
+    }
+
+    void take_pending_input(const QuantParam& x) {
+        if (!pending_input_) return;
+        net_.input_q = with_role(x, "input");
+        pending_input_ = false;
+    }
+
+    // A node on a quantized tensor (QLinear ops, or integer ops that keep the scale).
+    void lower_quantized(const Node& n) {
+        const std::string& op = n.op_type;
+        if (op == "Flatten") return flatten(n);
+        if (op == "QLinearConv" || op == "QLinearMatMul") {
+            QuantParam x = quant_param("x", n, 1, 2, n.inputs[0]);
+            take_pending_input(x);
+            QuantParam w = quant_param("w", n, 4, 5, n.inputs[3]);
+            QuantParam y = quant_param("y", n, 6, 7, n.outputs[0]);
+            Layer l = op == "QLinearConv" ? conv_layer(n, x, w, 3, 8) : dense_layer(n, x, w, 3, -1);
+            push(l);
+            return;
+        }
+        if (op == "QLinearAveragePool" || op == "QLinearGlobalAveragePool" || op == "QLinearLeakyRelu") {
+            // onnxruntime's contrib ops: (X, x_scale, x_zp, y_scale, y_zp).
+            QuantParam x = quant_param("x", n, 1, 2, n.inputs[0]);
+            take_pending_input(x);
+            QuantParam y = quant_param("y", n, 3, 4, n.outputs[0]);
+            lower_unit({&n}, x, y, n.name);
+            return;
+        }
+        // Integer ops: the scale is unchanged, no rounding.
+        QuantParam q = cur_q_;
+        if (op == "MaxPool") {
+            Layer l = pool_layer(n, LayerKind::MaxPool);
+            l.onnx.qparams = {with_role(q, "x"), with_role(q, "y")};
+            return push(l);
+        }
+        Layer l = act_layer(n.name, q, q);
+        l.onnx.op = op;
+        l.act = Activation::Relu;
+        if (op == "Clip") {
+            const double lo = clip_bound(n, 1, -INFINITY), hi = clip_bound(n, 2, INFINITY);
+            if (lo != q.zero_point) fail("Clip with min " + fmt_num(lo) + " on the quantized tensor; min must be its zero point");
+            l.clamp_hi = int(std::clamp(hi, -128.0, 127.0));
+        }
+        push(l);
+    }
+
+    // --- 4. one unit -> layers ------------------------------------------------
+
+    // ops: the unit's ops in order (a float segment's, or one QLinear op), x its
+    // input quantization, y the one rounding's.
+    void lower_unit(const std::vector<const Node*>& ops, const QuantParam& x, const QuantParam& y,
+                    const std::string& dq_name) {
+        size_t core = ops.size();
+        for (size_t k = 0; k < ops.size(); ++k) {
+            where_ = node_ref(*ops[k]);
+            const Role r = role_of(ops[k]->op_type);
+            if (r == Role::Softmax) fail("op " + ops[k]->op_type + " is not supported");
+            if (r != Role::Core) continue;
+            if (core != ops.size())
+                fail("a second rounding op between DequantizeLinear and QuantizeLinear (after " +
+                     ops[core]->op_type + " '" + ops[core]->name + "'): quantize in between");
+            core = k;
+        }
+        // Before the core: exact integer steps at the input scale, or a pool's pre-activation.
+        Activation pre = Activation::None;
+        double pre_alpha = 0.0;
+        std::string pre_names;
+        const bool pool_core =
+            core < ops.size() && (ops[core]->op_type.find("AveragePool") != std::string::npos);
+        const size_t pre_end = core < ops.size() ? core : 0;
+        for (size_t k = 0; k < pre_end; ++k) {
+            const Node& n = *ops[k];
+            where_ = node_ref(n);
+            const Role r = role_of(n.op_type);
+            if (r == Role::Flatten) {
+                flatten(n);
+            } else if (r == Role::MaxPool) {
+                if (pre != Activation::None) fail("a MaxPool after an activation before the pool: quantize in between");
+                Layer m = pool_layer(n, LayerKind::MaxPool);
+                m.onnx.qparams = {with_role(x, "x"), with_role(x, "y")};
+                push(m);
+            } else if (pool_core && (n.op_type == "LeakyRelu" || n.op_type == "Relu")) {
+                if (pre != Activation::None) fail("two activations before the pool: quantize in between");
+                pre = n.op_type == "Relu" ? Activation::Relu : Activation::Leaky;
+                pre_alpha = n.op_type == "LeakyRelu" ? n.attr_float("alpha", 0.01) : 0.0;
+                pre_names += "+" + n.name;
+            } else if (n.op_type == "Relu" || n.op_type == "Clip") {
+                // Exact on the quantized input when the bound is on its grid.
+                Layer a = act_layer(n.name, with_role(x, "x"), with_role(x, "y"));
+                a.onnx.op = n.op_type;
+                a.act = Activation::Relu;
+                if (n.op_type == "Clip") a.clamp_hi = exact_clip_hi(n, x);
+                push(a);
+            } else {
+                fail("op " + n.op_type + " before the " + ops[core]->op_type +
+                     " in one float segment: quantize in between");
+            }
+        }
+        // The rounding layer: the core, or an Act layer.
+        Layer l;
+        std::vector<const Node*> post;
+        if (core < ops.size()) {
+            where_ = node_ref(*ops[core]);
+            l = core_layer(*ops[core], x);
+            if (pre != Activation::None) {
+                l.pre_act = pre;
+                l.onnx.pre_alpha = pre_alpha;  // judged by legality, read by assign_fractional_bits
+                l.name += pre_names;
+                l.onnx.op = (pre == Activation::Leaky ? "LeakyRelu+" : "Relu+") + l.onnx.op;
+            }
+            post.assign(ops.begin() + long(core) + 1, ops.end());
+        } else {
+            l = act_layer(dq_name, with_role(x, "x"), y);
+            l.onnx.op = "Rescale";
+            post = ops;
+        }
+        // After it: activations compose into its output stage; MaxPools follow
+        // it on the rounded tensor (max commutes with every monotone step).
+        ActState act;
+        std::vector<const Node*> maxpools_after;
+        const Node* flatten_after = nullptr;
+        for (const Node* n : post) {
+            where_ = node_ref(*n);
+            const Role r = role_of(n->op_type);
+            if (r == Role::MaxPool) {
+                if (flatten_after) fail("a MaxPool after a Flatten");
+                maxpools_after.push_back(n);
+            } else if (r == Role::Flatten) {
+                flatten_after = n;
+            } else if (r == Role::Act) {
+                compose(act, *n);
+            } else {
+                fail("op " + n->op_type + " is not supported here");
+            }
+        }
+        if (!act.names.empty()) {
+            // A unit without a core is named after its activations.
+            l.name = core < ops.size() ? l.name + act.names : act.names.substr(1);
+            l.onnx.op = core < ops.size() ? l.onnx.op + act.ops : act.ops.substr(1);
+        }
+        l.act = act.act;
+        l.onnx.alpha = act.alpha;
+        if (std::isfinite(act.hi)) l.clamp_hi = clamp_bound(act.hi, y);
+        if (l.onnx.qparams.empty() || l.onnx.qparams.back().role != "y") l.onnx.qparams.push_back(y);
+        // A no-op rescale (same quantization, nothing to apply) is no layer at all.
+        const bool identity = l.kind == LayerKind::Act && l.act == Activation::None && l.clamp_hi == 127 &&
+                              x.scale == y.scale && x.zero_point == y.zero_point && x.dtype == y.dtype;
+        if (identity && (!maxpools_after.empty() || !net_.layers.empty())) {
+            cur_q_ = y;
+        } else {
+            push(l);
+        }
+        for (const Node* n : maxpools_after) {
+            where_ = node_ref(*n);
+            Layer m = pool_layer(*n, LayerKind::MaxPool);
+            m.onnx.qparams = {with_role(y, "x"), y};
+            push(m);
+        }
+        if (flatten_after) flatten(*flatten_after);
+    }
+
+    void compose(ActState& s, const Node& n) {
+        const std::string& op = n.op_type;
+        s.names += "+" + n.name;
+        s.ops += "+" + op;
+        if (op == "Relu") {
+            s.act = Activation::Relu;  // relu(leaky(v)) = relu(v)
+        } else if (op == "LeakyRelu" || op == "QLinearLeakyRelu") {
+            if (s.act == Activation::Leaky) fail("two LeakyRelus in one float segment: quantize in between");
+            if (s.act == Activation::None) {  // after a Relu or Clip(0, m) there is nothing negative left
+                s.act = Activation::Leaky;
+                s.alpha = n.attr_float("alpha", 0.01);
+            }
+        } else {  // Clip
+            const double lo = clip_bound(n, 1, -INFINITY), hi = clip_bound(n, 2, INFINITY);
+            if (lo != 0.0) fail("Clip with min " + fmt_num(lo) + "; only Clip(0, max) (ReLU6-like) is accepted");
+            if (!(hi > 0.0)) fail("Clip with max " + fmt_num(hi) + "; max must be positive");
+            s.act = Activation::Relu;
+            s.hi = std::min(s.hi, hi);
+        }
+    }
+
+    double clip_bound(const Node& n, size_t i, double dflt) const {
+        if (i >= n.inputs.size() || n.inputs[i].empty()) return dflt;
+        return scalar(n.inputs[i], i == 1 ? "Clip min" : "Clip max");
+    }
+
+    // The clamp of a real upper bound hi at the output quantization y: rounding
+    // is monotone, so round(min(v, hi)) = min(round(v), round(hi)).
+    int clamp_bound(double hi, const QuantParam& y) const {
+        const double q = std::nearbyint(hi / y.scale) + y.zero_point;
+        return int(std::clamp(q, -128.0, 127.0));
+    }
+
+    // A Clip on the quantized input of a Conv/Gemm: exact only on the grid.
+    int exact_clip_hi(const Node& n, const QuantParam& x) const {
+        const double lo = clip_bound(n, 1, -INFINITY), hi = clip_bound(n, 2, INFINITY);
+        if (lo != 0.0) fail("Clip with min " + fmt_num(lo) + "; only Clip(0, max) (ReLU6-like) is accepted");
+        const double q = hi / x.scale;
+        if (std::isfinite(q) && q != std::nearbyint(q))
+            fail("Clip max " + fmt_num(hi) + " is not a multiple of the input scale " + fmt_num(x.scale) +
+                 ", so it cannot be applied before the next layer without rounding: quantize in between");
+        return int(std::clamp(q + x.zero_point, -128.0, 127.0));
+    }
+
+    static std::string fmt_num(double v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.7g", v);
+        return buf;
+    }
+
+    static QuantParam with_role(QuantParam q, const char* role) {
+        q.role = role;
+        return q;
+    }
+
+    void push(Layer l) {
+        if (l.out.size() == 0) fail("output shape " + to_string(l.out) + " is empty");
+        shape_ = l.out;
+        flat_ = false;
+        for (const QuantParam& q : l.onnx.qparams)
+            if (q.role == "y") cur_q_ = q;
+        net_.layers.push_back(std::move(l));
+    }
+
+    Layer act_layer(const std::string& name, const QuantParam& x, const QuantParam& y) const {
+        Layer l;
+        l.kind = LayerKind::Act;
+        l.name = name;
+        l.in = l.out = shape_;
+        l.onnx.qparams = {with_role(x, "x"), y};
+        return l;
+    }
+
+    void flatten(const Node& n) {
+        where_ = node_ref(n);
+        if (n.op_type == "Flatten" && n.attr_int("axis", 1) != 1)
+            fail("axis " + std::to_string(n.attr_int("axis", 1)) + "; only axis 1 (keep the batch) is accepted");
+        flat_ = true;
+    }
+
+    // --- layer builders ------------------------------------------------------
+
+    Layer core_layer(const Node& n, const QuantParam& x) {
+        const std::string& op = n.op_type;
+        if (op == "Conv" || op == "Gemm" || op == "MatMul") {
+            const Const& w = quantized_const(n, 1, "weights");
+            QuantParam wq = w.q;
+            wq.role = "w";
+            wq.tensor = n.inputs[1];
+            return op == "Conv" ? conv_layer(n, x, wq, 1, 2) : dense_layer(n, x, wq, 1, op == "Gemm" ? 2 : -1);
+        }
+        Layer l = op.find("GlobalAveragePool") != std::string::npos ? gap_layer(n) : pool_layer(n, LayerKind::AvgPool);
+        l.onnx.qparams = {with_role(x, "x")};
+        return l;
+    }
+
+    // Conv / QLinearConv with weights at input wi, bias at bi.
+    Layer conv_layer(const Node& n, const QuantParam& x, QuantParam wq, size_t wi, size_t bi) {
+        Layer l;
+        l.kind = LayerKind::Conv;
+        l.name = n.name;
+        l.onnx.op = n.op_type;
+        const Const& w = constant(n, wi, "weights");
+        wq.dtype = onnx::dtype_name(w.values->dtype);
+        l.onnx.group = small_int(n.attr_int("group", 1), "group", where_);
+        const auto& d = w.values->dims;
+        if (d.size() != 4) fail("weights of rank " + std::to_string(d.size()) + "; 2-D convolution is accepted");
+        window_attrs(n, l, small_int(d[2], "kernel height", where_), small_int(d[3], "kernel width", where_));
+        conv_weights(*w.values, l);
+        l.onnx.qparams = {x, wq};
+        read_bias(n, bi, l, x.scale * wq.scale);
+        if (n.op_type == "QLinearConv") l.onnx.qparams.push_back(quant_param("y", n, 6, 7, n.outputs[0]));
+        return l;
+    }
+
+    // Gemm / MatMul / QLinearMatMul with weights at input wi, bias at bi (-1: none).
+    Layer dense_layer(const Node& n, const QuantParam& x, QuantParam wq, size_t wi, int bi) {
+        const Const& wc = constant(n, wi, "weights");
+        wq.dtype = onnx::dtype_name(wc.values->dtype);
+        const onnx::Tensor& w = *wc.values;
+        bool trans_b = n.op_type == "Gemm" && n.attr_int("transB", 0) != 0;
+        if (n.op_type == "Gemm" && n.attr_int("transA", 0) != 0) fail("transA=1 is not supported");
+        if (!flat_ && !(shape_.h == 1 && shape_.w == 1))
+            fail("fully connected layer on a " + to_string(shape_) + " tensor without Flatten");
+        if (w.dims.size() != 2) fail("weights of rank " + std::to_string(w.dims.size()) + "; a matrix is accepted");
+        const int64_t K = trans_b ? w.dims[1] : w.dims[0], N = trans_b ? w.dims[0] : w.dims[1];
+        if (K != shape_.size())
+            fail("weights take " + std::to_string(K) + " inputs, the input " + to_string(shape_) + " has " +
+                 std::to_string(shape_.size()));
+        Layer l;
+        l.kind = LayerKind::Dense;
+        l.name = n.name;
+        l.onnx.op = n.op_type;
+        l.in = shape_;
+        l.out = Shape{small_int(N, "output count", where_), 1, 1};
+        l.weights.assign(size_t(K * N), 0);
+        for (int64_t o = 0; o < N; ++o)
+            for (int64_t i = 0; i < K; ++i)
+                l.weights[size_t(o * K + i)] = weight8(w.data[size_t(trans_b ? o * K + i : i * N + o)]);
+        if (n.op_type == "Gemm") {
+            l.onnx.gemm_alpha = n.attr_float("alpha", 1.0);
+            l.onnx.gemm_beta = n.attr_float("beta", 1.0);
+        }
+        l.onnx.qparams = {x, wq};
+        if (bi >= 0) read_bias(n, size_t(bi), l, x.scale * wq.scale);
+        else l.bias.assign(size_t(l.out.c), 0);
+        if (n.op_type == "QLinearMatMul") l.onnx.qparams.push_back(quant_param("y", n, 6, 7, n.outputs[0]));
+        return l;
+    }
+
+    static int8_t weight8(double v) { return int8_t(int(std::clamp(v, -128.0, 255.0))); }
+
+    // Weights [OC][IC][KH][KW] -> IR [oc][ky][kx][ic].
+    void conv_weights(const onnx::Tensor& w, Layer& l) {
+        const int64_t OC = w.dims[0], IC = w.dims[1], KH = w.dims[2], KW = w.dims[3];
+        l.out.c = small_int(OC, "output channels", where_);
+        if (l.onnx.group != 1) return;  // refused by the legality pass, which names the group
+        if (IC != shape_.c)
+            fail("weights expect " + std::to_string(IC) + " input channels, the input has " + std::to_string(shape_.c));
+        l.weights.assign(w.data.size(), 0);
+        for (int64_t oc = 0; oc < OC; ++oc)
+            for (int64_t ic = 0; ic < IC; ++ic)
+                for (int64_t ky = 0; ky < KH; ++ky)
+                    for (int64_t kx = 0; kx < KW; ++kx)
+                        l.weights[size_t(((oc * KH + ky) * KW + kx) * IC + ic)] =
+                            weight8(w.data[size_t(((oc * IC + ic) * KH + ky) * KW + kx)]);
+    }
+
+    void read_bias(const Node& n, size_t i, Layer& l, double bias_scale) {
+        l.bias.assign(size_t(l.out.c), 0);
+        if (i >= n.inputs.size() || n.inputs[i].empty()) return;
+        const Const& b = constant(n, i, "bias");
+        if (b.values->data.size() != size_t(l.out.c))
+            fail("bias has " + std::to_string(b.values->data.size()) + " values for " + std::to_string(l.out.c) +
+                 " outputs");
+        QuantParam q = b.quantized ? b.q : QuantParam{};
+        q.role = "bias";
+        q.tensor = n.inputs[i];
+        if (!b.quantized) q.scale = bias_scale;  // QLinear form: implied s_x * s_w
+        q.dtype = onnx::dtype_name(b.values->dtype);
+        l.onnx.qparams.push_back(q);
+        for (size_t k = 0; k < l.bias.size(); ++k)
+            l.bias[k] = int32_t(std::clamp(b.values->data[k], -2147483648.0, 2147483647.0));
+    }
+
+    Layer pool_layer(const Node& n, LayerKind kind) {
+        Layer l;
+        l.kind = kind;
+        l.name = n.name;
+        l.onnx.op = n.op_type;
+        auto ks = n.attr_ints("kernel_shape");
+        if (ks.size() != 2) fail("kernel_shape must have 2 values");
+        if (n.outputs.size() > 1 && !n.outputs[1].empty()) fail("the Indices output is not supported");
+        l.onnx.ceil_mode = n.attr_int("ceil_mode", 0) != 0;
+        l.count_include_pad = n.attr_int("count_include_pad", 0) != 0;
+        window_attrs(n, l, small_int(ks[0], "kernel height", where_), small_int(ks[1], "kernel width", where_));
+        l.out.c = shape_.c;
+        return l;
+    }
+
+    Layer gap_layer(const Node& n) {
+        Layer l;
+        l.kind = LayerKind::GlobalAvgPool;
+        l.name = n.name;
+        l.onnx.op = n.op_type;
+        l.in = shape_;
+        l.out = Shape{shape_.c, 1, 1};
+        return l;
+    }
+
+    // Kernel, strides, dilations, pads (explicit or auto_pad), output size.
+    void window_attrs(const Node& n, Layer& l, int kh, int kw) {
+        l.onnx.kernel_h = kh;
+        l.onnx.kernel_w = kw;
+        auto ks = n.attr_ints("kernel_shape");
+        if (!ks.empty() && (ks.size() != 2 || ks[0] != kh || ks[1] != kw)) fail("kernel_shape disagrees with the weights");
+        if (kh < 1 || kw < 1) fail("kernel " + std::to_string(kh) + "x" + std::to_string(kw) + " is empty");
+        auto st = n.attr_ints("strides", {1, 1});
+        auto di = n.attr_ints("dilations", {1, 1});
+        auto pd = n.attr_ints("pads", {0, 0, 0, 0});
+        if (st.size() != 2 || di.size() != 2 || pd.size() != 4) fail("only 2-D convolution and pooling are accepted");
+        OnnxFacts& f = l.onnx;
+        f.stride_h = small_int(st[0], "stride", where_);
+        f.stride_w = small_int(st[1], "stride", where_);
+        f.dilation_h = small_int(di[0], "dilation", where_);
+        f.dilation_w = small_int(di[1], "dilation", where_);
+        if (f.stride_h < 1 || f.stride_w < 1) fail("stride must be at least 1");
+        if (f.dilation_h < 1 || f.dilation_w < 1) fail("dilation must be at least 1");
+        const std::string ap = n.attr_string("auto_pad", "NOTSET");
+        if (ap == "NOTSET") {
+            f.pad_t = small_int(pd[0], "pad", where_);
+            f.pad_l = small_int(pd[1], "pad", where_);
+            f.pad_b = small_int(pd[2], "pad", where_);
+            f.pad_r = small_int(pd[3], "pad", where_);
+            if (f.pad_t < 0 || f.pad_l < 0 || f.pad_b < 0 || f.pad_r < 0) fail("negative pads are not accepted");
+        } else if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
+            auto same = [&](int size, int k, int s, int d, int& lo, int& hi) {
+                const int out = (size + s - 1) / s;
+                const int total = std::max(0, (out - 1) * s + (k - 1) * d + 1 - size);
+                lo = ap == "SAME_UPPER" ? total / 2 : total - total / 2;
+                hi = total - lo;
+            };
+            same(shape_.h, kh, f.stride_h, f.dilation_h, f.pad_t, f.pad_b);
+            same(shape_.w, kw, f.stride_w, f.dilation_w, f.pad_l, f.pad_r);
+        } else if (ap != "VALID") {
+            fail("auto_pad " + ap + " is not supported");
+        }
+        l.kernel_h = kh;
+        l.kernel_w = kw;
+        l.stride_h = f.stride_h;
+        l.stride_w = f.stride_w;
+        l.pad_t = f.pad_t;
+        l.pad_l = f.pad_l;
+        l.pad_b = f.pad_b;
+        l.pad_r = f.pad_r;
+        auto out_dim = [&](int64_t size, int64_t lo, int64_t hi, int64_t k, int64_t s, int64_t d) {
+            const int64_t span = size + lo + hi - d * (k - 1) - 1;
+            if (span < 0) fail("kernel larger than the padded input " + to_string(shape_));
+            return int((f.ceil_mode ? (span + s - 1) / s : span / s) + 1);
+        };
+        l.in = shape_;
+        l.out.h = out_dim(shape_.h, f.pad_t, f.pad_b, kh, f.stride_h, f.dilation_h);
+        l.out.w = out_dim(shape_.w, f.pad_l, f.pad_r, kw, f.stride_w, f.dilation_w);
+    }
+};
+
+}  // namespace
+
+Network lower_to_layers(const onnx::Graph& graph, const std::string& source) {
+    return Lowering(graph, source).run();
+}
+
+}  // namespace cnn
