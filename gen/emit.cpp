@@ -228,6 +228,7 @@ Design build_design(const Network& net) {
                           {"pad", {l.pad_t, l.pad_l, l.pad_b, l.pad_r}},
                           {"f_in", l.f_in}, {"f_w", l.f_w}, {"f_out", l.f_out}, {"act", activation_name(l.act)},
                           {"par_in", l.par_in}, {"par_out", l.par_out}, {"macs", l.macs()}, {"pes", pes}});
+        if (l.act_string() != activation_name(l.act)) layers.back()["act_detail"] = l.act_string();
     }
     m["layers"] = layers;
     d.manifest_json = m.dump(2) + "\n";

@@ -52,7 +52,7 @@ int32_t output_stage(const Layer& layer, int64_t v, int64_t n) {
     if (g_saturation) {
         Saturation& c = (*g_saturation)[g_layer];
         ++c.outputs;
-        c.saturated += y < -128 || y > layer.clamp_hi;
+        c.saturated += y < -128 || y > 127;  // int8 saturation, not an intended clamp
     }
     return int32_t(std::clamp<int64_t>(y, -128, layer.clamp_hi));
 }

@@ -6,7 +6,7 @@
 // QLinearMatMul accumulate in int64 and requantize with round half to even
 // and saturation, as the ONNX reference does.
 //
-// Ops: Conv, MaxPool, AveragePool, GlobalAveragePool, Relu, LeakyRelu, Clip, Gemm,
+// Ops: Conv, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Relu, LeakyRelu, Clip, Gemm,
 // MatMul, Flatten, Softmax, BatchNormalization, QuantizeLinear,
 // DequantizeLinear, QLinearConv, QLinearMatMul, Reshape, Dropout, Identity.
 // Convolutions and pools take 1-D to 3-D spatial inputs (N, C, [[D,] H,] W).

@@ -33,6 +33,15 @@ int64_t Layer::macs() const {
     return 0;
 }
 
+std::string Layer::act_string() const {
+    auto one = [](Activation a, int k) {
+        return a == Activation::Leaky ? "leaky/" + std::to_string(1 << k) : std::string(activation_name(a));
+    };
+    std::string s = one(act, leaky_k);
+    if (clamp_hi < 127) s += "<=" + std::to_string(clamp_hi);
+    return pre_act == Activation::None ? s : one(pre_act, pre_leaky_k) + "->" + s;
+}
+
 std::string Layer::window_string() const {
     auto n = [](int v) { return std::to_string(v); };
     if (kernel_h == kernel_w && stride_h == stride_w && pad_t == pad_l && pad_t == pad_b && pad_t == pad_r)

@@ -108,6 +108,9 @@ struct Layer {
     // "3/1/1" for a square kernel, equal strides and pads; else
     // "3x5/1x2/0,1,0,1" (kernel HxW / stride HxW / pads top,left,bottom,right).
     std::string window_string() const;
+    // The output stage's activation, "relu", "leaky/8", "relu<=48" (a clamp),
+    // after a pool's pre-activation: "leaky/8->none".
+    std::string act_string() const;
 };
 
 // The whole chain plus what lies outside the hardware.

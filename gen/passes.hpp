@@ -29,9 +29,9 @@ void check_legality(Network& net);
 void assign_fractional_bits(Network& net);
 // 3. Dense weights from ONNX's C-major flatten order to the stream's HWC order.
 void permute_dense_weights(Network& net);
-// 4. A Relu layer at an unchanged scale folds into the layer before it
-//    (relu(RHE(v)) == RHE(relu(v))). Needs f from pass 2.
-void fuse_relu(Network& net);
+// 4. An Act layer at an unchanged scale (Relu, an upper clamp) folds into the
+//    output stage of the layer before it. Needs f from pass 2.
+void fuse_activations(Network& net);
 
 // All of them, in order.
 void run_passes(Network& net);

@@ -606,7 +606,7 @@ QuantizeResult quantize_model(const Graph& float_model, const std::vector<std::v
         QuantLayerReport rep;
         rep.name = l.name;
         rep.kind = kind_name(l.kind);
-        rep.act = l.act == Activation::Leaky ? fmt("leaky/%d", 1 << l.leaky_k) : activation_name(l.act);
+        rep.act = l.act_string();
         rep.has_weights = l.has_weights();
         rep.f_in = l.f_in;
         rep.f_w = l.f_w;

@@ -30,16 +30,16 @@ void print_layer_table(const Network& net, std::ostream& os, int images) {
     os << "model " << net.name << " (" << net.source << ")\n";
     os << fmt("input %s %s, f=%d%s\n", to_string(net.input).c_str(), net.input_unsigned ? "uint8" : "int8",
               net.f_input, net.input_prequantized ? " (pre-quantized)" : "");
-    os << fmt("%-3s %-22s %-14s %-10s %-10s %-7s %-10s %-8s %8s %10s %6s\n", "#", "layer", "op", "in", "out",
+    os << fmt("%-3s %-22s %-14s %-10s %-10s %-7s %-10s %-14s %8s %10s %6s\n", "#", "layer", "op", "in", "out",
               "k/s/p", "f in/w/out", "act", "weights", "MACs", "sat%");
     int64_t total_w = 0, total_macs = 0;
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         std::string ksp = l.has_window() ? l.window_string() : "-";
         std::string f = l.has_weights() ? fmt("%d/%d/%d", l.f_in, l.f_w, l.f_out) : fmt("%d/-/%d", l.f_in, l.f_out);
-        std::string act = l.act == Activation::Leaky ? fmt("leaky/%d", 1 << l.leaky_k) : activation_name(l.act);
+        std::string act = l.act_string();
         std::string name = l.name.size() > 22 ? l.name.substr(0, 19) + "..." : l.name;
-        os << fmt("%-3zu %-22s %-14s %-10s %-10s %-7s %-10s %-8s %8lld %10lld %5.1f%%\n", i, name.c_str(),
+        os << fmt("%-3zu %-22s %-14s %-10s %-10s %-7s %-10s %-14s %8lld %10lld %5.1f%%\n", i, name.c_str(),
                   kind_name(l.kind), to_string(l.in).c_str(), to_string(l.out).c_str(), ksp.c_str(), f.c_str(),
                   act.c_str(), (long long)l.weight_count(), (long long)l.macs(), 100.0 * sat[i].fraction());
         total_w += l.weight_count();

@@ -6,7 +6,7 @@ void run_passes(Network& net) {
     check_legality(net);
     assign_fractional_bits(net);
     permute_dense_weights(net);  // before fusion: needs each Dense's own input shape
-    fuse_relu(net);
+    fuse_activations(net);
 }
 
 }  // namespace cnn
