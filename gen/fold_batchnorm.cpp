@@ -82,13 +82,20 @@ onnx::Graph fold_batchnorm(const onnx::Graph& graph) {
         onnx::Node* conv = nullptr;
         for (onnx::Node& k : kept)
             if (!k.outputs.empty() && k.outputs[0] == n.inputs[0]) conv = &k;
-        if (!conv || conv->op_type != "Conv")
-            throw Error(where, "does not follow a Conv: only BatchNormalization after a convolution can be folded");
+        if (!conv || (conv->op_type != "Conv" && conv->op_type != "Gemm"))
+            throw Error(where, "does not follow a Conv or Gemm: only BatchNormalization after a convolution or a "
+                               "fully connected layer can be folded");
+        const bool gemm = conv->op_type == "Gemm";
+        if (gemm && (conv->attr_float("alpha", 1.0) != 1.0 || conv->attr_float("beta", 1.0) != 1.0))
+            throw Error(node_ref(*conv), "alpha or beta is not 1: a BatchNormalization after it cannot be folded");
+        // Gemm weights are [K][N] (transB 0: output o is column o) or [N][K].
+        const bool columns = gemm && conv->attr_int("transB", 0) == 0;
         if (use_count(g, n.inputs[0]) != 1)
             throw Error(where, "its input '" + n.inputs[0] + "' feeds other nodes too; it cannot be folded");
         const onnx::Tensor* w = constant_tensor(g, conv->inputs.size() > 1 ? conv->inputs[1] : "");
         if (!w || w->dims.empty()) throw Error(node_ref(*conv), "weights are not a constant tensor");
-        const int64_t oc = w->dims[0];
+        if (gemm && w->dims.size() != 2) throw Error(node_ref(*conv), "weights are not a matrix");
+        const int64_t oc = columns ? w->dims[1] : w->dims[0];
         const size_t per = w->data.size() / size_t(oc);
         const onnx::Tensor* b = conv->inputs.size() > 2 && !conv->inputs[2].empty()
                                     ? constant_tensor(g, conv->inputs[2]) : nullptr;
@@ -111,7 +118,7 @@ onnx::Graph fold_batchnorm(const onnx::Graph& graph) {
         b2.data.assign(size_t(oc), 0.0);
         for (int64_t o = 0; o < oc; ++o) {
             const double k = p[0]->data[size_t(o)] / std::sqrt(p[3]->data[size_t(o)] + eps);
-            for (size_t j = 0; j < per; ++j) w2.data[size_t(o) * per + j] *= k;
+            for (size_t j = 0; j < per; ++j) w2.data[columns ? j * size_t(oc) + size_t(o) : size_t(o) * per + j] *= k;
             const double bias = b ? b->data[size_t(o)] : 0.0;
             b2.data[size_t(o)] = (bias - p[2]->data[size_t(o)]) * k + p[1]->data[size_t(o)];
         }

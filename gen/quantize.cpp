@@ -14,6 +14,7 @@
 #include "exec.hpp"
 #include "import.hpp"
 #include "interp.hpp"
+#include "normalize.hpp"
 #include "passes.hpp"
 #include "strings.hpp"
 
@@ -65,6 +66,7 @@ struct Step {
     const Node* node = nullptr;       // in the folded graph
     Activation act = Activation::None;
     double alpha = 0.0;
+    double clip_hi = INFINITY;        // Clip(0, clip_hi) (ReLU6): act is Relu
     std::string act_name;             // the activation node's name
     std::vector<int64_t> wdims;       // Conv [OC, IC, KH, KW]; Dense [N, K]
     std::vector<double> w, b;         // float weights and bias (double)
@@ -117,7 +119,7 @@ public:
                 s.kind = StepKind::Dense;
                 dense(n, s);
                 cur = absorb_act(cur, s);
-            } else if (op == "Relu" || op == "LeakyRelu") {
+            } else if (op == "Relu" || op == "LeakyRelu" || op == "Clip") {
                 s.kind = StepKind::Act;
                 set_act(n, s);
             } else if (op == "MaxPool") {
@@ -164,13 +166,13 @@ private:
         return n;
     }
 
-    // The single consumer of value when it has op type op1 or op2, else null.
-    const Node* peek(const std::string& value, const char* op1, const char* op2) {
+    // The single consumer of value when it has one of the op types, else null.
+    const Node* peek(const std::string& value, const std::set<std::string>& ops) {
         if (value == g_.outputs[0].name) return nullptr;
         auto it = consumers_.find(value);
         if (it == consumers_.end() || it->second.size() != 1) return nullptr;
         const Node* n = it->second[0];
-        return n->op_type == op1 || n->op_type == op2 ? n : nullptr;
+        return ops.count(n->op_type) ? n : nullptr;
     }
 
     const Tensor& weight(const Node& n, size_t i) {
@@ -219,6 +221,15 @@ private:
             s.act = Activation::Relu;
             return;
         }
+        if (n.op_type == "Clip") {  // normalize_clip gave it its bounds as inputs
+            const Tensor* lo = n.inputs.size() > 1 ? constant_tensor(g_, n.inputs[1]) : nullptr;
+            const Tensor* hi = n.inputs.size() > 2 ? constant_tensor(g_, n.inputs[2]) : nullptr;
+            if (!lo || lo->data.size() != 1 || lo->data[0] != 0.0 || !hi || hi->data.size() != 1 || !(hi->data[0] > 0))
+                throw Error(node_ref(n), "only Clip(0, max) with constant bounds (ReLU6-like) is supported");
+            s.act = Activation::Relu;
+            s.clip_hi = hi->data[0];
+            return;
+        }
         s.act = Activation::Leaky;
         s.alpha = n.attr_float("alpha", 0.01);
         int e = 0;
@@ -236,7 +247,7 @@ private:
     // output (one rounding after the activation).
     std::string absorb_act(const std::string& cur, Step& s) {
         s.stat = cur;
-        const Node* a = peek(cur, "Relu", "LeakyRelu");
+        const Node* a = peek(cur, {"Relu", "LeakyRelu", "Clip"});
         if (!a) return cur;
         const Node& n = next(cur);
         set_act(n, s);
@@ -392,6 +403,11 @@ public:
 
     // An activation node on a float value; returns its output.
     std::string act(const Step& s, const std::string& value) {
+        if (std::isfinite(s.clip_hi)) {
+            const std::string lo = add_init(s.act_name + "_min", DType::Float, {}, {0.0});
+            const std::string hi = add_init(s.act_name + "_max", DType::Float, {}, {double(float(s.clip_hi))});
+            return node(s.act_name, "Clip", {value, lo, hi}, s.act_name + "_out").outputs[0];
+        }
         Node& n = node(s.act_name, s.act == Activation::Relu ? "Relu" : "LeakyRelu", {value}, s.act_name + "_out");
         if (s.act == Activation::Leaky) n.attrs["alpha"] = onnx::Attribute::real(s.alpha);
         return n.outputs[0];
@@ -536,7 +552,9 @@ QuantizeResult quantize_model(const Graph& float_model, const std::vector<std::v
     if (images.empty()) throw Error(source, "no calibration images");
     if (!is_float_model(float_model))
         throw Error(source, "is already quantized (it has QuantizeLinear or QLinear nodes)");
-    const Graph g = fold_batchnorm(float_model);
+    Graph normalized = float_model;
+    normalize_graph(normalized);
+    const Graph g = fold_batchnorm(normalized);
     Chain chain = ChainReader(g).read();
 
     // Calibration: every quantization point's float values over the images.

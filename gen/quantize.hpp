@@ -32,11 +32,10 @@
 
 namespace cnn {
 
-// Folds every BatchNormalization into the Conv that feeds it (weights and
-// bias in double), removes Dropout and Identity nodes, and turns MatMul ->
-// Add(constant) into one Gemm. Throws cnn::Error
-// for a BatchNormalization that does not directly follow a Conv whose output
-// feeds nothing else.
+// Folds every BatchNormalization into the Conv or Gemm that feeds it (weights
+// and bias in double), removes Dropout and Identity nodes, and turns MatMul ->
+// Add(constant) into one Gemm. Throws cnn::Error for a BatchNormalization
+// that does not directly follow a Conv or Gemm whose output feeds nothing else.
 onnx::Graph fold_batchnorm(const onnx::Graph& graph);
 
 // How an activation's f is chosen from its calibration values v:

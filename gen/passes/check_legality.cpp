@@ -120,6 +120,15 @@ void check_legality(Network& net) {
             if (!power_of_two(l.onnx.alpha) || k < 1 || k > 7)
                 c.at(where, "LeakyRelu alpha " + num(l.onnx.alpha) + " is not 2^-k with k in 1..7");
         }
+        // A LeakyRelu or Relu in a pool's float segment, before the pool.
+        if (l.pre_act != Activation::None && l.kind != LayerKind::AvgPool && l.kind != LayerKind::GlobalAvgPool)
+            c.at(where, "an activation before a " + std::string(kind_name(l.kind)) +
+                            " in one float segment; only an average pool takes one");
+        if (l.pre_act == Activation::Leaky) {
+            int k = -std::ilogb(l.onnx.pre_alpha);
+            if (!power_of_two(l.onnx.pre_alpha) || k < 1 || k > 7)
+                c.at(where, "LeakyRelu alpha " + num(l.onnx.pre_alpha) + " (before the pool) is not 2^-k with k in 1..7");
+        }
     }
     if (!c.lines.empty()) throw LegalityError(net.source, c.lines);
 }
