@@ -130,18 +130,7 @@ void plan_parallelism(Network& net, int64_t target, int fixed) {
         if (net.layers[i].has_weights()) choose_par(net.layers[i], i, target);
 }
 
-// rtl/cnn_mac.vhd narrows the accumulator to 32 bits before its output stage,
-// which holds for left shifts up to 22 (a larger one saturates every non-zero
-// accumulator, a model no quantizer writes); refused here with the layer named
-// rather than by an elaboration assert deep in GHDL's log.
-constexpr int kMinMacShift = -22;
-
 Design build_design(const Network& net) {
-    for (const Layer& l : net.layers)
-        if (l.has_weights() && output_shift(l) < kMinMacShift)
-            throw Error("layer '" + l.name + "'", "output shift " + std::to_string(output_shift(l)) +
-                                                      " (f_in + f_w - f_out) is below the hardware's " +
-                                                      std::to_string(kMinMacShift));
     Design d;
     VhdlBuilder b;
     b.current = b.link("s_in");

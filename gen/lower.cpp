@@ -57,7 +57,7 @@ int small_int(int64_t v, const std::string& what, const std::string& where) {
 }
 
 // What an op does to the unit's value.
-enum class Role { Core, MaxPool, Act, Flatten, Softmax };
+enum class Role { Core, MaxPool, Act, Flatten, Other };
 
 Role role_of(const std::string& op) {
     if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "AveragePool" || op == "GlobalAveragePool" ||
@@ -67,7 +67,7 @@ Role role_of(const std::string& op) {
     if (op == "MaxPool") return Role::MaxPool;
     if (op == "Relu" || op == "LeakyRelu" || op == "Clip" || op == "QLinearLeakyRelu") return Role::Act;
     if (op == "Flatten") return Role::Flatten;
-    return Role::Softmax;
+    return Role::Other;  // Softmax (only last, taken off before) and everything SPEC §1 does not list
 }
 
 // The activation of an output stage, composed step by step: relu, leaky (alpha)
@@ -373,7 +373,7 @@ private:
         for (size_t k = 0; k < ops.size(); ++k) {
             where_ = node_ref(*ops[k]);
             const Role r = role_of(ops[k]->op_type);
-            if (r == Role::Softmax) fail("op " + ops[k]->op_type + " is not supported");
+            if (r == Role::Other) fail("op " + ops[k]->op_type + " is not supported");
             if (r != Role::Core) continue;
             if (core != ops.size())
                 fail("a second rounding op between DequantizeLinear and QuantizeLinear (after " +

@@ -27,9 +27,12 @@ private:
 void check_legality(Network& net);
 // 2. Scales -> fractional bits (f_in, f_w, f_out, f_input, f_output).
 void assign_fractional_bits(Network& net);
-// 3. Dense weights from ONNX's C-major flatten order to the stream's HWC order.
+// 3. What the hardware cannot hold (the MAC's output shift range), now that the
+//    fractional bits are known; throws LegalityError like pass 1.
+void check_hardware_limits(Network& net);
+// 4. Dense weights from ONNX's C-major flatten order to the stream's HWC order.
 void permute_dense_weights(Network& net);
-// 4. An Act layer at an unchanged scale (Relu, an upper clamp) folds into the
+// 5. An Act layer at an unchanged scale (Relu, an upper clamp) folds into the
 //    output stage of the layer before it. Needs f from pass 2.
 void fuse_activations(Network& net);
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -155,6 +156,32 @@ TEST_CASE("broken files are refused with the file named") {
     std::ofstream(text) << "this is not a model\n";
     CHECK_THROWS_AS(load_network(text.string()), Error);
     CHECK_THROWS_AS(load_network((temp_dir() / "missing.onnx").string()), Error);
+}
+
+TEST_CASE("check refuses what emit cannot build: a MAC output shift below -22") {
+    onnx::Graph g = good_graph();
+    onnx::Node* conv = nullptr;  // the last one, whose y scale only the output reads
+    for (onnx::Node& n : g.nodes)
+        if (n.op_type == "QLinearConv") conv = &n;
+    REQUIRE(conv);
+    auto own_scale = [&](size_t input, double v) {
+        onnx::Tensor t = g.initializers.at(conv->inputs[input]);
+        t.name = conv->inputs[input] + "_own";
+        t.data = {v};
+        g.initializers[t.name] = t;
+        conv->inputs[input] = t.name;
+    };
+    own_scale(4, 1024.0);                 // w scale 2^10
+    own_scale(6, std::ldexp(1.0, -35));  // y scale 2^-35
+    conv->inputs.resize(8);               // no bias (its scale would be x * w)
+    const std::string msg = refusal(g, "shift");
+    CHECK(msg.find("layer 'conv2': output shift -40 (f_in + f_w - f_out) is below the hardware's -22") != std::string::npos);
+    fs::path p = temp_dir() / "shift.onnx";
+    auto r = run_cnnc("check " + p.string());
+    CHECK(r.code == 1);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    r = run_cnnc("emit " + p.string() + " --out " + (temp_dir() / "shift_out").string());
+    CHECK(r.code == 1);
 }
 
 TEST_CASE("cnnc prints one line per violation and exits 1") {

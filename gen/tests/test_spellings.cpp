@@ -6,7 +6,10 @@
 // interpreter in test_agreement.cpp.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "emit.hpp"
+#include "error.hpp"
 #include "import.hpp"
 #include "vhdl_text.hpp"
 
@@ -69,5 +72,88 @@ TEST_CASE("spellings that add a step show exactly that step in the IR") {
         CHECK(net.layers[3].kind == LayerKind::AvgPool);
         CHECK(net.layers[3].pre_act == Activation::Leaky);
         CHECK(net.layers[3].pre_leaky_k == 3);
+    }
+}
+
+namespace {
+
+onnx::Graph graph_of(const std::string& rel) {
+    return onnx::load_model(std::string(CNN_SOURCE_DIR) + "/models/" + rel);
+}
+
+onnx::Node& writer_of(onnx::Graph& g, const std::string& value) {
+    for (onnx::Node& n : g.nodes)
+        if (!n.outputs.empty() && n.outputs[0] == value) return n;
+    throw Error(value, "no node writes it");
+}
+
+// Inserts `op` reading `value`; every other reader of value reads its output.
+onnx::Node& insert_on(onnx::Graph& g, const std::string& value, const std::string& op) {
+    for (onnx::Node& n : g.nodes)
+        for (std::string& in : n.inputs)
+            if (in == value) in = value + "_" + op;
+    onnx::Node n;
+    n.name = "inserted_" + op;
+    n.op_type = op;
+    n.inputs = {value};
+    n.outputs = {value + "_" + op};
+    size_t at = 0;
+    while (at < g.nodes.size() && (g.nodes[at].outputs.empty() || g.nodes[at].outputs[0] != value)) ++at;
+    g.nodes.insert(g.nodes.begin() + long(at) + 1, n);
+    return g.nodes[at + 1];
+}
+
+// The one-line refusal of loading g ("" when accepted); its output shape is
+// left to shape inference (the insertions may change it).
+std::string refusal(onnx::Graph g, const std::string& name) {
+    for (int64_t& d : g.outputs[0].dims) d = -1;
+    const std::string p = (std::filesystem::temp_directory_path() / ("cnn_spelling_" + name + ".onnx")).string();
+    onnx::save_model(g, p);
+    try {
+        load_network(p);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("float segments the hardware cannot round once are refused naming the node and the rule") {
+    SUBCASE("two rounding ops between DequantizeLinear and QuantizeLinear") {
+        onnx::Graph g = graph_of("zoo/conv3_mp2_gap10.onnx");
+        onnx::Node& avg = insert_on(g, "gap2_in", "AveragePool");
+        avg.attrs["kernel_shape"] = onnx::Attribute::integers({2, 2});
+        const std::string msg = refusal(g, "two_cores");
+        CHECK(msg.find("a second rounding op between DequantizeLinear and QuantizeLinear") != std::string::npos);
+        CHECK(msg.find("'inserted_AveragePool'") != std::string::npos);
+    }
+    SUBCASE("a LeakyRelu before a Gemm in one segment") {
+        onnx::Graph g = graph_of("lenet_qdq.onnx");
+        const std::string in = writer_of(g, "/fc1/Gemm_out").inputs[0];
+        insert_on(g, in, "LeakyRelu").attrs["alpha"] = onnx::Attribute::real(0.125);
+        CHECK(refusal(g, "leaky_gemm").find("op LeakyRelu before the Gemm in one float segment: quantize in between") !=
+              std::string::npos);
+    }
+    SUBCASE("Clip with a lower bound other than 0") {
+        onnx::Graph g = graph_of("spellings/clip_relu6.onnx");
+        g.initializers.at("clip_min").data = {-1.0};
+        CHECK(refusal(g, "clip_min").find("Clip with min -1; only Clip(0, max)") != std::string::npos);
+    }
+    SUBCASE("a zero Pad before a MaxPool (which padding never wins) is not folded") {
+        onnx::Graph g = graph_of("spellings/relu_maxpool_float_tail.onnx");
+        onnx::Tensor pads;
+        pads.name = "pads";
+        pads.dtype = onnx::DType::Int64;
+        pads.dims = {8};
+        pads.data = {0, 0, 1, 1, 0, 0, 1, 1};
+        g.initializers["pads"] = pads;
+        insert_on(g, "relu1_out_f", "Pad").inputs.push_back("pads");
+        CHECK(refusal(g, "pad_maxpool").find("node 'inserted_Pad' (Pad): op Pad is not supported") != std::string::npos);
+    }
+    SUBCASE("an op outside SPEC §1 in a segment") {
+        onnx::Graph g = graph_of("spellings/relu_maxpool_float_tail.onnx");
+        insert_on(g, "relu1_out_f", "Tanh");
+        CHECK(refusal(g, "tanh").find("node 'inserted_Tanh' (Tanh): op Tanh is not supported") != std::string::npos);
     }
 }
