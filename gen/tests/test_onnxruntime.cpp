@@ -38,6 +38,7 @@
 #include <random>
 #include <sstream>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "exec.hpp"
 #include "import.hpp"
@@ -156,7 +157,8 @@ OrtResult run_ort(const std::string& model, onnx::DType in_dtype, int C, int H, 
     OrtResult r;
     const std::string cmd = "node '" + source("scripts/ort/run.js").string() + "' '" + model + "' '" +
                             in_file.string() + "' '" + out_file.string() + "'";
-    auto res = test::run_command(cmd, "cnn_ort_" + stem + ".log");
+    // The capture file carries the pid: other builds may run this test at the same time.
+    auto res = test::run_command(cmd, "cnn_ort_" + std::to_string(::getpid()) + "_" + stem + ".log");
     r.code = res.code;
     r.message = res.out;
     if (r.code != 0) return r;
