@@ -106,15 +106,28 @@ $(REGRESS_DIR)/%.json: $$(REGRESS_DIR)/$$(basename $$*).simpath
 data:
 	@bash scripts/fetch_mnist.sh
 
-# Trains the float LeNet on data/mnist and writes models/lenet_float.onnx.
-# Debian's python3-torch and python3-onnx, hence /usr/bin/python3 explicitly.
-train: data
+# Debian's python3-torch and python3-onnx (hence /usr/bin/python3 explicitly),
+# installed on first use by `make train` and `make pytorch-models`.
+define torch_deps
 	@/usr/bin/python3 -c 'import torch, onnx, numpy' 2>/dev/null || { \
-	  echo "train: installing python3-torch python3-onnx python3-numpy"; \
+	  echo "$@: installing python3-torch python3-onnx python3-numpy"; \
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
 	    --no-install-recommends python3-torch python3-onnx python3-numpy; }
+endef
+
+# Trains the float LeNet on data/mnist and writes models/lenet_float.onnx.
+train: data
+	$(torch_deps)
 	/usr/bin/python3 models/train_lenet.py
+
+# The float PyTorch spellings (models/pytorch/*.onnx, committed; deterministic:
+# seeded weights). The ort_* tests run them through onnxruntime, the float
+# interpreter, `cnnc quantize` and the golden model.
+.PHONY: pytorch-models
+pytorch-models:
+	$(torch_deps)
+	/usr/bin/python3 models/pytorch/export_models.py --out models/pytorch
 
 # Regenerate the model zoo (models/zoo/*.onnx and its README.md; committed).
 zoo: setup $(BUILD)/CMakeCache.txt

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <sstream>
 
 namespace cnn::onnx {
@@ -780,6 +781,370 @@ std::vector<Tensor> op_qlinear_matmul(const Ctx& cx) {
     return {y};
 }
 
+// ---------------------------------------------------------------- constants and shapes
+// What torch.onnx.export writes around the layers: Constant, Clip (ReLU6),
+// ReduceMean (x.mean), Pad (nn.ZeroPad2d, AvgPool2d's count_include_pad) and
+// the shape arithmetic of view / F.pad (Shape, Gather, Unsqueeze, Squeeze,
+// Concat, Slice, Transpose, Cast, ConstantOfShape).
+
+// A double read from an int64 tensor: INT64_MAX / INT64_MIN (2^63 as double,
+// as Slice's "to the end" is written) clamped instead of overflowing.
+int64_t to_i64(double v) {
+    if (v >= 9.2e18) return std::numeric_limits<int64_t>::max();
+    if (v <= -9.2e18) return std::numeric_limits<int64_t>::min();
+    return int64_t(v);
+}
+
+std::vector<int64_t> as_ints(const Tensor& t) {
+    std::vector<int64_t> v;
+    for (double d : t.data) v.push_back(to_i64(d));
+    return v;
+}
+
+Tensor int_tensor(const std::vector<int64_t>& v) {
+    Tensor t = zeros(DType::Int64, {int64_t(v.size())});
+    for (size_t i = 0; i < v.size(); ++i) t.data[i] = double(v[i]);
+    return t;
+}
+
+std::vector<int64_t> strides_of(const std::vector<int64_t>& dims) {
+    std::vector<int64_t> s(dims.size(), 1);
+    for (size_t i = dims.size(); i-- > 1;) s[i - 1] = s[i] * dims[i];
+    return s;
+}
+
+// Calls f(index vector, flat index) for every element of a tensor of dims.
+template <typename F>
+void for_each_index(const std::vector<int64_t>& dims, F&& f) {
+    const int64_t n = product(dims, 0, dims.size());
+    std::vector<int64_t> idx(dims.size(), 0);
+    for (int64_t flat = 0; flat < n; ++flat) {
+        f(idx, flat);
+        for (size_t a = dims.size(); a-- > 0;) {
+            if (++idx[a] < dims[a]) break;
+            idx[a] = 0;
+        }
+    }
+}
+
+// Axes from the attribute (before opset `input_from`) or from input i.
+std::vector<int64_t> axes_arg(const Ctx& cx, size_t i, int64_t input_from) {
+    if (cx.opset < input_from) return cx.node.attr_ints("axes");
+    const Tensor* t = cx.optional(i);
+    return t ? as_ints(*t) : std::vector<int64_t>{};
+}
+
+std::vector<Tensor> op_constant(const Ctx& cx) {
+    const Node& n = cx.node;
+    Tensor t;
+    if (n.has("value")) {
+        t = n.attrs.at("value").t;
+    } else if (n.has("value_float")) {
+        t = zeros(DType::Float, {});
+        t.data = {double(float(n.attr_float("value_float", 0)))};
+    } else if (n.has("value_int")) {
+        t = zeros(DType::Int64, {});
+        t.data = {double(n.attr_int("value_int", 0))};
+    } else if (n.has("value_ints")) {
+        t = int_tensor(n.attr_ints("value_ints"));
+    } else if (n.has("value_floats")) {
+        const auto& f = n.attrs.at("value_floats").floats;
+        t = zeros(DType::Float, {int64_t(f.size())});
+        for (size_t i = 0; i < f.size(); ++i) t.data[i] = double(float(f[i]));
+    } else {
+        cx.unsupported("a Constant without value, value_float(s) or value_int(s)");
+    }
+    if (t.data.size() != t.size()) cx.invalid("value holds " + std::to_string(t.data.size()) + " elements for shape " + dims_text(t.dims));
+    return {t};
+}
+
+std::vector<Tensor> op_clip(const Ctx& cx) {
+    Tensor y = cx.input(0);
+    double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+    if (cx.opset < 11) {
+        lo = cx.node.attr_float("min", lo);
+        hi = cx.node.attr_float("max", hi);
+    } else {
+        if (cx.optional(1)) lo = cx.scalar(1, "min");
+        if (cx.optional(2)) hi = cx.scalar(2, "max");
+    }
+    for (double& v : y.data) v = std::min(std::max(v, lo), hi);
+    return {y};
+}
+
+std::vector<Tensor> op_reduce_mean(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const size_t r = x.dims.size();
+    std::vector<int64_t> axes = axes_arg(cx, 1, 18);
+    if (axes.empty() && cx.node.attr_int("noop_with_empty_axes", 0)) return {x};
+    std::vector<bool> reduce(r, axes.empty());
+    for (int64_t a : axes) reduce[size_t(cx.axis(a, r))] = true;
+    const bool keep = cx.node.attr_int("keepdims", 1) != 0;
+    std::vector<int64_t> kd(r);  // output dims with the reduced ones kept as 1
+    int64_t count = 1;
+    for (size_t a = 0; a < r; ++a) {
+        kd[a] = reduce[a] ? 1 : x.dims[a];
+        if (reduce[a]) count *= x.dims[a];
+    }
+    Tensor y = zeros(x.dtype, kd);
+    const auto ys = strides_of(kd);
+    for_each_index(x.dims, [&](const std::vector<int64_t>& idx, int64_t flat) {
+        int64_t o = 0;
+        for (size_t a = 0; a < r; ++a) o += (reduce[a] ? 0 : idx[a]) * ys[a];
+        y.data[size_t(o)] += x.data[size_t(flat)];
+    });
+    for (double& v : y.data) v /= double(count);
+    if (!keep) {
+        std::vector<int64_t> d;
+        for (size_t a = 0; a < r; ++a)
+            if (!reduce[a]) d.push_back(x.dims[a]);
+        y.dims = d;
+    }
+    return {y};
+}
+
+std::vector<Tensor> op_pad(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const size_t r = x.dims.size();
+    if (cx.node.attr_string("mode", "constant") != "constant")
+        cx.unsupported("mode '" + cx.node.attr_string("mode", "constant") + "' (only constant)");
+    std::vector<int64_t> pads;
+    double value = 0.0;
+    if (cx.opset < 11) {
+        pads = cx.node.attr_ints("pads");
+        value = cx.node.attr_float("value", 0.0);
+    } else {
+        pads = as_ints(cx.input(1));
+        if (cx.optional(2)) value = cx.scalar(2, "constant_value");
+        if (cx.optional(3)) cx.unsupported("the axes input");
+    }
+    if (pads.size() != 2 * r) cx.invalid("pads has " + std::to_string(pads.size()) + " values for rank " + std::to_string(r));
+    std::vector<int64_t> d(r);
+    for (size_t a = 0; a < r; ++a) {
+        d[a] = x.dims[a] + pads[a] + pads[a + r];
+        if (d[a] < 0) cx.invalid("pads make a negative dim");
+    }
+    Tensor y = zeros(x.dtype, d);
+    const auto xs = strides_of(x.dims);
+    for_each_index(d, [&](const std::vector<int64_t>& idx, int64_t flat) {
+        int64_t o = 0;
+        for (size_t a = 0; a < r; ++a) {
+            const int64_t i = idx[a] - pads[a];
+            if (i < 0 || i >= x.dims[a]) {
+                y.data[size_t(flat)] = value;
+                return;
+            }
+            o += i * xs[a];
+        }
+        y.data[size_t(flat)] = x.data[size_t(o)];
+    });
+    return {y};
+}
+
+std::vector<Tensor> op_shape(const Ctx& cx) {
+    const auto& d = cx.input(0).dims;
+    const int64_t r = int64_t(d.size());
+    auto clampi = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + r : v, 0, r); };
+    const int64_t start = clampi(cx.node.attr_int("start", 0)), end = clampi(cx.node.attr_int("end", r));
+    std::vector<int64_t> v;
+    for (int64_t i = start; i < end; ++i) v.push_back(d[size_t(i)]);
+    return {int_tensor(v)};
+}
+
+std::vector<Tensor> op_gather(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const Tensor& ind = cx.input(1);
+    const size_t r = x.dims.size();
+    if (r == 0) cx.invalid("data must have rank >= 1");
+    const size_t axis = size_t(cx.axis(cx.node.attr_int("axis", 0), r));
+    std::vector<int64_t> d(x.dims.begin(), x.dims.begin() + long(axis));
+    d.insert(d.end(), ind.dims.begin(), ind.dims.end());
+    d.insert(d.end(), x.dims.begin() + long(axis) + 1, x.dims.end());
+    Tensor y = zeros(x.dtype, d);
+    const int64_t outer = product(x.dims, 0, axis), inner = product(x.dims, axis + 1, r), n = x.dims[axis];
+    const int64_t k = int64_t(ind.size());
+    for (int64_t o = 0; o < outer; ++o)
+        for (int64_t j = 0; j < k; ++j) {
+            int64_t i = to_i64(ind.data[size_t(j)]);
+            if (i < -n || i >= n) cx.invalid("index " + std::to_string(i) + " out of range for dim " + std::to_string(n));
+            if (i < 0) i += n;
+            for (int64_t q = 0; q < inner; ++q)
+                y.data[size_t((o * k + j) * inner + q)] = x.data[size_t((o * n + i) * inner + q)];
+        }
+    return {y};
+}
+
+std::vector<Tensor> op_unsqueeze(const Ctx& cx) {
+    Tensor y = cx.input(0);
+    const std::vector<int64_t> axes = axes_arg(cx, 1, 13);
+    const size_t r = y.dims.size() + axes.size();
+    std::vector<bool> inserted(r, false);
+    for (int64_t a : axes) {
+        const size_t n = size_t(cx.axis(a, r));
+        if (inserted[n]) cx.invalid("axis " + std::to_string(a) + " given twice");
+        inserted[n] = true;
+    }
+    std::vector<int64_t> d;
+    size_t k = 0;
+    for (size_t a = 0; a < r; ++a) d.push_back(inserted[a] ? 1 : y.dims[k++]);
+    y.dims = d;
+    return {y};
+}
+
+std::vector<Tensor> op_squeeze(const Ctx& cx) {
+    Tensor y = cx.input(0);
+    const std::vector<int64_t> axes = axes_arg(cx, 1, 13);
+    const size_t r = y.dims.size();
+    std::vector<bool> drop(r, false);
+    for (size_t a = 0; a < r; ++a) drop[a] = axes.empty() && y.dims[a] == 1;
+    for (int64_t a : axes) {
+        const size_t n = size_t(cx.axis(a, r));
+        if (y.dims[n] != 1) cx.invalid("axis " + std::to_string(a) + " has length " + std::to_string(y.dims[n]));
+        drop[n] = true;
+    }
+    std::vector<int64_t> d;
+    for (size_t a = 0; a < r; ++a)
+        if (!drop[a]) d.push_back(y.dims[a]);
+    y.dims = d;
+    return {y};
+}
+
+std::vector<Tensor> op_concat(const Ctx& cx) {
+    if (cx.in.empty()) cx.invalid("no inputs");
+    const Tensor& first = cx.input(0);
+    const size_t r = first.dims.size();
+    const size_t axis = size_t(cx.axis(cx.node.attr_int("axis", 0), r));
+    std::vector<int64_t> d = first.dims;
+    d[axis] = 0;
+    for (size_t i = 0; i < cx.in.size(); ++i) {
+        const Tensor& t = cx.input(i);
+        bool fits = t.dims.size() == r;
+        for (size_t a = 0; fits && a < r; ++a) fits = a == axis || t.dims[a] == first.dims[a];
+        if (!fits) cx.invalid("input " + std::to_string(i) + " has shape " + dims_text(t.dims) + ", input 0 " + dims_text(first.dims));
+        d[axis] += t.dims[axis];
+    }
+    Tensor y = zeros(first.dtype, d);
+    const int64_t outer = product(d, 0, axis), inner = product(d, axis + 1, r);
+    size_t at = 0;
+    for (int64_t o = 0; o < outer; ++o)
+        for (size_t i = 0; i < cx.in.size(); ++i) {
+            const Tensor& t = cx.input(i);
+            const int64_t chunk = t.dims[axis] * inner;
+            for (int64_t q = 0; q < chunk; ++q) y.data[at++] = t.data[size_t(o * chunk + q)];
+        }
+    return {y};
+}
+
+std::vector<Tensor> op_slice(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const size_t r = x.dims.size();
+    std::vector<int64_t> starts, ends, axes, steps;
+    if (cx.opset < 10) {
+        starts = cx.node.attr_ints("starts");
+        ends = cx.node.attr_ints("ends");
+        axes = cx.node.attr_ints("axes");
+    } else {
+        starts = as_ints(cx.input(1));
+        ends = as_ints(cx.input(2));
+        if (cx.optional(3)) axes = as_ints(*cx.optional(3));
+        if (cx.optional(4)) steps = as_ints(*cx.optional(4));
+    }
+    if (axes.empty())
+        for (size_t i = 0; i < starts.size(); ++i) axes.push_back(int64_t(i));
+    if (steps.empty()) steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+        cx.invalid("starts, ends, axes and steps differ in length");
+    std::vector<int64_t> st(r, 0), sp(r, 1), d = x.dims;
+    for (size_t i = 0; i < starts.size(); ++i) {
+        const size_t a = size_t(cx.axis(axes[i], r));
+        const int64_t n = x.dims[a], step = steps[i];
+        if (step == 0) cx.invalid("step 0");
+        auto norm = [&](int64_t v, int64_t lo, int64_t hi) {
+            if (v < 0) v = v <= std::numeric_limits<int64_t>::min() + n ? lo : v + n;
+            return std::clamp(v, lo, hi);
+        };
+        const int64_t b = step > 0 ? norm(starts[i], 0, n) : norm(starts[i], 0, n - 1);
+        const int64_t e = step > 0 ? norm(ends[i], 0, n) : norm(ends[i], -1, n - 1);
+        st[a] = b;
+        sp[a] = step;
+        d[a] = step > 0 ? std::max<int64_t>(0, (e - b + step - 1) / step) : std::max<int64_t>(0, (b - e - step - 1) / -step);
+    }
+    Tensor y = zeros(x.dtype, d);
+    const auto xs = strides_of(x.dims);
+    for_each_index(d, [&](const std::vector<int64_t>& idx, int64_t flat) {
+        int64_t o = 0;
+        for (size_t a = 0; a < r; ++a) o += (st[a] + idx[a] * sp[a]) * xs[a];
+        y.data[size_t(flat)] = x.data[size_t(o)];
+    });
+    return {y};
+}
+
+std::vector<Tensor> op_transpose(const Ctx& cx) {
+    const Tensor& x = cx.input(0);
+    const size_t r = x.dims.size();
+    std::vector<int64_t> perm = cx.node.attr_ints("perm");
+    if (perm.empty())
+        for (size_t a = 0; a < r; ++a) perm.push_back(int64_t(r - 1 - a));
+    if (perm.size() != r) cx.invalid("perm has " + std::to_string(perm.size()) + " axes for rank " + std::to_string(r));
+    std::vector<int64_t> d(r);
+    std::vector<bool> used(r, false);
+    for (size_t a = 0; a < r; ++a) {
+        const size_t p = size_t(cx.axis(perm[a], r));
+        if (used[p]) cx.invalid("perm repeats axis " + std::to_string(p));
+        used[p] = true;
+        perm[a] = int64_t(p);
+        d[a] = x.dims[p];
+    }
+    Tensor y = zeros(x.dtype, d);
+    const auto xs = strides_of(x.dims);
+    for_each_index(d, [&](const std::vector<int64_t>& idx, int64_t flat) {
+        int64_t o = 0;
+        for (size_t a = 0; a < r; ++a) o += idx[a] * xs[size_t(perm[a])];
+        y.data[size_t(flat)] = x.data[size_t(o)];
+    });
+    return {y};
+}
+
+// A value converted to an element type, as onnxruntime's Cast does for the
+// values these graphs hold (float -> integer truncates toward zero).
+double cast_to(DType t, double v) {
+    switch (t) {
+        case DType::Float: return double(float(v));
+        case DType::Double: return v;
+        case DType::Bool: return v != 0.0 ? 1.0 : 0.0;
+        case DType::Int8: return double(int8_t(std::trunc(v)));
+        case DType::UInt8: return double(uint8_t(std::trunc(v)));
+        case DType::Int32: return double(int32_t(std::trunc(v)));
+        default: return std::trunc(v);  // Int64, exact up to 2^53
+    }
+}
+
+std::vector<Tensor> op_cast(const Ctx& cx) {
+    // TensorProto.DataType numbers.
+    static const std::map<int64_t, DType> types = {{1, DType::Float},  {2, DType::UInt8}, {3, DType::Int8},
+                                                   {6, DType::Int32},  {7, DType::Int64}, {9, DType::Bool},
+                                                   {11, DType::Double}};
+    const int64_t to = cx.node.attr_int("to", 0);
+    const auto it = types.find(to);
+    if (it == types.end()) cx.unsupported("cast to element type " + std::to_string(to));
+    Tensor y = cx.input(0);
+    y.dtype = it->second;
+    for (double& v : y.data) v = cast_to(y.dtype, v);
+    return {y};
+}
+
+std::vector<Tensor> op_constant_of_shape(const Ctx& cx) {
+    const std::vector<int64_t> d = as_ints(cx.input(0));
+    for (int64_t v : d)
+        if (v < 0) cx.invalid("negative dim in shape");
+    Tensor value = zeros(DType::Float, {1});
+    if (cx.node.has("value")) value = cx.node.attrs.at("value").t;
+    if (value.data.size() != 1) cx.invalid("value must hold one element");
+    Tensor y = zeros(value.dtype, d);
+    std::fill(y.data.begin(), y.data.end(), value.data[0]);
+    return {y};
+}
+
 // ---------------------------------------------------------------- dispatch
 
 using OpFn = std::vector<Tensor> (*)(const Ctx&);
@@ -806,6 +1171,19 @@ const std::map<std::string, OpFn>& op_table() {
         {"Reshape", op_reshape},
         {"Dropout", op_dropout},
         {"Identity", op_identity},
+        {"Constant", op_constant},
+        {"Clip", op_clip},
+        {"ReduceMean", op_reduce_mean},
+        {"Pad", op_pad},
+        {"Shape", op_shape},
+        {"Gather", op_gather},
+        {"Unsqueeze", op_unsqueeze},
+        {"Squeeze", op_squeeze},
+        {"Concat", op_concat},
+        {"Slice", op_slice},
+        {"Transpose", op_transpose},
+        {"Cast", op_cast},
+        {"ConstantOfShape", op_constant_of_shape},
     };
     return table;
 }

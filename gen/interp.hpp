@@ -8,7 +8,10 @@
 //
 // Ops: Conv, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Relu, LeakyRelu, Clip, Gemm,
 // MatMul, Flatten, Softmax, BatchNormalization, QuantizeLinear,
-// DequantizeLinear, QLinearConv, QLinearMatMul, Reshape, Dropout, Identity.
+// DequantizeLinear, QLinearConv, QLinearMatMul, Reshape, Dropout, Identity;
+// and what torch.onnx.export writes around them: Constant, Clip, ReduceMean,
+// Pad (constant mode), Shape, Gather, Unsqueeze, Squeeze, Concat, Slice,
+// Transpose, Cast, ConstantOfShape.
 // Convolutions and pools take 1-D to 3-D spatial inputs (N, C, [[D,] H,] W).
 #pragma once
 

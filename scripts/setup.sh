@@ -24,3 +24,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# onnxruntime (npm onnxruntime-node, pinned in scripts/ort/package-lock.json):
+# the third reference of the ort_* tests. --ignore-scripts: its install script
+# only downloads optional GPU libraries from a host outside the registry; the
+# CPU library for linux-x64 ships inside the package.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -d "$root/scripts/ort/node_modules/onnxruntime-node" ]; then
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "setup: installing nodejs npm"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+  fi
+  echo "setup: npm ci --ignore-scripts in scripts/ort (onnxruntime-node)"
+  (cd "$root/scripts/ort" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
