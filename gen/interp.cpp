@@ -352,22 +352,6 @@ std::vector<Tensor> op_relu(const Ctx& cx) {
     return {y};
 }
 
-// Clip: min and max as inputs 1, 2 (opset 11+) or attributes (opset 6..10);
-// an omitted bound is no bound. NaN stays NaN (std::clamp would not).
-std::vector<Tensor> op_clip(const Ctx& cx) {
-    Tensor y = cx.input(0);
-    double lo = -INFINITY, hi = INFINITY;
-    if (cx.opset < 11) {
-        lo = cx.node.attr_float("min", -INFINITY);
-        hi = cx.node.attr_float("max", INFINITY);
-    } else {
-        if (cx.optional(1)) lo = cx.scalar(1, "min");
-        if (cx.optional(2)) hi = cx.scalar(2, "max");
-    }
-    for (double& v : y.data) v = v < lo ? lo : v > hi ? hi : v;
-    return {y};
-}
-
 std::vector<Tensor> op_leaky_relu(const Ctx& cx) {
     Tensor y = cx.input(0);
     const double alpha = cx.node.attr_float("alpha", 0.01);
@@ -546,41 +530,6 @@ std::vector<Tensor> op_gemm(const Ctx& cx) {
 }
 
 // ---------------------------------------------------------------- shapes
-
-// ReduceMean: the mean over `axes` (an attribute before opset 18, input 1
-// since; all axes when none are given), keeping them as 1 when keepdims.
-std::vector<Tensor> op_reduce_mean(const Ctx& cx) {
-    const Tensor& x = cx.input(0);
-    const size_t r = x.dims.size();
-    std::vector<int64_t> axes = cx.node.attr_ints("axes");
-    if (!cx.node.has("axes") && cx.optional(1))
-        for (double a : cx.input(1).data) axes.push_back(int64_t(a));
-    if (axes.empty() && cx.node.attr_int("noop_with_empty_axes", 0) != 0) return {x};
-    std::vector<bool> reduced(r, axes.empty());
-    for (int64_t a : axes) reduced[size_t(cx.axis(a, r))] = true;
-    std::vector<int64_t> kept(r);
-    for (size_t i = 0; i < r; ++i) kept[i] = reduced[i] ? 1 : x.dims[i];
-    Tensor y = zeros(x.dtype, kept);
-    std::vector<int64_t> count(y.data.size(), 0);
-    std::vector<int64_t> idx(r, 0);
-    for (size_t flat = 0; flat < x.data.size(); ++flat) {
-        size_t o = 0;
-        for (size_t i = 0; i < r; ++i) o = o * size_t(kept[i]) + size_t(reduced[i] ? 0 : idx[i]);
-        y.data[o] += x.data[flat];
-        ++count[o];
-        for (size_t i = r; i-- > 0;)  // next index, last axis fastest
-            if (++idx[i] < x.dims[i]) break;
-            else idx[i] = 0;
-    }
-    for (size_t o = 0; o < y.data.size(); ++o) y.data[o] /= double(count[o]);
-    if (cx.node.attr_int("keepdims", 1) == 0) {
-        std::vector<int64_t> d;
-        for (size_t i = 0; i < r; ++i)
-            if (!reduced[i]) d.push_back(x.dims[i]);
-        y.dims = d;
-    }
-    return {y};
-}
 
 std::vector<Tensor> op_flatten(const Ctx& cx) {
     Tensor y = cx.input(0);
@@ -1157,8 +1106,6 @@ const std::map<std::string, OpFn>& op_table() {
         {"GlobalAveragePool", op_global_avgpool},
         {"Relu", op_relu},
         {"LeakyRelu", op_leaky_relu},
-        {"Clip", op_clip},
-        {"ReduceMean", op_reduce_mean},
         {"Gemm", op_gemm},
         {"MatMul", op_matmul},
         {"Flatten", op_flatten},
