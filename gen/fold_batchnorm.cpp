@@ -11,57 +11,24 @@
 #include <map>
 
 #include "error.hpp"
+#include "normalize.hpp"
 #include "quantize.hpp"
 
 namespace cnn {
 
-namespace {
-
-std::string node_ref(const onnx::Node& n) { return "node '" + n.name + "' (" + n.op_type + ")"; }
-
-// An initializer, or the value of a Constant node.
-const onnx::Tensor* constant_tensor(const onnx::Graph& g, const std::string& name) {
-    if (name.empty()) return nullptr;
-    if (const onnx::Tensor* t = g.initializer(name)) return t;
-    for (const onnx::Node& n : g.nodes)
-        if (n.op_type == "Constant" && !n.outputs.empty() && n.outputs[0] == name && n.has("value"))
-            return &n.attrs.at("value").t;
-    return nullptr;
-}
-
-int use_count(const onnx::Graph& g, const std::string& value) {
-    int uses = 0;
-    for (const onnx::Node& n : g.nodes)
-        for (const std::string& in : n.inputs) uses += in == value;
-    for (const onnx::ValueInfo& o : g.outputs) uses += o.name == value;
-    return uses;
-}
-
-void rename_uses(onnx::Graph& g, const std::string& from, const std::string& to) {
-    for (onnx::Node& n : g.nodes)
-        for (std::string& in : n.inputs)
-            if (in == from) in = to;
-    for (onnx::ValueInfo& o : g.outputs)
-        if (o.name == from) o.name = to;
-}
-
-}  // namespace
-
 onnx::Graph fold_batchnorm(const onnx::Graph& graph) {
+    using graph::constant;
+    using graph::node_ref;
+    using graph::use_count;
     onnx::Graph g = graph;
+    fold_constants(g);     // Constant nodes become initializers
+    remove_identities(g);
     std::vector<onnx::Node> kept;
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         onnx::Node n = g.nodes[i];
-        if (n.op_type == "Dropout" || n.op_type == "Identity") {
-            if (n.inputs.empty() || n.outputs.empty()) throw Error(node_ref(n), "has no data input or output");
-            if (n.outputs.size() > 1 && !n.outputs[1].empty() && use_count(g, n.outputs[1]) > 0)
-                throw Error(node_ref(n), "its mask output is used; only inference-mode Dropout is accepted");
-            rename_uses(g, n.outputs[0], n.inputs[0]);
-            continue;
-        }
         if (n.op_type == "Add" && n.inputs.size() == 2 && !kept.empty() && kept.back().op_type == "MatMul" &&
             kept.back().outputs[0] == n.inputs[0] && use_count(g, n.inputs[0]) == 1 &&
-            constant_tensor(g, n.inputs[1]) && constant_tensor(g, kept.back().inputs.size() > 1 ? kept.back().inputs[1] : "")) {
+            constant(g, n.inputs[1]) && constant(g, kept.back().inputs.size() > 1 ? kept.back().inputs[1] : "")) {
             // MatMul(x, W) -> Add(b) is Gemm(x, W, b).
             onnx::Node& mm = kept.back();
             mm.op_type = "Gemm";
@@ -92,19 +59,19 @@ onnx::Graph fold_batchnorm(const onnx::Graph& graph) {
         const bool columns = gemm && conv->attr_int("transB", 0) == 0;
         if (use_count(g, n.inputs[0]) != 1)
             throw Error(where, "its input '" + n.inputs[0] + "' feeds other nodes too; it cannot be folded");
-        const onnx::Tensor* w = constant_tensor(g, conv->inputs.size() > 1 ? conv->inputs[1] : "");
+        const onnx::Tensor* w = constant(g, conv->inputs.size() > 1 ? conv->inputs[1] : "");
         if (!w || w->dims.empty()) throw Error(node_ref(*conv), "weights are not a constant tensor");
         if (gemm && w->dims.size() != 2) throw Error(node_ref(*conv), "weights are not a matrix");
         const int64_t oc = columns ? w->dims[1] : w->dims[0];
         const size_t per = w->data.size() / size_t(oc);
         const onnx::Tensor* b = conv->inputs.size() > 2 && !conv->inputs[2].empty()
-                                    ? constant_tensor(g, conv->inputs[2]) : nullptr;
+                                    ? constant(g, conv->inputs[2]) : nullptr;
         if (conv->inputs.size() > 2 && !conv->inputs[2].empty() && !b)
             throw Error(node_ref(*conv), "bias is not a constant tensor");
         const onnx::Tensor* p[4];
         const char* what[4] = {"scale", "B", "mean", "var"};
         for (int k = 0; k < 4; ++k) {
-            p[k] = constant_tensor(g, n.inputs[size_t(k) + 1]);
+            p[k] = constant(g, n.inputs[size_t(k) + 1]);
             if (!p[k] || p[k]->data.size() != size_t(oc))
                 throw Error(where, std::string(what[k]) + " is not a constant of " + std::to_string(oc) + " values");
         }

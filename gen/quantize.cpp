@@ -32,16 +32,10 @@ constexpr int kMseExtraBits = 8;             // Mse searches f_max .. f_max + 8
 constexpr int kPercentileExtraBits = 12;     // a percentile never gives more than f_max + 12
 constexpr size_t kMaxSamples = size_t(1) << 22;  // calibration values kept per point
 
-std::string node_ref(const Node& n) { return "node '" + n.name + "' (" + n.op_type + ")"; }
+using graph::node_ref;
 
-const Tensor* constant_tensor(const Graph& g, const std::string& name) {
-    if (name.empty()) return nullptr;
-    if (const Tensor* t = g.initializer(name)) return t;
-    for (const Node& n : g.nodes)
-        if (n.op_type == "Constant" && !n.outputs.empty() && n.outputs[0] == name && n.has("value"))
-            return &n.attrs.at("value").t;
-    return nullptr;
-}
+// After normalize_graph every constant is an initializer.
+const Tensor* constant_tensor(const Graph& g, const std::string& name) { return graph::constant(g, name); }
 
 // sat8(RHE(v * 2^f)), the int8 value of a real v at scale 2^-f.
 double quantize_value(double v, int f) {
