@@ -1,15 +1,20 @@
 -- cnn_div_rhe: combinational exact division with one rounding, the output
 -- stage of the average pools:  y = sat8(RHE(v / (N * 2^SHIFT))),
 -- RHE = round half to even, SHIFT any integer (negative = multiply).
+-- N is a constant, or (DIVS given) one of a table of constants chosen per
+-- value by `sel`: N = DIVS(sel) (an average pool without count_include_pad
+-- divides each window by its own number of real positions).
 --
 -- How: sign and magnitude m = |v| (RHE is symmetric, so the sign is put back
 -- at the end). With num = m * 2^max(-SHIFT,0) and hi = floor(num / 2^max(SHIFT,0))
 -- (slices), q = floor(hi / N) = floor(num / D), D = N * 2^max(SHIFT,0),
--- is computed as (hi * M) >> P with M = ceil(2^P / N), P = BH + ceil(log2 N)
--- (exact for every hi < 2^BH: Granlund-Montgomery), the remainder
+-- is computed as (hi * M) >> P with M = ceil(2^P / N), P = BH + L,
+-- 2^L >= every divisor (exact for every hi < 2^BH: Granlund-Montgomery;
+-- M*N - 2^P < N <= 2^L, so one P serves the whole table), the remainder
 -- r = num - q * D is formed exactly (one correction step q+1 if r >= D, a
 -- safety net the bound makes unreachable), and q is rounded up when
--- 2r > D or (2r = D and q odd). No approximate reciprocal anywhere.
+-- 2r > D or (2r = D and q odd). No approximate reciprocal anywhere. With a
+-- table, M and D are small ROMs indexed by sel (KH*KW words at most).
 --
 -- Latency: 0 (combinational). Throughput: one value per cycle.
 library ieee;
@@ -20,12 +25,16 @@ use work.cnn_pkg.all;
 entity cnn_div_rhe is
   generic (
     WIDTH : positive := 16;   -- width of v (signed)
-    N     : positive := 1;    -- divisor, < 2^30
-    SHIFT : integer  := 0
+    N     : positive := 1;    -- divisor, < 2^30 (when DIVS is not given)
+    SHIFT : integer  := 0;
+    -- A table of divisors (each 1 .. 2^30-1), one per value of sel; the
+    -- default (0 => 0) means "no table: N".
+    DIVS  : int_array := (0 => 0)
   );
   port (
-    v : in  signed(WIDTH - 1 downto 0);
-    y : out signed(7 downto 0)
+    v   : in  signed(WIDTH - 1 downto 0);
+    sel : in  natural range 0 to 255 := 0;   -- index into DIVS (ignored without)
+    y   : out signed(7 downto 0)
   );
 end entity;
 
@@ -61,27 +70,66 @@ architecture rtl of cnn_div_rhe is
     return res;
   end function;
 
+  -- The divisors: DIVS, or N alone.
+  function table return int_array is
+  begin
+    if DIVS(DIVS'low) = 0 then
+      return (0 => N);
+    end if;
+    return DIVS;
+  end function;
+  constant TAB : int_array := table;
+  constant NT  : positive := TAB'length;
+
+  function largest return positive is
+    variable m : positive := 1;
+  begin
+    for i in TAB'range loop
+      if TAB(i) > m then
+        m := TAB(i);
+      end if;
+    end loop;
+    return m;
+  end function;
+  constant NMAX : positive := largest;
+
   constant B   : positive := WIDTH;               -- |v| <= 2^(WIDTH-1) fits
   constant LS  : natural  := max_int(-SHIFT, 0);
   constant RS  : natural  := max_int(SHIFT, 0);
   constant BN  : positive := B + LS;              -- num = m * 2^LS
   constant BH  : positive := max_int(BN - RS, 1);    -- hi = num >> RS
-  constant L   : natural  := ceil_log2(N);
+  constant L   : natural  := ceil_log2(NMAX);
   constant P   : natural  := BH + L;
-  constant WM  : positive := BH + 2;
-  constant M   : unsigned(WM - 1 downto 0) := recip(P, N, WM);
-  constant LN  : positive := ceil_log2(N + 1) + 1; -- bits of N
+  constant WM  : positive := P + 1;               -- M <= 2^P (N = 1)
+  constant LN  : positive := ceil_log2(NMAX + 1) + 1; -- bits of every divisor
   constant WC  : positive := max_int(BN, LN + RS) + 2; -- remainder arithmetic
-  constant NU  : unsigned(LN - 1 downto 0) := to_unsigned(N, LN);
   constant QW  : positive := max_int(BH + 2, 9);      -- rounded quotient
 
-  function den return unsigned is
-    variable d : unsigned(WC - 1 downto 0) := (others => '0');
+  type m_rom_t is array (0 to NT - 1) of unsigned(WM - 1 downto 0);
+  type d_rom_t is array (0 to NT - 1) of unsigned(WC - 1 downto 0);
+
+  function m_rom return m_rom_t is
+    variable r : m_rom_t;
   begin
-    d(LN + RS - 1 downto RS) := NU;
-    return d;
+    for i in 0 to NT - 1 loop
+      r(i) := recip(P, TAB(TAB'low + i), WM);
+    end loop;
+    return r;
   end function;
-  constant D : unsigned(WC - 1 downto 0) := den;
+
+  function d_rom return d_rom_t is
+    variable r : d_rom_t := (others => (others => '0'));
+  begin
+    for i in 0 to NT - 1 loop
+      r(i)(LN + RS - 1 downto RS) := to_unsigned(TAB(TAB'low + i), LN);
+    end loop;
+    return r;
+  end function;
+  constant MS : m_rom_t := m_rom;   -- no word is 0 (M >= 1, D >= 1)
+  constant DS : d_rom_t := d_rom;
+
+  signal M    : unsigned(WM - 1 downto 0);
+  signal D    : unsigned(WC - 1 downto 0);
 
   signal neg  : std_logic;
   signal mag  : unsigned(B - 1 downto 0);
@@ -95,6 +143,23 @@ architecture rtl of cnn_div_rhe is
   signal r1   : unsigned(WC - 1 downto 0);
   signal q2   : unsigned(QW - 1 downto 0);
 begin
+  g_one : if NT = 1 generate
+    M <= MS(0);
+    D <= DS(0);
+  end generate;
+  g_tab : if NT > 1 generate
+    process (sel)
+      variable i : natural range 0 to NT - 1;
+    begin
+      i := 0;
+      if sel < NT then
+        i := sel;
+      end if;
+      M <= MS(i);
+      D <= DS(i);
+    end process;
+  end generate;
+
   neg <= v(WIDTH - 1);
   process (v)
     variable x : signed(WIDTH downto 0);

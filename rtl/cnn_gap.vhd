@@ -1,10 +1,13 @@
 -- cnn_gap: global average pooling. For each channel of an HxWxC image (HWC
--- order), the sum S of its H*W values, then with N = H*W (SPEC §2):
+-- order), the sum S of its H*W values p(x), then with N = H*W (SPEC §2):
 --   y = sat8(RHE(S / (N * 2^s))), s = SHIFT for S >= 0; for S < 0:
 --   s = SHIFT + LEAKY_K (ACT_LEAKY), y = 0 (ACT_RELU), s = SHIFT (ACT_NONE).
+-- p(x) is the pre-activation of a float segment (PRE_ACT, PRE_LEAKY_K,
+-- cnn_pkg.pre_activation): x * 2^k for x >= 0 under ACT_LEAKY (S is then at
+-- 2^-(f_in + k), which SHIFT includes), 0 for x < 0 under ACT_RELU.
 -- Exact division: cnn_div_rhe. Output: C beats (a 1x1xC image) per image.
 --
--- How: C accumulators of 8 + clog2(N) + 1 bits in a small memory (address =
+-- How: C accumulators of 8 + pre_bits + clog2(N) + 1 bits in a small memory (address =
 -- channel); the first pixel of an image overwrites, the others add; the last
 -- pixel's beat of channel ch sends its final sum through the divider into the
 -- output register instead of writing it back.
@@ -22,6 +25,8 @@ entity cnn_gap is
     C       : positive := 1;
     H       : positive := 4;
     W       : positive := 4;
+    PRE_ACT     : natural := ACT_NONE;
+    PRE_LEAKY_K : natural := 0;
     SHIFT   : integer  := 0;
     ACT     : natural  := ACT_NONE;
     LEAKY_K : natural  := 3
@@ -40,7 +45,7 @@ end entity;
 
 architecture rtl of cnn_gap is
   constant N  : positive := H * W;
-  constant AW : positive := 8 + clog2(N) + 1;
+  constant AW : positive := 8 + pre_bits(PRE_ACT, PRE_LEAKY_K) + clog2(N) + 1;
   type acc_t is array (0 to C - 1) of signed(AW - 1 downto 0);
   signal acc_mem : acc_t;
   signal pix   : natural range 0 to N - 1 := 0;   -- pixel index in the image
@@ -55,7 +60,7 @@ begin
   in_ready <= st_ready;
   last_pix <= '1' when pix = N - 1 else '0';
   prev     <= (others => '0') when pix = 0 else acc_mem(ch);
-  sum      <= prev + resize(signed(in_data), AW);
+  sum      <= prev + pre_activation(signed(in_data), PRE_ACT, PRE_LEAKY_K, AW);
 
   process (clk)
   begin

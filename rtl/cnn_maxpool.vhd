@@ -1,11 +1,16 @@
--- cnn_maxpool: KxK max pooling, stride STRIDE, no padding, over HxWxC (HWC
--- order), output Ho x Wo x C with Ho = (H-K)/STRIDE+1, Wo = (W-K)/STRIDE+1
--- (floor; trailing rows/columns are ignored, as ONNX does without padding).
+-- cnn_maxpool: KHxKW max pooling (each 1..7), strides STRIDE_H x STRIDE_W
+-- (1..4), over HxWxC (HWC order), output Ho x Wo x C with
+-- Ho = (H-KH)/STRIDE_H+1, Wo = (W-KW)/STRIDE_W+1 (floor; trailing rows and
+-- columns are ignored, as ONNX does with ceil_mode 0).
 -- y = cnn_pkg.requant(signed max of the window, SHIFT, ACT, LEAKY_K)
 -- (usually SHIFT = 0, ACT = ACT_NONE: the identity).
+-- Padding: a padded MaxPool is cnn_zero_pad with PAD_VALUE = -128 followed
+-- by this block over the padded image (H, W are the padded sizes): -128 never
+-- beats a real value, and every window holds at least one real position
+-- (pads <= kernel - 1), so padding never wins.
 --
--- Engine: cnn_pool_window (line-buffer based: (K-1) rows of Wo*C bytes plus
--- (K-1)*C bytes, no frame buffer; see its header).
+-- Engine: cnn_pool_window (line-buffer based: (KH-1) rows of Wo*C bytes plus
+-- (KW-1)*C bytes, no frame buffer; see its header).
 -- Cycle model: cycles per image = H * W * C (1 input beat per cycle).
 -- Latency: 1 cycle from the input beat that completes a window to its output
 -- beat; an image's last output leaves 1 cycle after its last useful input
@@ -19,14 +24,16 @@ use work.cnn_pkg.all;
 
 entity cnn_maxpool is
   generic (
-    C       : positive := 1;
-    H       : positive := 4;
-    W       : positive := 4;
-    K       : positive := 2;
-    STRIDE  : positive := 2;
-    SHIFT   : integer  := 0;
-    ACT     : natural  := ACT_NONE;
-    LEAKY_K : natural  := 3
+    C        : positive := 1;
+    H        : positive := 4;
+    W        : positive := 4;
+    KH       : positive := 2;
+    KW       : positive := 2;
+    STRIDE_H : positive := 2;
+    STRIDE_W : positive := 2;
+    SHIFT    : integer  := 0;
+    ACT      : natural  := ACT_NONE;
+    LEAKY_K  : natural  := 3
   );
   port (
     clk       : in  std_logic;
@@ -48,9 +55,11 @@ begin
   y <= std_logic_vector(requant(win_value, SHIFT, ACT, LEAKY_K));
 
   u_win : entity work.cnn_pool_window
-    generic map (C => C, H => H, W => W, K => K, STRIDE => STRIDE, IS_AVG => false, DW => 8)
+    generic map (C => C, H => H, W => W, KH => KH, KW => KW,
+                 STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, IS_AVG => false, DW => 8)
     port map (clk => clk, rst => rst,
               in_valid => in_valid, in_ready => in_ready, in_data => in_data,
-              win_value => win_value, win_emit => win_emit, out_stage => y,
+              win_value => win_value, win_emit => win_emit, win_oy => open, win_ox => open,
+              out_stage => y,
               out_valid => out_valid, out_ready => out_ready, out_data => out_data);
 end architecture;

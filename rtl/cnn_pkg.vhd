@@ -39,6 +39,15 @@ package cnn_pkg is
   function max_int(a, b : integer) return integer;
   function clog2(n : positive) return natural;  -- bits to count 0 .. n-1 (>= 1)
 
+  -- The average pools' pre-activation (a float segment's LeakyRelu / Relu
+  -- before the pool, SPEC §2), exact at 2^-(f_in + pre_bits): x >= 0 becomes
+  -- x * 2^k under ACT_LEAKY (the negative values keep their scale), x < 0
+  -- becomes 0 under ACT_RELU, ACT_NONE is the identity. pre_bits(act, k) is
+  -- the left shift (k for ACT_LEAKY, else 0); the result is w >= 8 + pre_bits
+  -- bits wide.
+  function pre_bits(act, k : natural) return natural;
+  function pre_activation(x : signed; act, k : natural; w : positive) return signed;
+
 end package;
 
 package body cnn_pkg is
@@ -136,6 +145,29 @@ package body cnn_pkg is
       r := r + 1;
     end loop;
     return r;
+  end function;
+
+  function pre_bits(act, k : natural) return natural is
+  begin
+    if act = ACT_LEAKY then
+      return k;
+    end if;
+    return 0;
+  end function;
+
+  function pre_activation(x : signed; act, k : natural; w : positive) return signed is
+    constant PK : natural := pre_bits(act, k);
+    variable v  : signed(7 downto 0) := x;
+    variable t  : signed(w - 1 downto 0);
+  begin
+    t := resize(v, w);
+    if v(7) = '0' and PK > 0 then
+      t := (others => '0');            -- a left shift as a slice (v >= 0)
+      t(PK + 7 downto PK) := v;
+    elsif v(7) = '1' and act = ACT_RELU then
+      t := (others => '0');
+    end if;
+    return t;
   end function;
 
 end package body;

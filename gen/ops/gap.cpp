@@ -23,7 +23,9 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
 
 void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
     std::vector<std::pair<std::string, std::string>> g = {
-        {"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)}, {"W", std::to_string(l.in.w)}};
+        {"C", std::to_string(l.in.c)},         {"H", std::to_string(l.in.h)},
+        {"W", std::to_string(l.in.w)},         {"PRE_ACT", vhdl_act(l.pre_act)},
+        {"PRE_LEAKY_K", std::to_string(l.pre_leaky_k)}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
     b.append(prefix + "_gap", "cnn_gap", g);
 }

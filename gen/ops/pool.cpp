@@ -36,15 +36,42 @@ QTensor reference(const Layer& l, const QTensor& in) {
 const char* entity(const Layer& l) { return l.kind == LayerKind::MaxPool ? "cnn_maxpool" : "cnn_avgpool"; }
 std::string suffix(const Layer& l) { return l.kind == LayerKind::MaxPool ? "_maxpool" : "_avgpool"; }
 
-// One input beat per cycle: H * W * C.
+// The image the pool PE reads: the input with its padding around it.
+Shape padded(const Layer& l) { return {l.in.c, l.in.h + l.pad_t + l.pad_b, l.in.w + l.pad_l + l.pad_r}; }
+
+// rtl/cnn_zero_pad.vhd (when padded): one output beat per cycle, Hp * Wp * C.
+// rtl/cnn_maxpool.vhd, rtl/cnn_avgpool.vhd: one input beat per cycle over the
+// padded image, Hp * Wp * C.
 std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
-    return {{prefix + suffix(l), entity(l), l.in.size(), l.in.size(), l.out.size()}};
+    std::vector<PeModel> v;
+    const Shape p = padded(l);
+    if (l.has_padding()) v.push_back({prefix + "_pad", "cnn_zero_pad", p.size(), l.in.size(), p.size()});
+    v.push_back({prefix + suffix(l), entity(l), p.size(), p.size(), l.out.size()});
+    return v;
 }
 
+// A padded pool is cnn_zero_pad (-128 before a MaxPool: it never wins; 0, the
+// quantized zero, before an AvgPool) and the pool over the padded image; the
+// AvgPool is told where the padding is, for count_include_pad 0.
 void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
+    auto n = [](int v) { return std::to_string(v); };
+    const bool is_max = l.kind == LayerKind::MaxPool;
+    const Shape p = padded(l);
+    if (l.has_padding())
+        b.append(prefix + "_pad", "cnn_zero_pad",
+                 {{"C", n(l.in.c)}, {"H", n(l.in.h)}, {"W", n(l.in.w)},
+                  {"PAD_T", n(l.pad_t)}, {"PAD_L", n(l.pad_l)}, {"PAD_B", n(l.pad_b)}, {"PAD_R", n(l.pad_r)},
+                  {"PAD_VALUE", is_max ? "-128" : "0"}});
     std::vector<std::pair<std::string, std::string>> g = {
-        {"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)}, {"W", std::to_string(l.in.w)},
-        {"K", std::to_string(l.kernel_h)}, {"STRIDE", std::to_string(l.stride_h)}};  // square, unpadded (legality)
+        {"C", n(p.c)}, {"H", n(p.h)}, {"W", n(p.w)},
+        {"KH", n(l.kernel_h)}, {"KW", n(l.kernel_w)},
+        {"STRIDE_H", n(l.stride_h)}, {"STRIDE_W", n(l.stride_w)}};
+    if (!is_max) {
+        g.insert(g.end(), {{"PAD_T", n(l.pad_t)}, {"PAD_L", n(l.pad_l)}, {"PAD_B", n(l.pad_b)},
+                           {"PAD_R", n(l.pad_r)},
+                           {"COUNT_INCLUDE_PAD", l.count_include_pad ? "true" : "false"},
+                           {"PRE_ACT", vhdl_act(l.pre_act)}, {"PRE_LEAKY_K", n(l.pre_leaky_k)}});
+    }
     for (auto& kv : output_generics(l)) g.push_back(kv);
     b.append(prefix + suffix(l), entity(l), g);
 }

@@ -47,6 +47,7 @@ public:
     }
 
     void window(const std::string& where, const Layer& l, bool conv) {
+        if (!conv) return pool_window(where, l);
         const OnnxFacts& f = l.onnx;
         const std::string k = std::to_string(f.kernel_h) + "x" + std::to_string(f.kernel_w);
         const int kmin = conv ? 1 : 2, kmax = conv ? 7 : 3;
@@ -67,10 +68,39 @@ public:
                 at(where, "pads " + pads + " are not symmetric");
             else if (f.pad_t < 0 || f.pad_t >= f.kernel_h)
                 at(where, "pad " + std::to_string(f.pad_t) + " outside 0..kernel-1");
-        } else {
-            if (f.pad_t || f.pad_l || f.pad_b || f.pad_r) at(where, "pads " + pads + "; pooling without padding is accepted");
-            if (f.ceil_mode) at(where, "ceil_mode 1; only ceil_mode 0 is accepted");
         }
+    }
+
+    // MaxPool / AveragePool: kernel 1..7 and stride 1..4 per axis, pads
+    // 0..kernel-1 per side (of that axis' kernel), dilation 1, ceil_mode 0.
+    void pool_window(const std::string& where, const Layer& l) {
+        const OnnxFacts& f = l.onnx;
+        auto n = [](int v) { return std::to_string(v); };
+        const std::string k = n(f.kernel_h) + "x" + n(f.kernel_w);
+        if (f.kernel_h < 1 || f.kernel_h > 7 || f.kernel_w < 1 || f.kernel_w > 7)
+            at(where, "kernel " + k + " outside 1..7 per axis");
+        if (f.stride_h < 1 || f.stride_h > 4 || f.stride_w < 1 || f.stride_w > 4)
+            at(where, "strides " + n(f.stride_h) + "," + n(f.stride_w) + " outside 1..4 per axis");
+        if (f.dilation_h != 1 || f.dilation_w != 1)
+            at(where, "dilation " + n(f.dilation_h) + "," + n(f.dilation_w) + "; only dilation 1 is accepted");
+        const std::string pads = n(f.pad_t) + "," + n(f.pad_l) + "," + n(f.pad_b) + "," + n(f.pad_r);
+        auto pad_ok = [](int p, int kernel) { return p >= 0 && p < kernel; };
+        if (!pad_ok(f.pad_t, f.kernel_h) || !pad_ok(f.pad_b, f.kernel_h) || !pad_ok(f.pad_l, f.kernel_w) ||
+            !pad_ok(f.pad_r, f.kernel_w))
+            at(where, "pads " + pads + " (top,left,bottom,right) outside 0..kernel-1 of kernel " + k);
+        if (f.ceil_mode) at(where, "ceil_mode 1; only ceil_mode 0 is accepted");
+    }
+
+    // A pool's pre-activation (a float segment's LeakyRelu / Relu kept exact
+    // into the sum): only an average pool sums, and k is 1..7 as for every
+    // leaky ReLU.
+    void pre_activation(const std::string& where, const Layer& l) {
+        if (l.pre_act == Activation::None) return;
+        const std::string what = std::string("pre-activation ") + activation_name(l.pre_act);
+        if (l.kind != LayerKind::AvgPool && l.kind != LayerKind::GlobalAvgPool)
+            at(where, what + " on a " + kind_name(l.kind) + "; only AvgPool or GlobalAvgPool take one");
+        else if (l.pre_act == Activation::Leaky && (l.pre_leaky_k < 1 || l.pre_leaky_k > 7))
+            at(where, what + " alpha 2^-" + std::to_string(l.pre_leaky_k) + " is not 2^-k with k in 1..7");
     }
 };
 
@@ -115,6 +145,7 @@ void check_legality(Network& net) {
                 break;
             default: break;
         }
+        c.pre_activation(where, l);
         if (l.act == Activation::Leaky) {
             int k = -std::ilogb(l.onnx.alpha);
             if (!power_of_two(l.onnx.alpha) || k < 1 || k > 7)

@@ -126,8 +126,12 @@ bool run_once(const Job& job, Stall::Mode in_mode, Stall::Mode out_mode, uint64_
             return false;
         }
     }
-    // A few more cycles with ready high: nothing extra may come out.
-    for (int i = 0; i < 200; ++i) {
+    // A few more cycles with ready high: nothing extra may come out. Input
+    // beats that complete no output (a pool's trailing rows) may still be
+    // waiting under input stalls: they are offered until taken (the hang
+    // limit above bounds it), then 200 cycles more.
+    const uint64_t tail_limit = 20 * src.pending() + 200;
+    for (uint64_t i = 0; i < 200 || (!src.idle() && i < tail_limit); ++i) {
         src.drive();
         top->out_ready = 1;
         clk.settle();
