@@ -99,8 +99,9 @@ public:
         const std::string what = std::string("pre-activation ") + activation_name(l.pre_act);
         if (l.kind != LayerKind::AvgPool && l.kind != LayerKind::GlobalAvgPool)
             at(where, what + " on a " + kind_name(l.kind) + "; only AvgPool or GlobalAvgPool take one");
-        else if (l.pre_act == Activation::Leaky && (l.pre_leaky_k < 1 || l.pre_leaky_k > 7))
-            at(where, what + " alpha 2^-" + std::to_string(l.pre_leaky_k) + " is not 2^-k with k in 1..7");
+        else if (l.pre_act == Activation::Leaky &&
+                 (!power_of_two(l.onnx.pre_alpha) || -std::ilogb(l.onnx.pre_alpha) < 1 || -std::ilogb(l.onnx.pre_alpha) > 7))
+            at(where, what + " alpha " + num(l.onnx.pre_alpha) + " is not 2^-k with k in 1..7");
     }
 };
 
@@ -150,15 +151,6 @@ void check_legality(Network& net) {
             int k = -std::ilogb(l.onnx.alpha);
             if (!power_of_two(l.onnx.alpha) || k < 1 || k > 7)
                 c.at(where, "LeakyRelu alpha " + num(l.onnx.alpha) + " is not 2^-k with k in 1..7");
-        }
-        // A LeakyRelu or Relu in a pool's float segment, before the pool.
-        if (l.pre_act != Activation::None && l.kind != LayerKind::AvgPool && l.kind != LayerKind::GlobalAvgPool)
-            c.at(where, "an activation before a " + std::string(kind_name(l.kind)) +
-                            " in one float segment; only an average pool takes one");
-        if (l.pre_act == Activation::Leaky) {
-            int k = -std::ilogb(l.onnx.pre_alpha);
-            if (!power_of_two(l.onnx.pre_alpha) || k < 1 || k > 7)
-                c.at(where, "LeakyRelu alpha " + num(l.onnx.pre_alpha) + " (before the pool) is not 2^-k with k in 1..7");
         }
     }
     if (!c.lines.empty()) throw LegalityError(net.source, c.lines);

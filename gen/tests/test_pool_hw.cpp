@@ -89,13 +89,15 @@ TEST_CASE("pool legality: kernels 1..7 and strides 1..4 per axis, pads 0..k-1 pe
 
 TEST_CASE("pool legality: a pre-activation only on an average pool, leaky k in 1..7") {
     Layer a = pool(LayerKind::AvgPool, 2, 2, 2, 2);
-    a.pre_act = Activation::Leaky;
-    a.pre_leaky_k = 3;
+    a.pre_act = Activation::Leaky;  // legality judges the file's alpha
+    a.onnx.pre_alpha = 0.125;
     CHECK(refusal(a) == "");
-    a.pre_leaky_k = 0;
-    CHECK(has(refusal(a), "pre-activation leaky alpha 2^-0 is not 2^-k with k in 1..7"));
-    a.pre_leaky_k = 8;
-    CHECK(has(refusal(a), "alpha 2^-8"));
+    a.onnx.pre_alpha = 1.0;
+    CHECK(has(refusal(a), "pre-activation leaky alpha 1 is not 2^-k with k in 1..7"));
+    a.onnx.pre_alpha = 1.0 / 256;
+    CHECK(has(refusal(a), "alpha 0.00390625"));
+    a.onnx.pre_alpha = 0.1;
+    CHECK(has(refusal(a), "alpha 0.1 is not"));
     a.pre_act = Activation::Relu;
     CHECK(refusal(a) == "");
 
@@ -103,12 +105,12 @@ TEST_CASE("pool legality: a pre-activation only on an average pool, leaky k in 1
     g.kind = LayerKind::GlobalAvgPool;
     g.out = {2, 1, 1};
     g.pre_act = Activation::Leaky;
-    g.pre_leaky_k = 7;
+    g.onnx.pre_alpha = 1.0 / 128;
     CHECK(refusal(g) == "");
 
     Layer m = pool(LayerKind::MaxPool, 2, 2, 2, 2);
     m.pre_act = Activation::Leaky;
-    m.pre_leaky_k = 2;
+    m.onnx.pre_alpha = 0.25;
     CHECK(refusal(m) == "node 'p' (MaxPool): pre-activation leaky on a MaxPool; only AvgPool or GlobalAvgPool take one\n");
 }
 
