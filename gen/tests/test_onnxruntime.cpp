@@ -61,13 +61,9 @@ constexpr double kAbsTol = 1e-5, kRelTol = 1e-4;
 // "interp" (the float interpreter), "quantize" (quantize_model, either spelling).
 // Today's importer and quantizer (before the front-door rewrite) refuse these.
 const std::map<std::pair<std::string, std::string>, std::string> kKnownRefusals = {
-    // Until the hardware takes pool padding, non-square kernels and asymmetric pads.
-    {{"nnflatten_avgpool_pad_op11", "quantize"}, "pooling without padding is accepted"},
-    {{"nnflatten_avgpool_pad_op15", "quantize"}, "pooling without padding is accepted"},
+    // Until the hardware takes non-square kernels and asymmetric pads.
     {{"reshape_nonsquare_op17", "quantize"}, "is not square"},
     {{"same_even_zeropad_op13", "quantize"}, "are not symmetric"},
-    {{"view_maxpool_adaptive_op11", "quantize"}, "pooling without padding is accepted"},
-    {{"view_maxpool_adaptive_op17", "quantize"}, "pooling without padding is accepted"},
 };
 
 fs::path source(const std::string& rel) { return fs::path(CNN_SOURCE_DIR) / rel; }
