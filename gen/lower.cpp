@@ -339,6 +339,7 @@ private:
         }
         if (op == "QLinearAveragePool" || op == "QLinearGlobalAveragePool" || op == "QLinearLeakyRelu") {
             // onnxruntime's contrib ops: (X, x_scale, x_zp, y_scale, y_zp).
+            if (n.attr_int("channels_last", 0) != 0) fail("channels_last 1; only NCHW (channels_last 0) is accepted");
             QuantParam x = quant_param("x", n, 1, 2, n.inputs[0]);
             take_pending_input(x);
             QuantParam y = quant_param("y", n, 3, 4, n.outputs[0]);
