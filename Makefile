@@ -20,7 +20,7 @@ build: setup $(BUILD)/CMakeCache.txt
 
 # What make sim / regress need: the generator, the harness libraries.
 tools: setup $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) --target cnnc cnn_harness regress_report
+	@cmake --build $(BUILD) -j $(JOBS) --target cnnc cnn_harness cnn_ghdl regress_report fst_probe
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -12,7 +12,8 @@
 # - on a mismatch (Verilator): the first failing image is simulated again
 #   alone by the model's TRACE=1 build, with an FST window around its first
 #   wrong beat on the first wrong link: BUILD/<model>-mismatch.fst, and the
-#   cycle to look at is printed.
+#   cycle to look at is printed (--waveform PATH.fst picks another file; it
+#   is an option of this script, not passed on).
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: run.sh BUILD MODEL [options]" >&2; exit 2; }
 BUILD=$1; MODEL=$2; shift 2
@@ -28,6 +29,15 @@ else
   [ "${1:-}" = "--build-only" ] && exit 0
   RUN=("$EXE" --manifest "$(dirname "$(dirname "$EXE")")/gen/manifest.json")
 fi
+
+# --waveform is this script's; the rest goes to the simulator.
+wave=""; args=(); prev=""
+for a in "$@"; do
+  if [ "$prev" = --waveform ]; then wave=$a; prev=""; continue; fi
+  prev=$a
+  [ "$a" = --waveform ] || args+=("$a")
+done
+set -- "${args[@]}"
 
 # What the re-run and the pictures need from the options.
 report=""; rerun_args=(); faults=0; prev=""
@@ -62,7 +72,7 @@ fi
 if [ $rc = 1 ] && [ -s "$MM" ] && [ "$SIM" != ghdl ] && [ $faults = 0 ] && [ "${CNN_WAVE:-1}" != 0 ]; then
   read -r image id < "$MM"
   stem=$(basename "$MODEL" .onnx)
-  FST="$(cd "$BUILD" && pwd)/$stem-mismatch.fst"
+  FST=${wave:-$(cd "$BUILD" && pwd)/$stem-mismatch.fst}
   echo "run.sh: image $image ($id) failed: simulating it alone with a waveform (TRACE=1 build)" >&2
   TEXE=$(TRACE=1 "$HERE/flow.sh" "$BUILD" "$MODEL" | tail -1)
   "$TEXE" --manifest "$(dirname "$(dirname "$TEXE")")/gen/manifest.json" --model "$MODEL" "${rerun_args[@]}" \

@@ -57,10 +57,17 @@ int trace_mismatch(cnn::sim::Setup& s, const std::string& path) {
                 path.c_str(), s.index[0], r.id.c_str(), mm.link.c_str(), (unsigned long long)mm.cycle,
                 (unsigned long long)(2 * mm.cycle), mm.describe().c_str(), (unsigned long long)s.opt.trace_from,
                 (unsigned long long)to);
+    // Where the wrong beat is, for scripts and tests: its probe link index
+    // (-1: m_axis), cycle, FST time (two time steps a cycle) and the window.
+    int link = -1;
+    for (size_t i = 0; i < s.manifest.links.size(); ++i)
+        if (s.manifest.links[i] == mm.link) link = int(i);
     std::ofstream j(path + ".json");
-    j << "{\"image\": " << s.index[0] << ", \"link\": \"" << mm.link << "\", \"layer\": \"" << mm.layer
-      << "\", \"cycle\": " << mm.cycle << ", \"fst_time\": " << 2 * mm.cycle << ", \"trace_from\": "
+    j << "{\"image\": " << s.index[0] << ", \"link\": \"" << mm.link << "\", \"link_index\": " << link
+      << ", \"layer\": \"" << mm.layer << "\", \"expected\": " << mm.expected << ", \"got\": " << mm.got
+      << ", \"cycle\": " << mm.cycle << ", \"fst_time\": " << 2 * mm.cycle << ", \"trace_from\": "
       << s.opt.trace_from << ", \"trace_to\": " << to << "}\n";
+    if (!j) throw cnn::Error(path + ".json", "cannot write the waveform's description");
     return 1;
 }
 

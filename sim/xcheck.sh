@@ -28,7 +28,7 @@ n=$(wc -l < "$T/ghdl.ev")
 if cmp -s "$T/verilator.ev" "$T/ghdl.ev"; then
   echo "xcheck: $stem: $n beats identical, with their cycles, in Verilator and GHDL"
 else
-  line=$(cmp "$T/verilator.ev" "$T/ghdl.ev" 2>&1 | sed -nE 's/.* line ([0-9]+).*/\1/p')
+  line=$(cmp "$T/verilator.ev" "$T/ghdl.ev" 2>&1 | sed -nE 's/.* line ([0-9]+).*/\1/p' || true)
   line=${line:-$(( $(wc -l < "$T/verilator.ev") + 1 ))}
   v=$(sed -n "${line}p" "$T/verilator.ev"); g=$(sed -n "${line}p" "$T/ghdl.ev")
   echo "xcheck: $stem: TRANSLATION DIFFERENCE at beat $line of $n (I cycle last | O cycle data last | L cycle link data):"
