@@ -17,7 +17,6 @@ writes, beside it:
 Debian's python3-matplotlib (hence /usr/bin/python3); no display needed.
 """
 import json
-import os
 import sys
 
 import matplotlib
@@ -106,7 +105,7 @@ def utilisation(rep, out):
     measured = [p.get("measured_cycles_per_image", 0) for p in pes]
     bott = max(range(len(pes)), key=lambda i: model[i])
     y = list(range(len(pes)))[::-1]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 1.4 + 0.38 * len(pes)), sharey=True)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 2.2 + 0.38 * len(pes)), sharey=True)
     a1.barh(y, busy, color=BUSY, label="busy")
     a1.barh(y, blocked, left=busy, color=BLOCKED, label="blocked")
     a1.barh(y, starved, left=[b + k for b, k in zip(busy, blocked)], color=STARVED, label="starved")
@@ -117,7 +116,6 @@ def utilisation(rep, out):
     a1.set_yticks(y)
     a1.set_yticklabels([n + ("  (bottleneck)" if i == bott else "") for i, n in enumerate(names)])
     a1.get_yticklabels()[bott].set_color(BOTTLENECK_C)
-    a1.legend(fontsize=8, loc="lower right")
     a1.set_title("utilisation", fontsize=10)
     h = 0.38
     a2.barh([v + h / 2 for v in y], model, height=h, color=[BOTTLENECK_C if i == bott else MODEL_C for i in range(len(pes))],
@@ -125,15 +123,20 @@ def utilisation(rep, out):
     a2.barh([v - h / 2 for v in y], measured, height=h, color=MEASURED_C, alpha=0.75, label="measured (median between images)")
     for yi, mo, me in zip(y, model, measured):
         a2.text(max(mo, me) * 1.01, yi, f"{mo} / {me:.0f}", va="center", fontsize=7)
-    a2.axvline(rep["interval_cycles"], color="#888888", linestyle="--", linewidth=1,
-               label=f"run interval {rep['interval_cycles']:.0f}")
+    a2.axvline(rep["interval_cycles"], color="#888888", linestyle="--", linewidth=1)
     a2.set_xlim(0, max(model + measured) * 1.18 or 1)
     a2.set_xlabel("cycles per image")
-    a2.legend(fontsize=8, loc="lower right")
-    a2.set_title(f"analytical vs measured (bottleneck {names[bott]}: {model[bott]} model, "
-                 f"{measured[bott]:.0f} measured)", fontsize=10)
+    from matplotlib.lines import Line2D
+    fig.legend(handles=[Patch(color=BUSY, label="busy"), Patch(color=BLOCKED, label="blocked"),
+                        Patch(color=STARVED, label="starved"), Patch(color=MODEL_C, label="analytical model"),
+                        Patch(color=BOTTLENECK_C, label="analytical model, bottleneck"),
+                        Patch(color=MEASURED_C, alpha=0.75, label="measured (median cycles between images)"),
+                        Line2D([], [], color="#888888", linestyle="--", label="run interval")],
+               loc="lower center", ncol=7, fontsize=8, frameon=False)
+    a2.set_title(f"cycles per image, model / measured (bottleneck {names[bott]}: {model[bott]} / "
+                 f"{measured[bott]:.0f})", fontsize=10)
     fig.suptitle(title(rep), fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.6 / (2.2 + 0.38 * len(pes)), 1, 1))
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
@@ -178,7 +181,7 @@ def main():
     stem = path[:-5] if path.endswith(".json") else path
     made = [p for p in (timeline(rep, stem + ".timeline.png"), utilisation(rep, stem + ".utilisation.png"),
                         latency(rep, stem + ".latency.png")) if p]
-    print("  pictures          " + ", ".join(os.path.relpath(p) for p in made))
+    print("  pictures          " + ", ".join(made))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ Manifest Manifest::load(const std::string& path) {
         for (const auto& l : j.at("layers")) {
             Layer layer{l.at("name"), l.at("kind"), shape_of(l.at("out")), -1};
             for (const auto& pe : l.at("pes")) {
-                m.pes.push_back({pe.at("instance"), pe.at("entity"), pe.at("cycles_per_image"), pe.at("link")});
+                m.pes.push_back({pe.at("instance"), pe.at("entity"), pe.at("cycles_per_image"),
+                                 pe.value("out_beats", int64_t(0)), pe.at("link")});
                 layer.link = pe.at("link");
             }
             m.layers.push_back(layer);
@@ -106,6 +107,10 @@ Scoreboard::Scoreboard(const Manifest& m, const std::vector<Job>& jobs) : m_(m),
     link_beat_.assign(m.links.size(), 0);
     link_first_.assign(m.links.size(), {});
     link_last_.assign(m.links.size(), {});
+    link_per_image_.assign(m.links.size(), 0);
+    link_count_.assign(m.links.size(), 0);
+    for (const auto& pe : m.pes)
+        if (pe.link >= 0 && size_t(pe.link) < m.links.size()) link_per_image_[pe.link] = pe.out_beats;
     results_.resize(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i) {
         results_[i].id = jobs[i].id;
@@ -137,7 +142,15 @@ void Scoreboard::record(size_t image, int layer_index, int64_t beat, int expecte
 
 void Scoreboard::link_beat(int link, int8_t data, uint64_t cycle) {
     const int layer = link_layer_[link];
-    if (layer < 0) return;  // a link inside a layer (e.g. after zero padding)
+    if (layer < 0) {  // a link inside a layer (e.g. after zero padding): timing only
+        const int64_t per = link_per_image_[link];
+        if (per > 0) {
+            const int64_t k = link_count_[link]++ % per;
+            if (k == 0) link_first_[link].push_back(cycle);
+            if (k + 1 == per) link_last_[link].push_back(cycle);
+        }
+        return;
+    }
     size_t& img = link_image_[link];
     size_t& beat = link_beat_[link];
     if (img >= jobs_.size()) {

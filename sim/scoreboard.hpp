@@ -29,7 +29,7 @@ struct Manifest {
     std::vector<Layer> layers;
     struct Pe {
         std::string instance, entity;
-        int64_t cycles = 0;
+        int64_t cycles = 0, out_beats = 0;   // cycle model, beats per image on its output link
         int link = -1;                    // probe index of the PE's output link
     };
     std::vector<Pe> pes;
@@ -105,6 +105,8 @@ private:
     std::vector<int> link_layer_;                   // probe index -> layer index or -1
     std::vector<size_t> link_image_, link_beat_;    // per probe link: position
     std::vector<std::vector<uint64_t>> link_first_, link_last_;   // per probe link, per image: cycles
+    std::vector<int64_t> link_per_image_;           // per probe link: beats per image (0: unknown)
+    std::vector<int64_t> link_count_;               // per probe link: beats seen
     std::vector<ImageResult> results_;
     size_t in_image_ = 0, in_beat_ = 0, out_image_ = 0;
     std::vector<std::string> protocol_;
