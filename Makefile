@@ -75,7 +75,8 @@ sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
 # make xcheck [MODEL=...] [COUNT=4] [STALL=random] [SEED=1]   (GHDL runs ~2-5k cycles/s: keep COUNT small)
 .PHONY: xcheck
 xcheck: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
-	@PAR=$(PAR) sim/xcheck.sh $(BUILD) $(sim_model) $(sim_images) --count $(or $(COUNT),4) --stall $(STALL) --seed $(SEED)
+	@PAR=$(PAR) sim/xcheck.sh $(BUILD) $(sim_model) \
+	  $(if $(or $(IMAGES),$(sim_lenet)),$(sim_images) --count $(or $(COUNT),4),--random $(or $(COUNT),4)) --stall $(STALL) --seed $(SEED)
 
 # make regress [REGRESS_MODELS=...] [REGRESS_STALLS="off random"] [REGRESS_IMAGES=16] [-j N]
 # Every zoo model and LeNet, under each stall mode, in parallel with make -j:
