@@ -35,6 +35,10 @@ key=$( {
 } | sha256sum | cut -c1-16)
 DIR="$BUILD/hw/$stem-$key"
 if [ "$SIM" = ghdl ]; then RESULT="$DIR/ghdl-sim"; DONE="$RESULT/work-obj08.cf"; else RESULT="$DIR/obj/sim"; DONE=$RESULT; fi
+# One build of a key at a time (tests of one model run in parallel).
+mkdir -p "$BUILD/hw"
+exec 9> "$DIR.lock"
+flock 9
 if [ -e "$DONE" ] && [ "${CNN_REBUILD:-0}" != 1 ]; then
   echo "flow: $stem is up to date ($DIR)" >&2
   echo "$RESULT"
