@@ -20,7 +20,7 @@ build: setup $(BUILD)/CMakeCache.txt
 
 # What make sim / regress need: the generator, the harness libraries.
 tools: setup $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) --target cnnc cnn_harness regress_report
+	@cmake --build $(BUILD) -j $(JOBS) --target cnnc cnn_harness cnn_ghdl regress_report fst_probe
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -40,6 +40,7 @@ model_path = $(firstword $(wildcard $(1) models/$(1) models/zoo/$(1)) $(1))
 #          [STALL=off|random|heavy] [SEED=1] [PAR=auto|N] [CLOCK_MHZ=100]
 #          [TRACE=1 [TRACE_FROM=cycle] [TRACE_CYCLES=200000]: an FST window in $(BUILD)/<model>.fst]
 #          [THREADS=N: model instances in parallel, default one per core]
+#          [SIM=ghdl: the VHDL itself in GHDL (one instance, ~2-5k cycles/s), same report]
 # Without IMAGES: LeNet runs the 2,000 held-out MNIST digits, other models 16
 # seeded random images (with an all-0 and an all-255 one).
 MODEL     ?= lenet.onnx
@@ -66,8 +67,16 @@ resources: tools
 	@S=$$(PAR=$(PAR) sim/flow.sh $(BUILD) $(sim_model) | tail -1) && \
 	  rtl/flow/yosys_stat.sh $$(dirname $$(dirname $$S))/cnn_top.v cnn_top
 
+SIM ?= verilator
 sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
-	@TRACE=$(TRACE) PAR=$(PAR) sim/run.sh $(BUILD) $(sim_model) $(sim_args)
+	@SIM=$(SIM) TRACE=$(TRACE) PAR=$(PAR) sim/run.sh $(BUILD) $(sim_model) $(sim_args)
+
+# The translation check: the same run in Verilator and GHDL, every beat and its cycle compared.
+# make xcheck [MODEL=...] [COUNT=4] [STALL=random] [SEED=1]   (GHDL runs ~2-5k cycles/s: keep COUNT small)
+.PHONY: xcheck
+xcheck: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
+	@PAR=$(PAR) sim/xcheck.sh $(BUILD) $(sim_model) \
+	  $(if $(or $(IMAGES),$(sim_lenet)),$(sim_images) --count $(or $(COUNT),4),--random $(or $(COUNT),4)) --stall $(STALL) --seed $(SEED)
 
 # make regress [REGRESS_MODELS=...] [REGRESS_STALLS="off random"] [REGRESS_IMAGES=16] [-j N]
 # Every zoo model and LeNet, under each stall mode, in parallel with make -j:
@@ -152,7 +161,9 @@ eval: tools data
 	$(BUILD)/gen/cnnc eval models/lenet.onnx --images $(EVAL_IMAGES)
 	$(BUILD)/gen/cnnc eval models/lenet_qdq.onnx --images $(EVAL_IMAGES)
 
-# Simulator speed: C++ optimisation levels and parallel instances, as ratios.
+# Simulator speed: C++ optimisation levels and parallel instances, and
+# Verilator against GHDL (the translation check), as ratios.
 .PHONY: bench
 bench: tools
 	bash bench/sim_speed.sh $(BUILD)
+	bash bench/ghdl_speed.sh $(BUILD)

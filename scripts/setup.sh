@@ -9,6 +9,7 @@ packages=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   doctest-dev libopencv-dev nlohmann-json3-dev zlib1g-dev
   bc   # bench/sim_speed.sh
+  python3-matplotlib   # sim/plot_report.py (the pictures of a run report)
 )
 
 missing=()

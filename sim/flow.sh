@@ -5,9 +5,13 @@
 #
 #   sim/flow.sh BUILD MODEL        prints the simulator's path on stdout's last line
 #
-# Environment: TRACE=1 (FST waveform support), PAR=auto|N (conv/dense input
+# Environment: SIM=verilator|ghdl (ghdl: the VHDL itself, analysed with the
+# bench sim/cnn_tb.vhd into a GHDL library, whose path is printed; run it with
+# build/sim/cnn_ghdl --ghdl-work PATH), TRACE=1 (FST waveform support), PAR=auto|N (conv/dense input
 # parallelism), VERILATOR_OPT (C++ optimisation of the model, default -O2),
-# CNN_REBUILD=1 (ignore the cache: a cold build, for measurements).
+# CNN_REBUILD=1 (ignore the cache: a cold build, for measurements),
+# CNN_GHDL2V_SKIP=R2 (a rewrite rule of rtl/flow/ghdl2v.sh left out: a
+# deliberately wrong translation, for the test that sim/xcheck.sh finds it).
 #
 # Steps: cnnc emit (VHDL top + weights package + manifest) -> ghdl2v.sh
 # (GHDL synthesis to Verilog, sanitised) -> verilator --cc --exe --build with
@@ -18,20 +22,26 @@ die() { echo "flow.sh: $*" >&2; exit 1; }
 BUILD=$(cd "$1" && pwd); MODEL=$2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$MODEL" ] || die "no such model: $MODEL"
-TRACE=${TRACE:-0}; PAR=${PAR:-auto}; VERILATOR_OPT=${VERILATOR_OPT:--O2}
+TRACE=${TRACE:-0}; PAR=${PAR:-auto}; VERILATOR_OPT=${VERILATOR_OPT:--O2}; SIM=${SIM:-verilator}
+case "$SIM" in verilator|ghdl) ;; *) die "SIM=$SIM is not one of verilator, ghdl" ;; esac
 
 stem=$(basename "$MODEL" .onnx)
 key=$( {
   sha256sum "$MODEL"
   cd "$ROOT" && find gen sim rtl -type f \( -name '*.cpp' -o -name '*.hpp' -o -name '*.vhd' -o -name '*.sh' \) \
       -not -path '*/tests/*' | sort | xargs sha256sum
-  echo "trace=$TRACE par=$PAR opt=$VERILATOR_OPT"; verilator --version; ghdl --version | sed -n 1p
+  echo "sim=$SIM trace=$TRACE par=$PAR opt=$VERILATOR_OPT skip=${CNN_GHDL2V_SKIP:-}"
+  [ "$SIM" = ghdl ] || verilator --version; ghdl --version | sed -n 1p
 } | sha256sum | cut -c1-16)
 DIR="$BUILD/hw/$stem-$key"
-SIM="$DIR/obj/sim"
-if [ -x "$SIM" ] && [ "${CNN_REBUILD:-0}" != 1 ]; then
+if [ "$SIM" = ghdl ]; then RESULT="$DIR/ghdl-sim"; DONE="$RESULT/work-obj08.cf"; else RESULT="$DIR/obj/sim"; DONE=$RESULT; fi
+# One build of a key at a time (tests of one model run in parallel).
+mkdir -p "$BUILD/hw"
+exec 9> "$DIR.lock"
+flock 9
+if [ -e "$DONE" ] && [ "${CNN_REBUILD:-0}" != 1 ]; then
   echo "flow: $stem is up to date ($DIR)" >&2
-  echo "$SIM"
+  echo "$RESULT"
   exit 0
 fi
 
@@ -47,8 +57,18 @@ step "cnnc emit ($stem)"; t=$(now_ms)
 "$BUILD/gen/cnnc" emit "$MODEL" --out "$DIR/gen" --par "$PAR" > "$DIR/emit.log" || { cat "$DIR/emit.log" >&2; die "cnnc emit failed"; }
 took "$t"
 
-step "ghdl synth -> Verilog"; t=$(now_ms)
 mapfile -t LIB < <("$ROOT/rtl/flow/rtl_files.sh")
+if [ "$SIM" = ghdl ]; then
+  step "ghdl analyse (VHDL + bench)"; t=$(now_ms)
+  mkdir -p "$RESULT"
+  ghdl -a --std=08 --workdir="$RESULT" "${LIB[@]}" "$DIR/gen/cnn_model_pkg.vhd" "$DIR/gen/cnn_top.vhd" \
+    "$ROOT/sim/cnn_tb.vhd" > "$DIR/ghdl.log" 2>&1 || { cat "$DIR/ghdl.log" >&2; rm -f "$DONE"; die "GHDL analysis failed"; }
+  took "$t"
+  echo "$RESULT"
+  exit 0
+fi
+
+step "ghdl synth -> Verilog"; t=$(now_ms)
 "$ROOT/rtl/flow/ghdl2v.sh" "$DIR" cnn_top -- "${LIB[@]}" "$DIR/gen/cnn_model_pkg.vhd" "$DIR/gen/cnn_top.vhd" \
   > "$DIR/ghdl.log" 2>&1 || { cat "$DIR/ghdl.log" >&2; die "GHDL synthesis failed"; }
 took "$t"
@@ -71,4 +91,4 @@ verilator --cc "$DIR/cnn_top.v" --top-module cnn_top --prefix Vcnn_top --Mdir "$
   || { tail -30 "$DIR/verilator.log" >&2; die "Verilator build failed (full log: $DIR/verilator.log)"; }
 took "$t"
 printf 'flow: %-28s %5s s\n' "total (cold build)" "$(secs "$t0")" >&2
-echo "$SIM"
+echo "$RESULT"

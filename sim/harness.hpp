@@ -21,6 +21,7 @@
 #endif
 
 #include "axis.hpp"
+#include "error.hpp"
 #include "scoreboard.hpp"
 
 namespace cnn::sim {
@@ -72,14 +73,12 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
     StreamChecker<CData> check_in(in_ports, "s_axis"), check_out(out_ports, "m_axis");
     Scoreboard board(m, jobs);
 
-    int64_t beats_left = 0;
-    for (const Job& j : jobs) beats_left += int64_t(j.input.data.size());
-    beats_left -= opt.drop_beats;
-    for (size_t k = 0; k < jobs.size() && beats_left > 0; ++k) {
-        const auto& in = jobs[k].input.data;
-        const size_t n = int64_t(k) == opt.short_image ? in.size() - 1 : in.size();
-        for (size_t i = 0; i < n && beats_left > 0; ++i, --beats_left)
-            driver.push(CData(uint8_t(in[i])), i + 1 == n);
+    for (const auto& [data, last] : input_stream(jobs, opt)) driver.push(CData(data), last);
+    // Every beat with its cycle, for comparing simulators (sim/xcheck.sh).
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> events(nullptr, std::fclose);
+    if (!opt.events.empty()) {
+        events.reset(std::fopen(opt.events.c_str(), "w"));
+        if (!events) throw Error(opt.events, "cannot write the events file");
     }
 
     RunReport rep;
@@ -87,6 +86,7 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
     rep.stall = opt.stall;
     for (const auto& pe : m.pes) rep.pes.push_back({pe.instance, pe.cycles, 0, 0, 0});
     const int nlinks = int(m.links.size());
+    rep.timeline_bucket = timeline_bucket(m, jobs.size());
 
     // Nothing may stand still longer than a few images' worth of cycles.
     const uint64_t watchdog = uint64_t(std::max<int64_t>(m.expected_cycles, m.input_beats + m.output_beats)) *
@@ -108,10 +108,13 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
         check_out.sample(cyc);
         if (driver.sample(cyc)) {
             board.input_beat(cyc, top->s_axis_tlast);
+            if (events) std::fprintf(events.get(), "I %llu %d\n", (unsigned long long)cyc, int(top->s_axis_tlast));
             last_progress = cyc;
         }
         if (monitor.sample(cyc)) {
             const auto& b = monitor.beats().back();
+            if (events)
+                std::fprintf(events.get(), "O %llu %d %d\n", (unsigned long long)cyc, int(int8_t(b.data)), int(b.last));
             board.output_beat(int8_t(b.data), b.last, cyc);
             last_progress = cyc;
             monitor.beats().clear();
@@ -124,13 +127,18 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
             while (fire) {
                 const int i = base + __builtin_ctz(fire);
                 fire &= fire - 1;
-                board.link_beat(i, int8_t(port_bits(top->probe_data, 8 * i, 8)));
+                const int8_t d = int8_t(port_bits(top->probe_data, 8 * i, 8));
+                if (events) std::fprintf(events.get(), "L %llu %d %d\n", (unsigned long long)cyc, i, int(d));
+                board.link_beat(i, d, cyc);
             }
         }
+        const size_t bucket = cyc / rep.timeline_bucket;
+        if (bucket >= rep.timeline.size()) rep.timeline.resize(bucket + 1, std::vector<std::array<uint32_t, 3>>(rep.pes.size()));
         for (size_t p = 0; p < rep.pes.size(); ++p) {
             const int l = m.pes[p].link;
             const bool v = port_bits(top->probe_valid, l, 1), r = port_bits(top->probe_ready, l, 1);
             (v ? (r ? rep.pes[p].busy : rep.pes[p].blocked) : rep.pes[p].starved)++;
+            ++rep.timeline[bucket][p][v ? (r ? 0 : 2) : 1];
         }
         if (top->tlast_error) board.protocol_error("s_axis: the hardware flagged a misplaced tlast at cycle " + std::to_string(cyc));
 #ifdef CNN_TRACE
@@ -180,6 +188,7 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
     for (const auto& e : board.protocol_errors()) rep.errors.push_back(e);
     rep.results = board.results();
     for (auto& r : rep.results) r.instance = instance;
+    for (size_t p = 0; p < rep.pes.size(); ++p) rep.pes[p].measured = board.link_interval(m.pes[p].link);
     return rep;
 }
 

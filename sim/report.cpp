@@ -66,14 +66,16 @@ void RunReport::print(std::FILE* f) const {
             break;
         }
         std::fprintf(f, "MISMATCH image %zu (%s): %s\n", i, r.id.c_str(),
-                     r.first ? r.first->describe().c_str()
+                     r.first ? (r.first->describe() + " (link " + r.first->link + ", cycle " +
+                                std::to_string(r.first->cycle) + ")")
+                                   .c_str()
                              : (std::to_string(r.output.size()) + " of " + std::to_string(r.reference.size()) +
                                 " output beats arrived")
                                    .c_str());
     }
     for (const auto& e : errors) std::fprintf(f, "ERROR %s\n", e.c_str());
-    std::fprintf(f, "%s: %zu images, %zu mismatches, stall %s%s\n", model.c_str(), images, mismatches,
-                 stall.c_str(), ok() ? "" : "  -> FAILED");
+    std::fprintf(f, "%s: %zu images, %zu mismatches, stall %s%s%s\n", model.c_str(), images, mismatches,
+                 stall.c_str(), simulator == "verilator" ? "" : (", " + simulator).c_str(), ok() ? "" : "  -> FAILED");
     if (labelled) std::fprintf(f, "  accuracy          %.2f%% (%d/%d)\n", 100.0 * correct / labelled, correct, labelled);
     std::fprintf(f, "  latency           %.0f cycles (median per image under load; first image %.0f)\n",
                  latency_cycles, first_latency_cycles);
@@ -82,8 +84,12 @@ void RunReport::print(std::FILE* f) const {
                  expected_cycles_per_image ? interval_cycles / double(expected_cycles_per_image) : 0.0);
     std::fprintf(f, "  cycles per image  %.1f (%llu cycles in all)\n", cycles_per_image, (unsigned long long)cycles);
     std::fprintf(f, "  throughput        %.1f images/s at %.0f MHz\n", throughput, clock_mhz);
-    std::fprintf(f, "  simulation        %.2f M cycles/s, %.1f images/s of wall time (%.2f s)\n", sim_cycles_per_s / 1e6,
-                 wall_s > 0 ? double(images) / wall_s : 0.0, wall_s);
+    if (sim_cycles_per_s >= 1e5)
+        std::fprintf(f, "  simulation        %.2f M cycles/s, %.1f images/s of wall time (%.2f s)\n",
+                     sim_cycles_per_s / 1e6, wall_s > 0 ? double(images) / wall_s : 0.0, wall_s);
+    else
+        std::fprintf(f, "  simulation        %.0f cycles/s, %.2f images/s of wall time (%.2f s)\n", sim_cycles_per_s,
+                     wall_s > 0 ? double(images) / wall_s : 0.0, wall_s);
     if (!pes.empty()) {
         std::fprintf(f, "  %-16s %10s %10s %10s %10s\n", "PE (output link)", "model", "busy", "starved", "blocked");
         for (const auto& p : pes)
@@ -114,19 +120,37 @@ void RunReport::write_json(const std::string& path) const {
     nlohmann::json pe = nlohmann::json::array();
     for (const auto& p : pes)
         pe.push_back({{"instance", p.instance}, {"expected_cycles_per_image", p.expected}, {"busy", p.busy},
-                      {"starved", p.starved}, {"blocked", p.blocked}});
+                      {"starved", p.starved}, {"blocked", p.blocked}, {"measured_cycles_per_image", p.measured}});
     j["pes"] = pe;
+    j["simulator"] = simulator;
+    // The timeline of instance 0, one sample per bucket of cycles.
+    nlohmann::json tl = {{"bucket_cycles", timeline_bucket}, {"instance", 0}};
+    nlohmann::json tpes = nlohmann::json::array();
+    for (size_t p = 0; p < pes.size(); ++p) {
+        std::vector<uint32_t> b, s, k;
+        for (const auto& row : timeline) {
+            b.push_back(p < row.size() ? row[p][0] : 0);
+            s.push_back(p < row.size() ? row[p][1] : 0);
+            k.push_back(p < row.size() ? row[p][2] : 0);
+        }
+        tpes.push_back({{"instance", pes[p].instance}, {"busy", b}, {"starved", s}, {"blocked", k}});
+    }
+    tl["pes"] = tpes;
+    j["timeline"] = tl;
     nlohmann::json rs = nlohmann::json::array();
     for (const auto& r : results) {
         nlohmann::json x = {{"image", r.id},         {"label", r.label >= 0 ? nlohmann::json(r.label) : nlohmann::json(nullptr)},
                             {"predicted", r.predicted}, {"output", r.output},
                             {"reference", r.reference}, {"match", r.match},
-                            {"latency_cycles", r.last_out_cycle - r.first_in_cycle + 1}};
+                            {"latency_cycles", r.last_out_cycle - r.first_in_cycle + 1},
+                            {"first_in_cycle", r.first_in_cycle}, {"last_out_cycle", r.last_out_cycle},
+                            {"instance", r.instance}};
         if (r.first)
             x["first_difference"] = {{"layer", r.first->layer}, {"layer_index", r.first->layer_index},
                                      {"row", r.first->row},     {"col", r.first->col},
                                      {"channel", r.first->channel}, {"expected", r.first->expected},
-                                     {"got", r.first->got}};
+                                     {"got", r.first->got}, {"link", r.first->link},
+                                     {"cycle", r.first->cycle}};
         rs.push_back(x);
     }
     j["results"] = rs;

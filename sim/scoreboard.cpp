@@ -35,7 +35,8 @@ Manifest Manifest::load(const std::string& path) {
         for (const auto& l : j.at("layers")) {
             Layer layer{l.at("name"), l.at("kind"), shape_of(l.at("out")), -1};
             for (const auto& pe : l.at("pes")) {
-                m.pes.push_back({pe.at("instance"), pe.at("entity"), pe.at("cycles_per_image"), pe.at("link")});
+                m.pes.push_back({pe.at("instance"), pe.at("entity"), pe.at("cycles_per_image"),
+                                 pe.value("out_beats", int64_t(0)), pe.at("link")});
                 layer.link = pe.at("link");
             }
             m.layers.push_back(layer);
@@ -75,6 +76,23 @@ std::vector<Image> random_images(const Shape& s, int n, uint64_t seed) {
     return v;
 }
 
+std::vector<std::pair<uint8_t, bool>> input_stream(const std::vector<Job>& jobs, const RunOptions& opt) {
+    std::vector<std::pair<uint8_t, bool>> beats;
+    int64_t left = -opt.drop_beats;
+    for (const Job& j : jobs) left += int64_t(j.input.data.size());
+    for (size_t k = 0; k < jobs.size() && left > 0; ++k) {
+        const auto& in = jobs[k].input.data;
+        const size_t n = int64_t(k) == opt.short_image ? in.size() - 1 : in.size();
+        for (size_t i = 0; i < n && left > 0; ++i, --left) beats.emplace_back(uint8_t(in[i]), i + 1 == n);
+    }
+    return beats;
+}
+
+uint64_t timeline_bucket(const Manifest& m, size_t images) {
+    const uint64_t est = uint64_t(std::max<int64_t>(m.expected_cycles, 1)) * (images + 1) + uint64_t(m.input_beats);
+    return std::max<uint64_t>(1, est / 1200);
+}
+
 std::string Mismatch::describe() const {
     return "layer " + std::to_string(layer_index) + " '" + layer + "' row " + std::to_string(row) + " col " +
            std::to_string(col) + " channel " + std::to_string(channel) + ": expected " + std::to_string(expected) +
@@ -87,6 +105,12 @@ Scoreboard::Scoreboard(const Manifest& m, const std::vector<Job>& jobs) : m_(m),
         if (m.layers[i].link >= 0 && size_t(m.layers[i].link) < m.links.size()) link_layer_[m.layers[i].link] = int(i);
     link_image_.assign(m.links.size(), 0);
     link_beat_.assign(m.links.size(), 0);
+    link_first_.assign(m.links.size(), {});
+    link_last_.assign(m.links.size(), {});
+    link_per_image_.assign(m.links.size(), 0);
+    link_count_.assign(m.links.size(), 0);
+    for (const auto& pe : m.pes)
+        if (pe.link >= 0 && size_t(pe.link) < m.links.size()) link_per_image_[pe.link] = pe.out_beats;
     results_.resize(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i) {
         results_[i].id = jobs[i].id;
@@ -96,7 +120,8 @@ Scoreboard::Scoreboard(const Manifest& m, const std::vector<Job>& jobs) : m_(m),
     }
 }
 
-void Scoreboard::record(size_t image, int layer_index, int64_t beat, int expected, int got) {
+void Scoreboard::record(size_t image, int layer_index, int64_t beat, int expected, int got, const std::string& link,
+                        uint64_t cycle) {
     ImageResult& r = results_[image];
     // -1 is m_axis, the last layer's output as the top delivers it.
     const int index = layer_index >= 0 ? layer_index : int(m_.layers.size()) - 1;
@@ -110,12 +135,22 @@ void Scoreboard::record(size_t image, int layer_index, int64_t beat, int expecte
     mm.row = int(beat / (int64_t(s.c) * s.w));
     mm.expected = expected;
     mm.got = got;
+    mm.link = link;
+    mm.cycle = cycle;
     r.first = mm;
 }
 
-void Scoreboard::link_beat(int link, int8_t data) {
+void Scoreboard::link_beat(int link, int8_t data, uint64_t cycle) {
     const int layer = link_layer_[link];
-    if (layer < 0) return;  // a link inside a layer (e.g. after zero padding)
+    if (layer < 0) {  // a link inside a layer (e.g. after zero padding): timing only
+        const int64_t per = link_per_image_[link];
+        if (per > 0) {
+            const int64_t k = link_count_[link]++ % per;
+            if (k == 0) link_first_[link].push_back(cycle);
+            if (k + 1 == per) link_last_[link].push_back(cycle);
+        }
+        return;
+    }
     size_t& img = link_image_[link];
     size_t& beat = link_beat_[link];
     if (img >= jobs_.size()) {
@@ -123,7 +158,9 @@ void Scoreboard::link_beat(int link, int8_t data) {
         return;
     }
     const auto& want = jobs_[img].golden[layer].data;
-    if (want[beat] != data) record(img, layer, int64_t(beat), want[beat], data);
+    if (beat == 0) link_first_[link].push_back(cycle);
+    if (beat + 1 == want.size()) link_last_[link].push_back(cycle);
+    if (want[beat] != data) record(img, layer, int64_t(beat), want[beat], data, m_.links[link], cycle);
     if (++beat == want.size()) {
         beat = 0;
         ++img;
@@ -158,7 +195,7 @@ void Scoreboard::output_beat(int8_t data, bool last, uint64_t cycle) {
                        std::to_string(r.output.size() - 1) + " of image " + std::to_string(out_image_) +
                        " (cycle " + std::to_string(cycle) + ")");
     size_t beat = r.output.size() - 1;
-    if (r.reference[beat] != data) record(out_image_, -1, int64_t(beat), r.reference[beat], data);
+    if (r.reference[beat] != data) record(out_image_, -1, int64_t(beat), r.reference[beat], data, "m_axis", cycle);
     if (should_last) {
         r.last_out_cycle = cycle;
         r.match = r.output == r.reference && !r.first;  // an internal difference fails too
@@ -166,6 +203,16 @@ void Scoreboard::output_beat(int8_t data, bool last, uint64_t cycle) {
         r.predicted = int(std::max_element(r.output.begin(), r.output.end()) - r.output.begin());
         ++out_image_;
     }
+}
+
+double Scoreboard::link_interval(int link) const {
+    if (link < 0 || size_t(link) >= link_last_.size() || link_last_[link].empty()) return 0;
+    const auto& last = link_last_[link];
+    if (last.size() == 1) return double(last[0] - link_first_[link][0] + 1);
+    std::vector<uint64_t> gaps;
+    for (size_t i = 1; i < last.size(); ++i) gaps.push_back(last[i] - last[i - 1]);
+    std::sort(gaps.begin(), gaps.end());
+    return double(gaps[gaps.size() / 2]);
 }
 
 void Scoreboard::protocol_error(const std::string& e) {

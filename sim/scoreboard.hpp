@@ -4,6 +4,7 @@
 // report of SPEC §4. The cycle loop (harness.hpp) is compiled per model.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,7 +29,7 @@ struct Manifest {
     std::vector<Layer> layers;
     struct Pe {
         std::string instance, entity;
-        int64_t cycles = 0;
+        int64_t cycles = 0, out_beats = 0;   // cycle model, beats per image on its output link
         int link = -1;                    // probe index of the PE's output link
     };
     std::vector<Pe> pes;
@@ -45,6 +46,13 @@ struct Job {
 };
 
 std::vector<Job> make_jobs(const Network& net, const std::vector<Image>& images);
+
+struct RunOptions;
+// The beats the driver streams into s_axis (data, tlast), fault injection
+// (short_image, drop_beats) applied: what every simulator is fed.
+std::vector<std::pair<uint8_t, bool>> input_stream(const std::vector<Job>& jobs, const RunOptions& opt);
+// The cycles one timeline sample spans: about 1,200 samples over the run.
+uint64_t timeline_bucket(const Manifest& m, size_t images);
 // Seeded uniform random pixels, plus one all-0 and one all-255 image when n >= 3.
 std::vector<Image> random_images(const Shape& s, int n, uint64_t seed);
 
@@ -53,6 +61,8 @@ struct Mismatch {
     int layer_index = -1;
     int row = 0, col = 0, channel = 0;
     int expected = 0, got = 0;
+    std::string link;              // the probe link (or "m_axis") the wrong beat was seen on
+    uint64_t cycle = 0;            // when it transferred (cycles of its model instance)
     std::string describe() const;
 };
 
@@ -71,8 +81,8 @@ struct ImageResult {
 class Scoreboard {
 public:
     Scoreboard(const Manifest& m, const std::vector<Job>& jobs);
-    // A beat on probe link `link` (internal streams).
-    void link_beat(int link, int8_t data);
+    // A beat on probe link `link` (internal streams) at `cycle`.
+    void link_beat(int link, int8_t data, uint64_t cycle);
     // A beat on m_axis; checks tlast placement too.
     void output_beat(int8_t data, bool last, uint64_t cycle);
     void input_beat(uint64_t cycle, bool last);    // a beat accepted on s_axis
@@ -83,13 +93,20 @@ public:
     std::vector<ImageResult>& results() { return results_; }
     const std::vector<std::string>& protocol_errors() const { return protocol_; }
     void protocol_error(const std::string& e);
+    // The median cycles between the last beats of consecutive images on a
+    // link (its measured interval); with one image, its first to last beat.
+    double link_interval(int link) const;
 
 private:
-    void record(size_t image, int layer_index, int64_t beat, int expected, int got);
+    void record(size_t image, int layer_index, int64_t beat, int expected, int got, const std::string& link,
+                uint64_t cycle);
     const Manifest& m_;
     const std::vector<Job>& jobs_;
     std::vector<int> link_layer_;                   // probe index -> layer index or -1
     std::vector<size_t> link_image_, link_beat_;    // per probe link: position
+    std::vector<std::vector<uint64_t>> link_first_, link_last_;   // per probe link, per image: cycles
+    std::vector<int64_t> link_per_image_;           // per probe link: beats per image (0: unknown)
+    std::vector<int64_t> link_count_;               // per probe link: beats seen
     std::vector<ImageResult> results_;
     size_t in_image_ = 0, in_beat_ = 0, out_image_ = 0;
     std::vector<std::string> protocol_;
@@ -105,6 +122,7 @@ struct RunOptions {
     int64_t short_image = -1;      // fault injection: send this image one beat short
     int64_t drop_beats = 0;        // fault injection: withhold the run's last N input beats
     int threads = 1;               // model instances run in parallel, each on a share of the images
+    std::string events;            // file of every beat with its cycle (I/O/L lines, sim/cnn_tb.vhd's format)
 };
 
 struct RunReport {
@@ -123,8 +141,14 @@ struct RunReport {
         std::string instance;
         int64_t expected = 0;
         uint64_t busy = 0, starved = 0, blocked = 0;   // cycles on its output link
+        double measured = 0;   // its measured cycles per image (Scoreboard::link_interval), instance 0
     };
     std::vector<PeStat> pes;
+    // Per-PE busy / starved / blocked cycles per bucket of timeline_bucket
+    // cycles, of model instance 0 (its images, its cycles): [bucket][pe].
+    uint64_t timeline_bucket = 1;
+    std::vector<std::vector<std::array<uint32_t, 3>>> timeline;
+    std::string simulator = "verilator";
 
     bool ok() const { return mismatches == 0 && errors.empty() && images > 0; }
     void finish(const Manifest& m);    // latency, interval, accuracy from results

@@ -1,120 +1,87 @@
 // The simulator of one generated model: this file is compiled against the
 // model's Verilator class (Vcnn_top) by sim/flow.sh; everything else comes
-// from the cnn_harness library.
+// from the cnn_harness library (the options: sim/cli.hpp).
 //
-//   sim --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N]
+//   sim --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N] [--only K]
 //       [--count N] [--resize] [--stall off|random|heavy] [--seed S]
 //       [--clock-mhz F] [--report OUT.json] [--trace OUT.fst [--trace-from C] [--trace-cycles N]]
-//       [--quiet] [--threads N] [--short-image K] [--drop-beats N]
+//       [--quiet] [--threads N] [--events FILE] [--mismatch-file FILE]
+//       [--trace-mismatch OUT.fst] [--short-image K] [--drop-beats N]
 // Fault injection: --short-image K sends image K one beat short, tlast on its
 // last beat sent (the run must report it, not hang); --drop-beats N withholds
 // the run's last N input beats (the watchdog must name the stuck stream).
+// --trace-mismatch (a TRACE=1 build, one image: sim/run.sh adds --only K):
+// runs the image once to find its first wrong beat, then again with an FST
+// window around that beat, and says where to look.
 // Exit code: 0 all images bit-exact and no protocol error, 1 otherwise, 2 usage.
 #include <cstdio>
-#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
-#include <vector>
 
 #include "Vcnn_top.h"
+#include "cli.hpp"
 #include "error.hpp"
 #include "harness.hpp"
-#include "images.hpp"
-#include "import.hpp"
 
 namespace {
 
-struct Args {
-    std::vector<std::string> v;
-    // The last occurrence wins, so a wrapper's defaults can be overridden.
-    std::string get(const std::string& name, const std::string& dflt = "") const {
-        std::string r = dflt;
-        for (size_t i = 0; i + 1 < v.size(); ++i)
-            if (v[i] == name) r = v[i + 1];
-        return r;
-    }
-    bool has(const std::string& name) const {
-        for (const auto& a : v)
-            if (a == name) return true;
-        return false;
-    }
-};
+// The window traced around the first wrong beat.
+constexpr uint64_t kBefore = 4000, kAfter = 1000;
 
-uint64_t to_u64(const std::string& s, const char* what) {
-    try {
-        size_t used = 0;
-        unsigned long long x = std::stoull(s, &used);
-        if (used == s.size()) return x;
-    } catch (const std::exception&) {
+int trace_mismatch(cnn::sim::Setup& s, const std::string& path) {
+    using namespace cnn::sim;
+    if (s.jobs.size() != 1) throw cnn::Error("--trace-mismatch", "runs one image (add --only K)");
+    s.opt.threads = 1;
+    s.opt.trace.clear();
+    RunReport first = run_model<Vcnn_top>(s.manifest, s.jobs, s.opt);
+    const ImageResult& r = first.results.at(0);
+    if (r.match || !r.first) {
+        std::printf("  waveform          image %zu (%s) alone runs bit-exact: the mismatch needs the images "
+                    "before it (run with TRACE=1 TRACE_FROM=...)\n",
+                    s.index[0], r.id.c_str());
+        return 1;
     }
-    throw cnn::Error(what, "'" + s + "' is not a whole number");
-}
-
-double to_mhz(const std::string& s) {
-    try {
-        size_t used = 0;
-        double v = std::stod(s, &used);
-        if (used == s.size() && v > 0) return v;
-    } catch (const std::exception&) {
-    }
-    throw cnn::Error("--clock-mhz", "'" + s + "' is not a positive number");
+    const Mismatch mm = *r.first;
+    s.opt.trace = path;
+    s.opt.trace_from = mm.cycle > kBefore ? mm.cycle - kBefore : 0;
+    s.opt.trace_cycles = mm.cycle - s.opt.trace_from + kAfter;
+    RunReport traced = run_model<Vcnn_top>(s.manifest, s.jobs, s.opt);
+    const auto& t = traced.results.at(0);
+    if (!t.first || t.first->cycle != mm.cycle)
+        throw cnn::Error("--trace-mismatch", "the traced re-run did not repeat the first run (simulation not deterministic?)");
+    const uint64_t to = s.opt.trace_from + s.opt.trace_cycles;
+    std::printf("  waveform          %s\n"
+                "                    image %zu (%s) alone: first wrong beat on link %s at cycle %llu "
+                "(FST time %llu), %s; traced cycles %llu..%llu\n",
+                path.c_str(), s.index[0], r.id.c_str(), mm.link.c_str(), (unsigned long long)mm.cycle,
+                (unsigned long long)(2 * mm.cycle), mm.describe().c_str(), (unsigned long long)s.opt.trace_from,
+                (unsigned long long)to);
+    // Where the wrong beat is, for scripts and tests: its probe link index
+    // (-1: m_axis), cycle, FST time (two time steps a cycle) and the window.
+    int link = -1;
+    for (size_t i = 0; i < s.manifest.links.size(); ++i)
+        if (s.manifest.links[i] == mm.link) link = int(i);
+    std::ofstream j(path + ".json");
+    j << "{\"image\": " << s.index[0] << ", \"link\": \"" << mm.link << "\", \"link_index\": " << link
+      << ", \"layer\": \"" << mm.layer << "\", \"expected\": " << mm.expected << ", \"got\": " << mm.got
+      << ", \"cycle\": " << mm.cycle << ", \"fst_time\": " << 2 * mm.cycle << ", \"trace_from\": "
+      << s.opt.trace_from << ", \"trace_to\": " << to << "}\n";
+    if (!j) throw cnn::Error(path + ".json", "cannot write the waveform's description");
+    return 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    Args a{std::vector<std::string>(argv + 1, argv + argc)};
-    const std::string manifest_path = a.get("--manifest");
-    if (manifest_path.empty()) {
-        std::cerr << "usage: sim --manifest DIR/manifest.json [--images PATH | --random N] [--count N] "
-                     "[--stall off|random|heavy] [--seed S] [--report OUT.json] [--trace OUT.fst]\n";
-        return 2;
-    }
     try {
-        const cnn::sim::Manifest m = cnn::sim::Manifest::load(manifest_path);
-        const cnn::Network net = cnn::load_network(a.get("--model", m.source));
-        if (!(net.input == m.input) || !(net.output() == m.output))
-            throw cnn::Error(manifest_path, "the manifest does not match " + net.source + " (rebuild with make sim)");
-
-        const size_t count = to_u64(a.get("--count", "0"), "--count");
-        std::vector<cnn::Image> images;
-        if (a.has("--images")) {
-            images = cnn::load_images(a.get("--images"), {net.input.c, net.input.h, net.input.w, a.has("--resize")},
-                                      count);
-        } else {
-            images = cnn::sim::random_images(net.input, int(to_u64(a.get("--random", "8"), "--random")),
-                                             to_u64(a.get("--seed", "1"), "--seed"));
-        }
-        if (images.empty()) throw cnn::Error("images", "no image to run");
-
-        cnn::sim::RunOptions opt;
-        opt.stall = a.get("--stall", "off");
-        opt.seed = to_u64(a.get("--seed", "1"), "--seed");
-        opt.clock_mhz = to_mhz(a.get("--clock-mhz", "100"));
-        opt.trace = a.get("--trace");
-        opt.trace_from = to_u64(a.get("--trace-from", "0"), "--trace-from");
-        opt.trace_cycles = to_u64(a.get("--trace-cycles", "200000"), "--trace-cycles");
-        opt.progress = !a.has("--quiet");
-        opt.threads = int(to_u64(a.get("--threads", "1"), "--threads"));
-        if (a.has("--short-image")) opt.short_image = int64_t(to_u64(a.get("--short-image"), "--short-image"));
-        opt.drop_beats = int64_t(to_u64(a.get("--drop-beats", "0"), "--drop-beats"));
-
-        const auto jobs = cnn::sim::make_jobs(net, images);
-        cnn::sim::RunReport rep = cnn::sim::run_model<Vcnn_top>(m, jobs, opt);
-        rep.model = net.name;
-        rep.print(stdout);
-        if (!opt.trace.empty())
-            std::printf("  waveform          %s (cycles %llu..%llu)\n", opt.trace.c_str(),
-                        (unsigned long long)opt.trace_from, (unsigned long long)(opt.trace_from + opt.trace_cycles));
-        const std::string report = a.get("--report");
-        if (!report.empty()) {
-            rep.write_json(report);
-            std::printf("  report            %s\n", report.c_str());
-        }
-        return rep.ok() ? 0 : 1;
+        cnn::sim::Setup s = cnn::sim::setup(argc, argv);
+        if (s.args.has("--trace-mismatch")) return trace_mismatch(s, s.args.get("--trace-mismatch"));
+        cnn::sim::RunReport rep = cnn::sim::run_model<Vcnn_top>(s.manifest, s.jobs, s.opt);
+        return cnn::sim::finish(s, rep);
     } catch (const cnn::Error& e) {
         std::cerr << "sim: " << e.what() << "\n";
-        return 1;
+        return std::string(e.what()).rfind("usage", 0) == 0 ? 2 : 1;
     } catch (const std::exception& e) {
         std::cerr << "sim: internal error: " << e.what() << "\n";
         return 3;

@@ -26,6 +26,9 @@
 #       bytes, so the design would silently compute with wrong values (seen
 #       with 33-bit comparisons and wide ROM words). Rewritten to the sized
 #       literal GHDL meant: `N'b0000...01111111`.
+# CNN_GHDL2V_SKIP="R1 R2" leaves the named rules out: a translation that is
+# wrong on purpose, so that a test proves sim/xcheck.sh (GHDL on the VHDL vs
+# Verilator on this file) catches a translation difference.
 # Everything else (INITIALDLY from GHDL's `initial x <= v;`, COMBDLY, width
 # warnings) is legal Verilog and left to Verilator's -Wno-* options.
 set -euo pipefail
@@ -64,6 +67,12 @@ done
   "${GENERICS[@]}" "$TOP" > "$TMP" \
   || { rm -f "$TMP"; die "synthesis of $TOP ${GENERICS[*]} failed"; }
 
+skip() {
+  local s=${CNN_GHDL2V_SKIP:-}
+  case " ${s//,/ } " in *" $1 "*) echo "ghdl2v.sh: rule $1 left out (CNN_GHDL2V_SKIP)" >&2; return 0 ;; esac
+  return 1
+}
+
 # R1: zero-width localparams (with or without a [..] range before the name).
 R1_RE="^ *localparam( \\[[^]]*\\])? ([A-Za-z_][A-Za-z0-9_]*) = 0'b;"
 for name in $(sed -nE "s/$R1_RE.*/\\2/p" "$TMP"); do
@@ -72,9 +81,9 @@ for name in $(sed -nE "s/$R1_RE.*/\\2/p" "$TMP"); do
     die "zero-width constant $name is used in a concatenation; R1 cannot rewrite it"
   fi
 done
-sed -i -E "s/$R1_RE/  localparam \\2 = 1'b0; \/\/ ghdl2v R1: was 0'b/" "$TMP"
+skip R1 || sed -i -E "s/$R1_RE/  localparam \\2 = 1'b0; \/\/ ghdl2v R1: was 0'b/" "$TMP"
 
 # R2: quoted bit strings -> sized binary literals.
-perl -pi -e 's/"([01]+)"/length($1) . "\x27b" . $1/ge' "$TMP"
+skip R2 || perl -pi -e 's/"([01]+)"/length($1) . "\x27b" . $1/ge' "$TMP"
 
 mv "$TMP" "$OUT"

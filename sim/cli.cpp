@@ -1,0 +1,121 @@
+#include "cli.hpp"
+
+#include <cstdio>
+#include <fstream>
+
+#include "error.hpp"
+#include "import.hpp"
+
+namespace cnn::sim {
+
+std::string Args::get(const std::string& name, const std::string& dflt) const {
+    std::string r = dflt;
+    for (size_t i = 0; i + 1 < v.size(); ++i)
+        if (v[i] == name) r = v[i + 1];
+    return r;
+}
+
+bool Args::has(const std::string& name) const {
+    for (const auto& a : v)
+        if (a == name) return true;
+    return false;
+}
+
+uint64_t to_u64(const std::string& s, const char* what) {
+    try {
+        size_t used = 0;
+        unsigned long long x = std::stoull(s, &used);
+        if (used == s.size() && !s.empty() && s[0] != '-') return x;
+    } catch (const std::exception&) {
+    }
+    throw Error(what, "'" + s + "' is not a whole number");
+}
+
+namespace {
+
+double to_mhz(const std::string& s) {
+    try {
+        size_t used = 0;
+        double v = std::stod(s, &used);
+        if (used == s.size() && v > 0) return v;
+    } catch (const std::exception&) {
+    }
+    throw Error("--clock-mhz", "'" + s + "' is not a positive number");
+}
+
+}  // namespace
+
+Setup setup(int argc, char** argv) {
+    Setup s;
+    s.args.v.assign(argv + 1, argv + argc);
+    const Args& a = s.args;
+    const std::string manifest_path = a.get("--manifest");
+    if (manifest_path.empty()) throw Error("usage", "--manifest DIR/manifest.json is required");
+    s.manifest = Manifest::load(manifest_path);
+    s.net = load_network(a.get("--model", s.manifest.source));
+    if (!(s.net.input == s.manifest.input) || !(s.net.output() == s.manifest.output))
+        throw Error(manifest_path, "the manifest does not match " + s.net.source + " (rebuild with make sim)");
+
+    const size_t count = to_u64(a.get("--count", "0"), "--count");
+    std::vector<Image> images;
+    if (a.has("--images")) {
+        images = load_images(a.get("--images"), {s.net.input.c, s.net.input.h, s.net.input.w, a.has("--resize")}, count);
+    } else {
+        images = random_images(s.net.input, int(to_u64(a.get("--random", "8"), "--random")),
+                               to_u64(a.get("--seed", "1"), "--seed"));
+    }
+    if (images.empty()) throw Error("images", "no image to run");
+    for (size_t i = 0; i < images.size(); ++i) s.index.push_back(i);
+    if (a.has("--only")) {
+        const size_t k = to_u64(a.get("--only"), "--only");
+        if (k >= images.size())
+            throw Error("--only", std::to_string(k) + " is not an image of this run (" + std::to_string(images.size()) +
+                                      " images)");
+        images = {images[k]};
+        s.index = {k};
+    }
+
+    RunOptions& opt = s.opt;
+    opt.stall = a.get("--stall", "off");
+    if (opt.stall != "off" && opt.stall != "random" && opt.stall != "heavy")
+        throw Error("--stall", "'" + opt.stall + "' is not one of off, random, heavy");
+    opt.seed = to_u64(a.get("--seed", "1"), "--seed");
+    opt.clock_mhz = to_mhz(a.get("--clock-mhz", "100"));
+    opt.trace = a.get("--trace");
+    opt.trace_from = to_u64(a.get("--trace-from", "0"), "--trace-from");
+    opt.trace_cycles = to_u64(a.get("--trace-cycles", "200000"), "--trace-cycles");
+    opt.progress = !a.has("--quiet");
+    opt.threads = int(to_u64(a.get("--threads", "1"), "--threads"));
+    opt.events = a.get("--events");
+    if (a.has("--short-image")) opt.short_image = int64_t(to_u64(a.get("--short-image"), "--short-image"));
+    opt.drop_beats = int64_t(to_u64(a.get("--drop-beats", "0"), "--drop-beats"));
+    s.jobs = make_jobs(s.net, images);
+    return s;
+}
+
+int finish(const Setup& s, RunReport& rep) {
+    rep.model = s.net.name;
+    rep.print(stdout);
+    if (!s.opt.trace.empty())
+        std::printf("  waveform          %s (cycles %llu..%llu)\n", s.opt.trace.c_str(),
+                    (unsigned long long)s.opt.trace_from,
+                    (unsigned long long)(s.opt.trace_from + s.opt.trace_cycles));
+    const std::string report = s.args.get("--report");
+    if (!report.empty()) {
+        rep.write_json(report);
+        std::printf("  report            %s\n", report.c_str());
+    }
+    const std::string mm = s.args.get("--mismatch-file");
+    if (!mm.empty()) {
+        std::ofstream f(mm);
+        for (size_t i = 0; i < rep.results.size(); ++i)
+            if (!rep.results[i].match && rep.results[i].first) {
+                f << s.index.at(i) << " " << rep.results[i].id << "\n";
+                break;
+            }
+        if (!f) throw Error(mm, "cannot write the mismatch file");
+    }
+    return rep.ok() ? 0 : 1;
+}
+
+}  // namespace cnn::sim

@@ -1,0 +1,44 @@
+// The command line every simulator of a model shares (the Verilator one,
+// sim/sim_main.cpp, and the GHDL one, sim/ghdl_main.cpp): what to run, on
+// which images, with which stalls, and what to do with the report.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ir.hpp"
+#include "scoreboard.hpp"
+
+namespace cnn::sim {
+
+struct Args {
+    std::vector<std::string> v;
+    // The last occurrence wins, so a wrapper's defaults can be overridden.
+    std::string get(const std::string& name, const std::string& dflt = "") const;
+    bool has(const std::string& name) const;
+};
+
+uint64_t to_u64(const std::string& s, const char* what);
+
+struct Setup {
+    Args args;
+    Manifest manifest;
+    Network net;
+    std::vector<Job> jobs;
+    std::vector<size_t> index;     // jobs[i] is image index[i] of the run (--only picks one)
+    RunOptions opt;
+};
+
+// Reads the options below; throws cnn::Error on a bad one.
+//   --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N] [--count N] [--resize]
+//   [--only K] [--stall off|random|heavy] [--seed S] [--clock-mhz F] [--threads N] [--quiet]
+//   [--trace OUT.fst [--trace-from C] [--trace-cycles N]] [--events FILE]
+//   [--short-image K] [--drop-beats N]
+Setup setup(int argc, char** argv);
+
+// Prints the report, writes --report JSON and --mismatch-file (the index and
+// id of the first image that failed, for sim/run.sh's waveform re-run);
+// returns the exit code.
+int finish(const Setup& s, RunReport& rep);
+
+}  // namespace cnn::sim
