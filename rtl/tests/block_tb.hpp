@@ -126,8 +126,10 @@ bool run_once(const Job& job, Stall::Mode in_mode, Stall::Mode out_mode, uint64_
             return false;
         }
     }
-    // A few more cycles with ready high: nothing extra may come out.
-    for (int i = 0; i < 200; ++i) {
+    // Input beats that no output needs (e.g. a conv's trailing rows) may still
+    // be pending under input stalls: they go in first (within the hang limit).
+    // Then 200 more cycles with ready high: nothing extra may come out.
+    for (int quiet = 0; quiet < 200 && clk.cycle() - t0 <= limit; quiet += src.idle() ? 1 : 0) {
         src.drive();
         top->out_ready = 1;
         clk.settle();

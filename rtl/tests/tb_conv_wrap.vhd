@@ -11,8 +11,9 @@ use work.cnn_pkg.all;
 entity tb_conv_wrap is
   generic (
     C_IN : positive := 1; C_OUT : positive := 1; H : positive := 8; W : positive := 8;
-    K : positive := 3; STRIDE : positive := 1; PAR : positive := 1; PAR_OUT : positive := 1;
-    SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0;
+    KH : positive := 3; KW : positive := 3; STRIDE_H : positive := 1; STRIDE_W : positive := 1;
+    PAR : positive := 1; PAR_OUT : positive := 1;
+    SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0; CLAMP_HI : integer := 127;
     IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
     WFILL : integer := 0;   -- nonzero: every weight = WFILL (worst-case sums)
     IMAGES : positive := 4  -- testbench only: images per run
@@ -25,7 +26,7 @@ entity tb_conv_wrap is
 end entity;
 
 architecture wrap of tb_conv_wrap is
-  constant NWT : positive := C_OUT * K * K * C_IN;
+  constant NWT : positive := C_OUT * KH * KW * C_IN;
 
   function lcg_values(n_w, n_b : positive; biases : boolean) return int_array is
     variable x : natural := SEED mod 65537;
@@ -54,9 +55,9 @@ architecture wrap of tb_conv_wrap is
 begin
   dut : entity work.cnn_conv
     generic map (
-      C_IN => C_IN, C_OUT => C_OUT, H => H, W => W, K => K, STRIDE => STRIDE, PAR => PAR,
-      PAR_OUT => PAR_OUT,
-      WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K,
+      C_IN => C_IN, C_OUT => C_OUT, H => H, W => W, KH => KH, KW => KW,
+      STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, PAR => PAR, PAR_OUT => PAR_OUT,
+      WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
       IN_SIGNED => IN_SIGNED_I /= 0)
     port map (
       clk => clk, rst => rst, in_valid => in_valid, in_ready => in_ready, in_data => in_data,
