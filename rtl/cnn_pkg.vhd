@@ -50,11 +50,10 @@ end package;
 package body cnn_pkg is
 
   function rhe_shift(v : signed; sh : natural) return signed is
-    constant W    : natural := v'length;
-    variable x    : signed(W - 1 downto 0) := v;
-    variable q    : signed(W - 1 downto 0);
-    variable frac : unsigned(sh downto 0);   -- one spare bit so sh = 0 has a range
-    variable half : unsigned(sh downto 0) := (others => '0');
+    constant W      : natural := v'length;
+    variable x      : signed(W - 1 downto 0) := v;
+    variable q      : signed(W - 1 downto 0);
+    variable sticky : std_logic := '0';
   begin
     if sh = 0 then
       return x;
@@ -62,9 +61,15 @@ package body cnn_pkg is
     -- floor(x / 2^sh): keep the high bits and repeat the sign bit.
     q := (others => x(W - 1));
     q(W - 1 - sh downto 0) := x(W - 1 downto sh);
-    frac := '0' & unsigned(x(sh - 1 downto 0));
-    half(sh - 1) := '1';
-    if frac > half or (frac = half and q(0) = '1') then
+    -- The dropped fraction is above one half when its top bit x(sh-1) is set
+    -- and any bit below it is (sticky); exactly one half without them, then
+    -- even wins. (Written with bits, not as "frac > half" against a vector
+    -- variable with one bit set: GHDL 2.0's synthesis folded that half to 0
+    -- in some instances, i.e. rounded every fraction up.)
+    for i in 0 to sh - 2 loop
+      sticky := sticky or x(i);
+    end loop;
+    if x(sh - 1) = '1' and (sticky = '1' or q(0) = '1') then
       q := q + 1;
     end if;
     return q;
