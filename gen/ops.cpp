@@ -34,7 +34,30 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 std::vector<std::pair<std::string, std::string>> output_generics(const Layer& l) {
     return {{"SHIFT", std::to_string(output_shift(l))},
             {"ACT", vhdl_act(l.act)},
-            {"LEAKY_K", std::to_string(l.leaky_k)}};
+            {"LEAKY_K", std::to_string(l.leaky_k)},
+            {"CLAMP_HI", std::to_string(l.clamp_hi)}};
+}
+
+Shape padded_shape(const Layer& l) {
+    return Shape{l.in.c, l.in.h + l.pad_t + l.pad_b, l.in.w + l.pad_l + l.pad_r};
+}
+
+// rtl/cnn_zero_pad.vhd: HP * WP * C cycles per image.
+PeModel zero_pad_pe(const Layer& l, const std::string& prefix) {
+    const Shape p = padded_shape(l);
+    return {prefix + "_pad", "cnn_zero_pad", p.size(), l.in.size(), p.size()};
+}
+
+void emit_zero_pad(const Layer& l, const std::string& prefix, int pad_value, VhdlBuilder& b) {
+    b.append(prefix + "_pad", "cnn_zero_pad",
+             {{"C", std::to_string(l.in.c)},
+              {"H", std::to_string(l.in.h)},
+              {"W", std::to_string(l.in.w)},
+              {"PAD_T", std::to_string(l.pad_t)},
+              {"PAD_L", std::to_string(l.pad_l)},
+              {"PAD_B", std::to_string(l.pad_b)},
+              {"PAD_R", std::to_string(l.pad_r)},
+              {"PAD_VALUE", std::to_string(pad_value)}});
 }
 
 std::string VhdlBuilder::link(const std::string& name) {

@@ -54,7 +54,15 @@ const OpDef& op_def(LayerKind kind);
 std::string vhdl_act(Activation a);                  // "ACT_NONE" ...
 int output_shift(const Layer& l);                    // e_in - f_out
 int64_t ceil_div(int64_t a, int64_t b);
-// Generics of the output stage: SHIFT, ACT, LEAKY_K.
+// Generics of the output stage: SHIFT, ACT, LEAKY_K, CLAMP_HI.
 std::vector<std::pair<std::string, std::string>> output_generics(const Layer& l);
+
+// rtl/cnn_zero_pad in front of a padded window layer (l.has_padding()): the
+// padded input shape, the PE's model (instance <prefix>_pad; one output beat
+// per cycle: cycles/image = the padded image's beats) and its instance, whose
+// border is pad_value (int8: 0 for Conv and AvgPool, -128 for MaxPool).
+Shape padded_shape(const Layer& l);
+PeModel zero_pad_pe(const Layer& l, const std::string& prefix);
+void emit_zero_pad(const Layer& l, const std::string& prefix, int pad_value, VhdlBuilder& b);
 
 }  // namespace cnn

@@ -23,7 +23,7 @@ private:
 
 // 1. Checks every rule of SPEC §1; throws LegalityError listing all violations.
 //    Must run first: the passes below rely on its guarantees (power-of-two
-//    scales, zero zero points, square kernels, symmetric padding).
+//    scales, zero zero points, windows the rtl/ blocks build).
 void check_legality(Network& net);
 // 2. Scales -> fractional bits (f_in, f_w, f_out, f_input, f_output).
 void assign_fractional_bits(Network& net);

@@ -1,7 +1,7 @@
 -- cnn_act: a standalone activation / rescale layer, elementwise:
--- out = cnn_pkg.requant(in, SHIFT, ACT, LEAKY_K), i.e. the exact value
--- in * 2^-SHIFT, activation on it (ACT_NONE / ACT_RELU / ACT_LEAKY with
--- alpha = 2^-LEAKY_K), one round half to even, saturation to int8.
+-- out = cnn_pkg.requant(in, SHIFT, ACT, LEAKY_K, CLAMP_HI), i.e. the exact
+-- value in * 2^-SHIFT, activation on it (ACT_NONE / ACT_RELU / ACT_LEAKY with
+-- alpha = 2^-LEAKY_K), one round half to even, clamped to [-128, CLAMP_HI].
 -- SHIFT = f_in - f_out, may be negative (a left shift).
 --
 -- Cycle model: cycles per image = H * W * C (beats per image; one per cycle).
@@ -16,7 +16,8 @@ entity cnn_act is
   generic (
     SHIFT   : integer := 0;
     ACT     : natural := ACT_NONE;
-    LEAKY_K : natural := 3
+    LEAKY_K : natural := 3;
+    CLAMP_HI : integer := 127   -- upper clamp of out (0..127; < 127: Clip(0, max))
   );
   port (
     clk       : in  std_logic;
@@ -33,7 +34,7 @@ end entity;
 architecture rtl of cnn_act is
   signal y : std_logic_vector(7 downto 0);
 begin
-  y <= std_logic_vector(requant(signed(in_data), SHIFT, ACT, LEAKY_K));
+  y <= std_logic_vector(requant(signed(in_data), SHIFT, ACT, LEAKY_K, CLAMP_HI));
 
   u_out : entity work.cnn_skid
     generic map (WIDTH => 8)

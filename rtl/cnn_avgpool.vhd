@@ -44,7 +44,8 @@ entity cnn_avgpool is
     PRE_LEAKY_K       : natural  := 0;
     SHIFT             : integer  := 0;
     ACT               : natural  := ACT_NONE;
-    LEAKY_K           : natural  := 3
+    LEAKY_K           : natural  := 3;
+    CLAMP_HI          : integer  := 127   -- upper clamp of y (0..127)
   );
   port (
     clk       : in  std_logic;
@@ -143,7 +144,7 @@ begin
     y_neg <= to_signed(0, 8) when ACT = ACT_RELU else y_pos;
   end generate;
 
-  y <= std_logic_vector(y_neg) when win_value(DW - 1) = '1' else std_logic_vector(y_pos);
+  y <= std_logic_vector(clamp_hi8(y_neg, CLAMP_HI)) when win_value(DW - 1) = '1' else std_logic_vector(clamp_hi8(y_pos, CLAMP_HI));
 
   u_win : entity work.cnn_pool_window
     generic map (C => C, H => H, W => W, KH => KH, KW => KW,

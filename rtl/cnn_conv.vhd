@@ -1,63 +1,81 @@
--- cnn_conv: KxK convolution, stride STRIDE, no padding (an upstream
--- cnn_zero_pad pads), bias, output stage cnn_pkg.requant. Stream in: H x W x
--- C_IN beats (HWC, int8, or uint8 when not IN_SIGNED); stream out: H_OUT x
--- W_OUT x C_OUT beats (HWC, int8), H_OUT = (H - K) / STRIDE + 1 (floor), W_OUT
--- likewise:
---     y[oy][ox][oc] = requant(BIAS[oc] + sum_{ky,kx,ic} x[oy*S+ky][ox*S+kx][ic]
---                                         * WEIGHTS[((oc*K + ky)*K + kx)*C_IN + ic])
+-- cnn_conv: KH x KW convolution, strides STRIDE_H (rows) and STRIDE_W
+-- (columns), no padding (an upstream cnn_zero_pad pads), bias, output stage
+-- cnn_pkg.requant. Stream in: H x W x C_IN beats (HWC, int8, or uint8 when not
+-- IN_SIGNED); stream out: H_OUT x W_OUT x C_OUT beats (HWC, int8), H_OUT =
+-- (H - KH) / STRIDE_H + 1, W_OUT = (W - KW) / STRIDE_W + 1 (floor):
+--     y[oy][ox][oc] = requant(BIAS[oc] + sum_{ky,kx,ic} x[oy*STRIDE_H+ky][ox*STRIDE_W+kx][ic]
+--                                      * WEIGHTS[((oc*KH + ky)*KW + kx)*C_IN + ic])
+-- with requant's upper clamp CLAMP_HI (127, or less for Clip(0, max)).
 --
--- Structure: a line buffer of NROWS = K + min(STRIDE, K) rows x W pixels,
--- each pixel stored as NG = ceil(C_IN / PAR) words of PAR bytes; rows that no
--- window touches (the bottom (H - K) mod STRIDE rows, and the gaps when
--- STRIDE > K) are consumed without being stored. The input side writes rows
--- into free slots while the compute side works on the K rows of the current
--- output row (a row FIFO: full_rows / free_slots counters). The compute side
--- works on a group of PAR_OUT output channels at once (NOG = ceil(C_OUT /
--- PAR_OUT) groups per pixel; the last one has C_OUT - (NOG-1)*PAR_OUT real
--- lanes, the others compute zeros and are never emitted): every cycle it reads
--- one PAR-wide line-buffer word and multiplies it in each of PAR_OUT lanes by
--- that lane's weights (PAR * PAR_OUT multipliers). It loops ox, group, ky, kx,
--- g (g fastest); each lane reads its own constant-array weight ROM at the
--- same linear address and has its own cnn_mac (accumulate, requantise). A
--- group's PAR_OUT results enter the credit FIFO as one entry; a serialiser on
--- the FIFO's output sends them one beat per cycle, lane 0 first (HWC order,
--- oc innermost).
+-- Structure: a line buffer of NROWS = KH + RREL rows x W pixels, RREL =
+-- min(STRIDE_H, KH) the rows released per output row, each pixel stored as
+-- NG = ceil(C_IN / PAR) words of PAR bytes; rows that no window touches (the
+-- bottom (H - KH) mod STRIDE_H rows, and the gaps when STRIDE_H > KH) are
+-- consumed without being stored. The input side writes rows into free slots
+-- while the compute side works on the KH rows of the current output row (a
+-- row FIFO: full_rows / free_slots counters). The compute side works on a
+-- group of PAR_OUT output channels at once (NOG = ceil(C_OUT / PAR_OUT) groups
+-- per pixel; the last one has C_OUT - (NOG-1)*PAR_OUT real lanes, the others
+-- compute zeros and are never emitted): every cycle it reads one PAR-wide
+-- line-buffer word and multiplies it in each of PAR_OUT lanes by that lane's
+-- weights (PAR * PAR_OUT multipliers). It loops ox, group, ky, kx, g (g
+-- fastest); each lane reads its own constant-array weight ROM at the same
+-- linear address and has its own cnn_mac (accumulate, requantise). A group's
+-- PAR_OUT results enter the credit FIFO as one entry; a serialiser on the
+-- FIFO's output sends them one beat per cycle, lane 0 first (HWC order, oc
+-- innermost).
 --
--- Cycle model (no stalls from outside, images back to back), per image:
---     KKN    = K*K*NG                  (issue cycles per group)
+-- Cycle model (no stalls from outside, images back to back), per image, with
+-- ROW = W * C_IN the beats of one input row:
+--     KKN    = KH*KW*NG                (issue cycles per group)
 --     NOG    = ceil(C_OUT / PAR_OUT)   (groups per output pixel)
---     R      = max(0, K - STRIDE) * W * C_IN               (refill)
---     T_IN   = H * W * C_IN                                (1 beat/cycle)
---     T_CONV = H_OUT * W_OUT * NOG * KKN + R
+--     T_ROW  = W_OUT * NOG * KKN       (issue cycles per output row)
+--     R      = (KH - RREL) * ROW                          (refill)
+--     TR     = (H - (H_OUT - 1) * STRIDE_H - KH) * ROW    (trailing rows)
+--     T_IN   = H * ROW                                    (1 beat/cycle)
+--     T_CONV = max(H_OUT * T_ROW + R,
+--                  (KH + RREL) * ROW + TR + (H_OUT - 2) * T_ROW)  (2nd: H_OUT >= 3)
 --     T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + DW - S)
 --     cycles/image = max(T_IN, T_CONV, T_OUT)
 --   with LAST = C_OUT - (NOG - 1) * PAR_OUT (lanes of a pixel's last group),
 --     S  = 8 * PAR_OUT - (floor(7 / NOG) + 1) * (PAR_OUT - LAST)
 --     DW = max(0, KKN - LAST - M * (PAR_OUT - KKN)) if PAR_OUT > KKN, else 0,
 --     M  = (NOG - 1 - (7 mod NOG)) mod NOG.
--- R is the refill between images: the first output row of an image needs K
--- fresh rows, but only min(STRIDE, K) rows of it fit while the last output
--- row of the previous image still holds its K rows; the issue waits for them
--- (T_CONV). T_OUT is the output link (1 beat/cycle), the limit when PAR_OUT >
--- KKN: the issue then runs ahead until the FIFO's 8 entries (groups) are
--- full and afterwards takes each freed entry at once. S is the beats of the
--- image's last 8 groups, which the link still sends after the entry freed
--- for the image's last group; the link idles when the refill plus the next
--- image's first group (R + KKN + 6 cycles from the last group's issue to the
--- next first beat) outlast them. DW: that last group's issue comes DW cycles
--- after its credit when the freed entry was a short one (LAST < KKN lanes;
--- M full entries later the PAR_OUT - KKN slack per entry has absorbed it).
--- With PAR_OUT = 1, T_OUT never exceeds T_CONV. Within an image there is no
--- bubble between output rows or pixels.
+-- T_CONV is the longest loop of the row FIFO through an image boundary (the
+-- handshakes add no cycles: a release lets a row start the next cycle, a
+-- completed row lets the issue go on the next cycle). First term, the refill:
+-- the first output row of an image needs KH fresh rows, but only RREL of them
+-- fit while the last output row of the previous image still holds its KH
+-- rows; the issue waits R cycles for the others. Second term, when the input
+-- was blocked: the release after output row H_OUT-3 lets the last RREL rows of
+-- the image in; the input then passes them, the trailing rows and the next
+-- image's first KH rows (all with free slots) while only H_OUT - 2 output rows
+-- are issued (it wins when TR is long, e.g. stride 3 with (H - KH) mod 3 = 2).
+-- T_OUT is the output link (1 beat/cycle), the limit when PAR_OUT > KKN: the
+-- issue then runs ahead until the FIFO's 8 entries (groups) are full and
+-- afterwards takes each freed entry at once. S is the beats of the image's
+-- last 8 groups, which the link still sends after the entry freed for the
+-- image's last group; the link idles when the refill plus the next image's
+-- first group (R + KKN + 6 cycles from the last group's issue to the next
+-- first beat) outlast them. DW: that last group's issue comes DW cycles after
+-- its credit when the freed entry was a short one (LAST < KKN lanes; M full
+-- entries later the PAR_OUT - KKN slack per entry has absorbed it). With
+-- PAR_OUT = 1, T_OUT never exceeds T_CONV. Within an image there is no bubble
+-- between output rows or pixels. The model was checked exactly against a
+-- cycle-level simulation of these counters over thousands of random shapes
+-- (KH, KW 1..11, strides 1..4, PAR, PAR_OUT) and against this entity in the
+-- block test (rtl/tests, pe_conv: measured == model for every config).
 -- Latency (image into an idle block, no stalls): the first output beat is
--- valid K*W*C_IN + K*K*NG + 5 cycles after the first input beat is accepted
--- (the K-th row completes; K*K*NG issue cycles for the first group; 5 stages:
--- RAM/ROM read, products, adder tree, accumulator, requant into the FIFO).
--- NG = ceil(C_IN / PAR) in all formulas.
+-- valid KH*W*C_IN + KH*KW*NG + 5 cycles after the first input beat is
+-- accepted (the KH-th row completes; KH*KW*NG issue cycles for the first
+-- group; 5 stages: RAM/ROM read, products, adder tree, accumulator, requant
+-- into the FIFO). NG = ceil(C_IN / PAR) in all formulas.
 --
 -- Resources: PAR * PAR_OUT multipliers (8 x 9 bit); PAR_OUT weight ROMs of
--- NOG * K*K * NG words x 8*PAR bits; a line buffer of NROWS * W * NG words x
--- 8*PAR bits; an output FIFO of 8 entries x 8*PAR_OUT bits.
+-- NOG * KH*KW * NG words x (8*PAR + 1) bits (the +1: see the salt below) and
+-- PAR_OUT bias ROMs of max(NOG, 2) words x 33 bits; a line buffer of
+-- (KH + min(STRIDE_H, KH)) * W * NG words x 8*PAR bits; an output FIFO of 8
+-- entries x 8*PAR_OUT bits.
 --
 -- Backpressure: out_ready low fills the output FIFO, then the issue stops
 -- (credits); the line buffer then fills and in_ready drops at the start of a
@@ -73,15 +91,18 @@ entity cnn_conv is
     C_OUT     : positive := 1;
     H         : positive := 8;
     W         : positive := 8;
-    K         : positive := 3;
-    STRIDE    : positive := 1;
+    KH        : positive := 3;       -- kernel rows (1..11)
+    KW        : positive := 3;       -- kernel columns (1..11)
+    STRIDE_H  : positive := 1;       -- row stride (1..4)
+    STRIDE_W  : positive := 1;       -- column stride (1..4)
     PAR       : positive := 1;       -- input channels per cycle
     PAR_OUT   : positive := 1;       -- output channels per cycle (1..C_OUT)
-    WEIGHTS   : int_array;           -- C_OUT*K*K*C_IN, [oc][ky][kx][ic], -128..127
+    WEIGHTS   : int_array;           -- C_OUT*KH*KW*C_IN, [oc][ky][kx][ic], -128..127
     BIAS      : int_array;           -- C_OUT, int32
     SHIFT     : integer  := 0;
     ACT       : natural  := ACT_NONE;
     LEAKY_K   : natural  := 0;
+    CLAMP_HI  : integer  := 127;     -- upper clamp of y (0..127)
     IN_SIGNED : boolean  := true
   );
   port (
@@ -98,21 +119,21 @@ end entity;
 
 architecture rtl of cnn_conv is
   constant NG     : positive := ceil_div(C_IN, PAR);   -- words per pixel
-  constant H_OUT  : positive := (H - K) / STRIDE + 1;
-  constant W_OUT  : positive := (W - K) / STRIDE + 1;
-  constant RREL   : positive := min_int(STRIDE, K);    -- rows released per output row
-  constant NROWS  : positive := K + RREL;              -- line buffer rows
+  constant H_OUT  : positive := (H - KH) / STRIDE_H + 1;
+  constant W_OUT  : positive := (W - KW) / STRIDE_W + 1;
+  constant RREL   : positive := min_int(STRIDE_H, KH); -- rows released per output row
+  constant NROWS  : positive := KH + RREL;             -- line buffer rows
   constant LB_WORDS : positive := NROWS * W * NG;
   constant NOG    : positive := ceil_div(C_OUT, PAR_OUT); -- output-channel groups
   constant LAST   : positive := C_OUT - (NOG - 1) * PAR_OUT; -- lanes of the last group
-  constant NW     : positive := NOG * K * K * NG;       -- words per lane's weight ROM
+  constant NW     : positive := NOG * KH * KW * NG;     -- words per lane's weight ROM
   -- At least 2 ROM words: GHDL 2.0 folds a one-word ROM into a constant and
   -- writes constants wider than 32 bits as Verilog string literals ("0101..",
   -- read as ASCII); a real ROM is written correctly. Word NW is never read.
   constant NWR    : positive := max_int(NW, 2);
   constant NBR    : positive := max_int(NOG, 2);        -- bias ROM words (same reason: never one word)
-  -- |x * w| < 2^15, K*K*C_IN terms, |bias| <= 2^31: never overflows.
-  constant ACC_W  : positive := max_int(33, clog2(K * K * C_IN) + 17);
+  -- |x * w| < 2^15, KH*KW*C_IN terms, |bias| <= 2^31: never overflows.
+  constant ACC_W  : positive := max_int(33, clog2(KH * KW * C_IN) + 17);
   constant FIFO_DEPTH : positive := 8;                 -- > issue-to-push latency (5)
   constant OW     : positive := 8 * PAR_OUT;            -- FIFO entry: one group
 
@@ -127,7 +148,7 @@ architecture rtl of cnn_conv is
   type wrom_array is array (natural range <>) of wrom_word_t;
   type bias_array is array (natural range <>) of std_logic_vector(32 downto 0);
 
-  -- Weight ROM of lane ln: word (((og*K + ky)*K + kx)*NG + g) holds the
+  -- Weight ROM of lane ln: word (((og*KH + ky)*KW + kx)*NG + g) holds the
   -- weights of output channel oc = og*PAR_OUT + ln and input channels g*PAR ..
   -- g*PAR+PAR-1 (zero beyond C_IN or C_OUT), the order of issue.
   function build_wrom(ln : natural) return wrom_array is
@@ -140,15 +161,15 @@ architecture rtl of cnn_conv is
     end loop;
     for og in 0 to NOG - 1 loop
       oc := og * PAR_OUT + ln;
-      for ky in 0 to K - 1 loop
-        for kx in 0 to K - 1 loop
+      for ky in 0 to KH - 1 loop
+        for kx in 0 to KW - 1 loop
           for gi in 0 to NG - 1 loop
-            a := ((og * K + ky) * K + kx) * NG + gi;
+            a := ((og * KH + ky) * KW + kx) * NG + gi;
             for p in 0 to PAR - 1 loop
               ic := gi * PAR + p;
               if ic < C_IN and oc < C_OUT then
                 r(a)(8 * p + 7 downto 8 * p) := std_logic_vector(to_signed(
-                  WEIGHTS(WEIGHTS'low + ((oc * K + ky) * K + kx) * C_IN + ic), 8));
+                  WEIGHTS(WEIGHTS'low + ((oc * KH + ky) * KW + kx) * C_IN + ic), 8));
               end if;
             end loop;
           end loop;
@@ -180,8 +201,8 @@ architecture rtl of cnn_conv is
     variable r : std_logic_vector(0 to H - 1) := (others => '0');
   begin
     for oy in 0 to H_OUT - 1 loop
-      for ky in 0 to K - 1 loop
-        r(oy * STRIDE + ky) := '1';
+      for ky in 0 to KH - 1 loop
+        r(oy * STRIDE_H + ky) := '1';
       end loop;
     end loop;
     return r;
@@ -212,12 +233,12 @@ architecture rtl of cnn_conv is
 
   -- Compute side (issue stage).
   signal c_g    : natural range 0 to NG - 1 := 0;
-  signal c_kx   : natural range 0 to K - 1 := 0;
-  signal c_ky   : natural range 0 to K - 1 := 0;
+  signal c_kx   : natural range 0 to KW - 1 := 0;
+  signal c_ky   : natural range 0 to KH - 1 := 0;
   signal c_og   : natural range 0 to NOG - 1 := 0;    -- output-channel group
   signal c_ox   : natural range 0 to W_OUT - 1 := 0;
   signal c_oy   : natural range 0 to H_OUT - 1 := 0;
-  signal c_col  : natural range 0 to W - 1 := 0;       -- c_ox * STRIDE
+  signal c_col  : natural range 0 to W - 1 := 0;       -- c_ox * STRIDE_W
   signal c_wa   : natural range 0 to NWR - 1 := 0;
   signal c_head : natural range 0 to NROWS - 1 := 0;   -- slot of window row 0
   signal c_first, c_last : std_logic;
@@ -241,6 +262,7 @@ architecture rtl of cnn_conv is
   signal o_end   : std_logic;                           -- o_lane is the entry's last
 begin
   assert PAR_OUT <= C_OUT report "cnn_conv: PAR_OUT must be 1..C_OUT" severity failure;
+  assert KH <= H and KW <= W report "cnn_conv: the kernel is larger than the image" severity failure;
 
   ---------------------------------------------------------------- input side
   in_ready_i <= '0' when ROW_USED(i_y) = '1' and i_x = 0 and i_ch = 0 and free_slots = 0
@@ -266,8 +288,8 @@ begin
 
   ---------------------------------------------------------------- compute side
   c_first <= '1' when c_g = 0 and c_kx = 0 and c_ky = 0 else '0';
-  c_last  <= '1' when c_g = NG - 1 and c_kx = K - 1 and c_ky = K - 1 else '0';
-  issue   <= '1' when full_rows >= K and (can_reserve = '1' or c_last = '0') else '0';
+  c_last  <= '1' when c_g = NG - 1 and c_kx = KW - 1 and c_ky = KH - 1 else '0';
+  issue   <= '1' when full_rows >= KH and (can_reserve = '1' or c_last = '0') else '0';
   reserve <= issue and c_last;
 
   process (all)
@@ -293,7 +315,7 @@ begin
 
   process (clk)
     variable claim, row_done : natural range 0 to 1;
-    variable rel_rows : natural range 0 to K;
+    variable rel_rows : natural range 0 to KH;
     variable hd : natural range 0 to 2 * NROWS;
   begin
     if rising_edge(clk) then
@@ -354,12 +376,12 @@ begin
           c_wa <= c_wa + 1;
         else
           c_g <= 0;
-          if c_kx /= K - 1 then
+          if c_kx /= KW - 1 then
             c_kx <= c_kx + 1;
             c_wa <= c_wa + 1;
           else
             c_kx <= 0;
-            if c_ky /= K - 1 then
+            if c_ky /= KH - 1 then
               c_ky <= c_ky + 1;
               c_wa <= c_wa + 1;
             else
@@ -372,7 +394,7 @@ begin
                 c_wa <= 0;
                 if c_ox /= W_OUT - 1 then
                   c_ox  <= c_ox + 1;
-                  c_col <= c_col + STRIDE;
+                  c_col <= c_col + STRIDE_W;
                 else
                   -- End of an output row: release its rows.
                   c_ox  <= 0;
@@ -382,7 +404,7 @@ begin
                     rel_rows := RREL;
                   else
                     c_oy <= 0;
-                    rel_rows := K;
+                    rel_rows := KH;
                   end if;
                   hd := c_head + rel_rows;
                   if hd >= NROWS then
@@ -427,7 +449,7 @@ begin
     mac : entity work.cnn_mac
       generic map (
         PAR => PAR, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
-        SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K)
+        SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI)
       port map (
         clk => clk, rst => rst,
         in_valid => m_valid, in_first => m_first, in_last => m_last,

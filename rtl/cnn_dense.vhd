@@ -1,7 +1,8 @@
 -- cnn_dense: fully connected layer over a whole input tensor. Stream in:
 -- N_IN beats per image (the tensor in stream order, int8, or uint8 when not
 -- IN_SIGNED); stream out: N_OUT beats per image (int8):
---     y[o] = requant(BIAS[o] + sum_i x[i] * WEIGHTS[o*N_IN + i], SHIFT, ACT, LEAKY_K)
+--     y[o] = requant(BIAS[o] + sum_i x[i] * WEIGHTS[o*N_IN + i], SHIFT, ACT, LEAKY_K,
+--                    CLAMP_HI)
 --
 -- Structure: the input vector is stored in one of two banks (NG = ceil(N_IN /
 -- PAR) words of PAR bytes each), so image n+1 is received while image n is
@@ -36,6 +37,7 @@ entity cnn_dense is
     SHIFT     : integer  := 0;
     ACT       : natural  := ACT_NONE;
     LEAKY_K   : natural  := 0;
+    CLAMP_HI  : integer  := 127;     -- upper clamp of y (0..127)
     IN_SIGNED : boolean  := true
   );
   port (
@@ -249,7 +251,7 @@ begin
   mac : entity work.cnn_mac
     generic map (
       PAR => PAR, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
-      SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K)
+      SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI)
     port map (
       clk => clk, rst => rst,
       in_valid => m_valid, in_first => m_first, in_last => m_last,

@@ -2,11 +2,11 @@
 -- cnn_dense. Every valid input cycle multiplies PAR activation bytes by PAR
 -- weight bytes, sums the products and accumulates them; the cycle flagged
 -- in_first starts a new sum from in_bias, the cycle flagged in_last ends it:
--- the sum goes through cnn_pkg.requant (SHIFT, ACT, LEAKY_K) and comes out as
+-- the sum goes through cnn_pkg.requant (SHIFT, ACT, LEAKY_K, CLAMP_HI) and comes out as
 -- one int8 beat (out_valid is a one-cycle pulse).
 --
 --   acc = bias + sum over the cycles first..last of sum_p x(p) * w(p)
---   y   = requant(acc, SHIFT, ACT, LEAKY_K)
+--   y   = requant(acc, SHIFT, ACT, LEAKY_K, CLAMP_HI)
 --
 -- in_x: PAR bytes, byte p at bits 8p+7..8p: int8 (IN_SIGNED) or uint8.
 -- in_w: PAR int8 weights, same layout. in_bias: int32.
@@ -32,7 +32,8 @@ entity cnn_mac is
     IN_SIGNED : boolean  := true;
     SHIFT     : integer  := 0;
     ACT       : natural  := ACT_NONE;
-    LEAKY_K   : natural  := 0
+    LEAKY_K   : natural  := 0;
+    CLAMP_HI  : integer  := 127      -- upper clamp of y (0..127; < 127: Clip(0, max))
   );
   port (
     clk       : in  std_logic;
@@ -175,7 +176,7 @@ begin
 
       -- Stage 5: the output stage of SPEC §2.
       r_valid <= a_done;
-      r_data  <= std_logic_vector(requant(narrow(a_acc), SHIFT - T, ACT, LEAKY_K));
+      r_data  <= std_logic_vector(requant(narrow(a_acc), SHIFT - T, ACT, LEAKY_K, CLAMP_HI));
 
       if rst = '1' then
         p_valid <= '0';

@@ -33,7 +33,8 @@ entity cnn_maxpool is
     STRIDE_W : positive := 2;
     SHIFT    : integer  := 0;
     ACT      : natural  := ACT_NONE;
-    LEAKY_K  : natural  := 3
+    LEAKY_K  : natural  := 3;
+    CLAMP_HI : integer  := 127   -- upper clamp of y (0..127)
   );
   port (
     clk       : in  std_logic;
@@ -52,7 +53,7 @@ architecture rtl of cnn_maxpool is
   signal win_emit  : std_logic;
   signal y         : std_logic_vector(7 downto 0);
 begin
-  y <= std_logic_vector(requant(win_value, SHIFT, ACT, LEAKY_K));
+  y <= std_logic_vector(requant(win_value, SHIFT, ACT, LEAKY_K, CLAMP_HI));
 
   u_win : entity work.cnn_pool_window
     generic map (C => C, H => H, W => W, KH => KH, KW => KW,

@@ -28,9 +28,15 @@ package cnn_pkg is
 
   -- The output stage of every layer (SPEC §2, ir.hpp): the exact value
   -- v * 2^-shift, activation applied to it (Relu: negative -> 0; Leaky:
-  -- negative -> times 2^-k), rounded half to even once, saturated to int8.
-  -- shift may be negative (a left shift).
-  function requant(v : signed; shift : integer; act : natural; k : natural) return signed;
+  -- negative -> times 2^-k), rounded half to even once, clamped to
+  -- [-128, hi] (hi in 0..127: 127 is plain int8 saturation; less is Clip(0,
+  -- max), e.g. ReLU6). shift may be negative (a left shift).
+  function requant(v : signed; shift : integer; act : natural; k : natural;
+                   hi : integer := 127) return signed;
+
+  -- The upper clamp alone, on an int8 value: min(v, hi), hi in 0..127 (the
+  -- last step of requant, for output stages that round elsewhere).
+  function clamp_hi8(v : signed(7 downto 0); hi : integer) return signed;
 
   function ceil_div(a, b : positive) return positive;
   -- Integer minimum and maximum for generic arithmetic (elaboration-time
@@ -53,11 +59,10 @@ end package;
 package body cnn_pkg is
 
   function rhe_shift(v : signed; sh : natural) return signed is
-    constant W    : natural := v'length;
-    variable x    : signed(W - 1 downto 0) := v;
-    variable q    : signed(W - 1 downto 0);
-    variable frac : unsigned(sh downto 0);   -- one spare bit so sh = 0 has a range
-    variable half : unsigned(sh downto 0) := (others => '0');
+    constant W      : natural := v'length;
+    variable x      : signed(W - 1 downto 0) := v;
+    variable q      : signed(W - 1 downto 0);
+    variable sticky : std_logic := '0';
   begin
     if sh = 0 then
       return x;
@@ -65,9 +70,15 @@ package body cnn_pkg is
     -- floor(x / 2^sh): keep the high bits and repeat the sign bit.
     q := (others => x(W - 1));
     q(W - 1 - sh downto 0) := x(W - 1 downto sh);
-    frac := '0' & unsigned(x(sh - 1 downto 0));
-    half(sh - 1) := '1';
-    if frac > half or (frac = half and q(0) = '1') then
+    -- The dropped fraction is above one half when its top bit x(sh-1) is set
+    -- and any bit below it is (sticky); exactly one half without them, then
+    -- even wins. (Written with bits, not as "frac > half" against a vector
+    -- variable with one bit set: GHDL 2.0's synthesis folded that half to 0
+    -- in some instances, i.e. rounded every fraction up.)
+    for i in 0 to sh - 2 loop
+      sticky := sticky or x(i);
+    end loop;
+    if x(sh - 1) = '1' and (sticky = '1' or q(0) = '1') then
       q := q + 1;
     end if;
     return q;
@@ -103,7 +114,18 @@ package body cnn_pkg is
     return sat8_shl(v, -s);
   end function;
 
-  function requant(v : signed; shift : integer; act : natural; k : natural) return signed is
+  function clamp_hi8(v : signed(7 downto 0); hi : integer) return signed is
+  begin
+    -- An 8-bit comparison with a constant: no wide literal (see the header).
+    -- With hi = 127 it is never true and synthesis removes it.
+    if v > to_signed(hi, 8) then
+      return to_signed(hi, 8);
+    end if;
+    return v;
+  end function;
+
+  function requant(v : signed; shift : integer; act : natural; k : natural;
+                   hi : integer := 127) return signed is
     constant W : natural := v'length;
     variable x : signed(W - 1 downto 0) := v;
   begin
@@ -111,10 +133,10 @@ package body cnn_pkg is
       if act = ACT_RELU then
         return to_signed(0, 8);
       elsif act = ACT_LEAKY then
-        return scale8(x, shift + integer(k));
+        return clamp_hi8(scale8(x, shift + integer(k)), hi);
       end if;
     end if;
-    return scale8(x, shift);
+    return clamp_hi8(scale8(x, shift), hi);
   end function;
 
   function ceil_div(a, b : positive) return positive is

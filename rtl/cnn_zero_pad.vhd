@@ -1,17 +1,20 @@
--- cnn_zero_pad: surrounds each HxWxC image with PAD rows/columns of zeros,
--- giving (H+2*PAD)x(W+2*PAD)xC. Beats in HWC order, images back to back.
+-- cnn_zero_pad: surrounds each HxWxC image with PAD_T rows on top, PAD_B
+-- rows below, PAD_L columns on the left and PAD_R on the right, every border
+-- value PAD_VALUE (int8: 0 for a conv or average pool, -128 for a max pool),
+-- giving HP x WP x C with HP = H + PAD_T + PAD_B, WP = W + PAD_L + PAD_R.
+-- Beats in HWC order, images back to back.
 --
 -- How: counters walk the OUTPUT positions (row, col, channel). Inside the
 -- original image the input beat is passed through (in_ready follows the
--- output stage); on the border a zero is emitted and no input is taken.
--- An image's first (border) beat waits until its first input beat is
--- offered (in_valid), so nothing of image n+1 appears before its data.
+-- output stage); on the border PAD_VALUE is emitted and no input is taken.
+-- An image's first beat waits until its first input beat is offered
+-- (in_valid), so nothing of image n+1 appears before its data.
 --
--- Cycle model: cycles per image = (H + 2*PAD) * (W + 2*PAD) * C (one output
--- beat per cycle; the input is idle on the border beats).
+-- Cycle model: cycles per image = HP * WP * C (one output beat per cycle; the
+-- input is idle on the border beats).
 -- Latency: 1 cycle for an interior beat (it leaves the output register the
--- next cycle); an image's first input beat comes out PAD*(W+2*PAD)*C +
--- PAD*C + 1 cycles after it is offered (the top/left border goes first).
+-- next cycle); an image's first input beat comes out PAD_T*WP*C + PAD_L*C + 1
+-- cycles after it is offered (the top rows and the left columns go first).
 -- Throughput: 1 output beat per cycle when out_ready stays high.
 -- Backpressure: cnn_skid on the output; in_ready is low while the skid
 -- register is full or while a border beat is being emitted. No beat lost.
@@ -22,10 +25,14 @@ use work.cnn_pkg.all;
 
 entity cnn_zero_pad is
   generic (
-    C   : positive := 1;
-    H   : positive := 4;
-    W   : positive := 4;
-    PAD : natural  := 1
+    C         : positive := 1;
+    H         : positive := 4;
+    W         : positive := 4;
+    PAD_T     : natural  := 0;
+    PAD_L     : natural  := 0;
+    PAD_B     : natural  := 0;
+    PAD_R     : natural  := 0;
+    PAD_VALUE : integer  := 0     -- -128..127, the border's value
   );
   port (
     clk       : in  std_logic;
@@ -40,8 +47,9 @@ entity cnn_zero_pad is
 end entity;
 
 architecture rtl of cnn_zero_pad is
-  constant HP : positive := H + 2 * PAD;
-  constant WP : positive := W + 2 * PAD;
+  constant HP : positive := H + PAD_T + PAD_B;
+  constant WP : positive := W + PAD_L + PAD_R;
+  constant FILL : std_logic_vector(7 downto 0) := std_logic_vector(to_signed(PAD_VALUE, 8));
   signal row  : natural range 0 to HP - 1 := 0;
   signal col  : natural range 0 to WP - 1 := 0;
   signal ch   : natural range 0 to C - 1 := 0;
@@ -51,13 +59,13 @@ architecture rtl of cnn_zero_pad is
   signal st_ready : std_logic;
   signal st_data  : std_logic_vector(7 downto 0);
 begin
-  inside <= '1' when row >= PAD and row < PAD + H and col >= PAD and col < PAD + W else '0';
-  -- An image starts only when its first input beat is offered, so no zeros
-  -- of an image come out before any of its data exists (the stream stays
+  inside <= '1' when row >= PAD_T and row < PAD_T + H and col >= PAD_L and col < PAD_L + W else '0';
+  -- An image starts only when its first input beat is offered, so no border
+  -- beat of an image comes out before any of its data exists (the stream stays
   -- empty between images); after that the border flows without input.
   first    <= '1' when row = 0 and col = 0 and ch = 0 else '0';
   st_valid <= in_valid when inside = '1' or first = '1' else '1';
-  st_data  <= in_data when inside = '1' else (others => '0');
+  st_data  <= in_data when inside = '1' else FILL;
   in_ready <= st_ready and inside;
 
   process (clk)

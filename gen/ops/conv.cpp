@@ -30,33 +30,35 @@ QTensor reference(const Layer& l, const QTensor& in) {
     return out;
 }
 
-// The hardware below is still square and symmetric (legality enforces it).
-const int& kernel(const Layer& l) { return l.kernel_h; }
-const int& stride(const Layer& l) { return l.stride_h; }
-const int& pad(const Layer& l) { return l.pad_t; }
-
-Shape padded(const Layer& l) { return Shape{l.in.c, l.in.h + 2 * pad(l), l.in.w + 2 * pad(l)}; }
-
-// rtl/cnn_zero_pad.vhd: one output beat per cycle.
-// rtl/cnn_conv.vhd:   max(T_IN, T_CONV, T_OUT) with (H, W the padded input)
-//   KKN    = K*K * ceil(C_IN/PAR),  NOG = ceil(C_OUT/PAR_OUT),
-//   LAST   = C_OUT - (NOG-1)*PAR_OUT,  R = max(0, K - STRIDE) * W * C_IN
+// rtl/cnn_zero_pad.vhd (when padded): one output beat per cycle.
+// rtl/cnn_conv.vhd: its header's cycle model, with H, W the padded input:
+//   NG = ceil(C_IN/PAR),  KKN = KH*KW*NG,  NOG = ceil(C_OUT/PAR_OUT),
+//   LAST = C_OUT - (NOG-1)*PAR_OUT,  T_ROW = W_OUT * NOG * KKN,
+//   RREL = min(STRIDE_H, KH),  R = (KH - RREL) * W * C_IN,
+//   T_TR = (H - (H_OUT-1)*STRIDE_H - KH) * W * C_IN
 //   T_IN   = H * W * C_IN
-//   T_CONV = H_OUT * W_OUT * NOG * KKN + R
+//   T_CONV = max(H_OUT * T_ROW + R,
+//                (KH + RREL) * W * C_IN + T_TR + (H_OUT-2) * T_ROW  if H_OUT >= 3)
 //   T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + DW - S),
 //   S      = 8*PAR_OUT - (floor(7/NOG) + 1) * (PAR_OUT - LAST)
 //   DW     = PAR_OUT > KKN ? max(0, KKN - LAST - M * (PAR_OUT - KKN)) : 0,
 //   M      = (NOG - 1 - (7 mod NOG)) mod NOG
+//   cycles/image = max(T_IN, T_CONV, T_OUT)
 std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     std::vector<PeModel> v;
-    const Shape p = padded(l);
-    if (pad(l) > 0) v.push_back({prefix + "_pad", "cnn_zero_pad", p.size(), l.in.size(), p.size()});
-    const int64_t pixels = int64_t(l.out.h) * l.out.w;
-    const int64_t kkn = int64_t(kernel(l)) * kernel(l) * ceil_div(l.in.c, l.par_in);
+    if (l.has_padding()) v.push_back(zero_pad_pe(l, prefix));
+    const Shape p = padded_shape(l);
+    const int64_t row = int64_t(p.w) * p.c;  // beats of one input row
+    const int64_t kkn = int64_t(l.kernel_h) * l.kernel_w * ceil_div(l.in.c, l.par_in);
     const int64_t nog = ceil_div(l.out.c, l.par_out), last = l.out.c - (nog - 1) * l.par_out;
-    const int64_t refill = std::max(0, kernel(l) - stride(l)) * int64_t(p.w) * p.c;
+    const int64_t t_row = int64_t(l.out.w) * nog * kkn;
+    const int64_t rrel = std::min(l.stride_h, l.kernel_h);
+    const int64_t refill = (l.kernel_h - rrel) * row;
+    const int64_t trailing = (p.h - int64_t(l.out.h - 1) * l.stride_h - l.kernel_h) * row;
     const int64_t t_in = p.size();
-    const int64_t t_conv = pixels * nog * kkn + refill;
+    int64_t t_conv = l.out.h * t_row + refill;
+    if (l.out.h >= 3)
+        t_conv = std::max(t_conv, (l.kernel_h + rrel) * row + trailing + (l.out.h - 2) * t_row);
     const int64_t s8 = 8 * l.par_out - (7 / nog + 1) * (l.par_out - last);
     const int64_t m = ((nog - 1 - 7 % nog) % nog + nog) % nog;
     const int64_t dw = l.par_out > kkn ? std::max<int64_t>(0, kkn - last - m * (l.par_out - kkn)) : 0;
@@ -66,21 +68,18 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
 }
 
 void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
-    const Shape p = padded(l);
-    if (pad(l) > 0) {
-        b.append(prefix + "_pad", "cnn_zero_pad",
-                 {{"C", std::to_string(l.in.c)}, {"H", std::to_string(l.in.h)},
-                  {"W", std::to_string(l.in.w)}, {"PAD", std::to_string(pad(l))}});
-    }
+    if (l.has_padding()) emit_zero_pad(l, prefix, 0, b);  // padding is the quantized zero
+    const Shape p = padded_shape(l);
     b.constant(prefix + "_weights", std::vector<int64_t>(l.weights.begin(), l.weights.end()));
     b.constant(prefix + "_bias", std::vector<int64_t>(l.bias.begin(), l.bias.end()));
     std::vector<std::pair<std::string, std::string>> g = {
-        {"C_IN", std::to_string(l.in.c)}, {"C_OUT", std::to_string(l.out.c)},
-        {"H", std::to_string(p.h)},       {"W", std::to_string(p.w)},
-        {"K", std::to_string(kernel(l))},  {"STRIDE", std::to_string(stride(l))},
-        {"PAR", std::to_string(l.par_in)}, {"PAR_OUT", std::to_string(l.par_out)},
+        {"C_IN", std::to_string(l.in.c)},         {"C_OUT", std::to_string(l.out.c)},
+        {"H", std::to_string(p.h)},               {"W", std::to_string(p.w)},
+        {"KH", std::to_string(l.kernel_h)},       {"KW", std::to_string(l.kernel_w)},
+        {"STRIDE_H", std::to_string(l.stride_h)}, {"STRIDE_W", std::to_string(l.stride_w)},
+        {"PAR", std::to_string(l.par_in)},        {"PAR_OUT", std::to_string(l.par_out)},
         {"WEIGHTS", prefix + "_weights"},
-        {"BIAS", prefix + "_bias"},        {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
+        {"BIAS", prefix + "_bias"},               {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
     b.append(prefix + "_conv", "cnn_conv", g);
 }

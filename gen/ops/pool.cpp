@@ -36,16 +36,13 @@ QTensor reference(const Layer& l, const QTensor& in) {
 const char* entity(const Layer& l) { return l.kind == LayerKind::MaxPool ? "cnn_maxpool" : "cnn_avgpool"; }
 std::string suffix(const Layer& l) { return l.kind == LayerKind::MaxPool ? "_maxpool" : "_avgpool"; }
 
-// The image the pool PE reads: the input with its padding around it.
-Shape padded(const Layer& l) { return {l.in.c, l.in.h + l.pad_t + l.pad_b, l.in.w + l.pad_l + l.pad_r}; }
-
 // rtl/cnn_zero_pad.vhd (when padded): one output beat per cycle, Hp * Wp * C.
 // rtl/cnn_maxpool.vhd, rtl/cnn_avgpool.vhd: one input beat per cycle over the
 // padded image, Hp * Wp * C.
 std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     std::vector<PeModel> v;
-    const Shape p = padded(l);
-    if (l.has_padding()) v.push_back({prefix + "_pad", "cnn_zero_pad", p.size(), l.in.size(), p.size()});
+    const Shape p = padded_shape(l);
+    if (l.has_padding()) v.push_back(zero_pad_pe(l, prefix));
     v.push_back({prefix + suffix(l), entity(l), p.size(), p.size(), l.out.size()});
     return v;
 }
@@ -56,12 +53,8 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
 void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
     auto n = [](int v) { return std::to_string(v); };
     const bool is_max = l.kind == LayerKind::MaxPool;
-    const Shape p = padded(l);
-    if (l.has_padding())
-        b.append(prefix + "_pad", "cnn_zero_pad",
-                 {{"C", n(l.in.c)}, {"H", n(l.in.h)}, {"W", n(l.in.w)},
-                  {"PAD_T", n(l.pad_t)}, {"PAD_L", n(l.pad_l)}, {"PAD_B", n(l.pad_b)}, {"PAD_R", n(l.pad_r)},
-                  {"PAD_VALUE", is_max ? "-128" : "0"}});
+    const Shape p = padded_shape(l);
+    if (l.has_padding()) emit_zero_pad(l, prefix, is_max ? -128 : 0, b);
     std::vector<std::pair<std::string, std::string>> g = {
         {"C", n(p.c)}, {"H", n(p.h)}, {"W", n(p.w)},
         {"KH", n(l.kernel_h)}, {"KW", n(l.kernel_w)},

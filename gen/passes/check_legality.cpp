@@ -46,29 +46,25 @@ public:
         if (!ok) at(where, t + " is " + q.dtype + "; " + (allow_uint8 ? "int8 or uint8" : "int8") + " is required");
     }
 
+    // Conv: kernel 1..11 and stride 1..4 per axis, each pad 0..k-1 of its
+    // axis's kernel (non-square, asymmetric: TF's SAME), dilation 1, group 1.
     void window(const std::string& where, const Layer& l, bool conv) {
         if (!conv) return pool_window(where, l);
         const OnnxFacts& f = l.onnx;
-        const std::string k = std::to_string(f.kernel_h) + "x" + std::to_string(f.kernel_w);
-        const int kmin = conv ? 1 : 2, kmax = conv ? 7 : 3;
-        if (f.kernel_h != f.kernel_w) at(where, "kernel " + k + " is not square");
-        else if (f.kernel_h < kmin || f.kernel_h > kmax)
-            at(where, "kernel " + k + " outside " + std::to_string(kmin) + ".." + std::to_string(kmax));
-        if (f.stride_h != f.stride_w)
-            at(where, "strides " + std::to_string(f.stride_h) + "," + std::to_string(f.stride_w) + " differ");
-        else if (f.stride_h < 1 || f.stride_h > 3) at(where, "stride " + std::to_string(f.stride_h) + " outside 1..3");
-        if (f.dilation_h != 1 || f.dilation_w != 1)
-            at(where, "dilation " + std::to_string(f.dilation_h) + "," + std::to_string(f.dilation_w) +
-                          "; only dilation 1 is accepted");
-        const std::string pads = std::to_string(f.pad_t) + "," + std::to_string(f.pad_l) + "," +
-                                 std::to_string(f.pad_b) + "," + std::to_string(f.pad_r);
-        if (conv) {
-            if (f.group != 1) at(where, "group " + std::to_string(f.group) + "; only group 1 is accepted");
-            if (f.pad_t != f.pad_l || f.pad_t != f.pad_b || f.pad_t != f.pad_r)
-                at(where, "pads " + pads + " are not symmetric");
-            else if (f.pad_t < 0 || f.pad_t >= f.kernel_h)
-                at(where, "pad " + std::to_string(f.pad_t) + " outside 0..kernel-1");
+        const auto n = [](int v) { return std::to_string(v); };
+        const struct { const char* axis; int k, s, p0, p1; } axes[] = {
+            {"rows", f.kernel_h, f.stride_h, f.pad_t, f.pad_b},
+            {"columns", f.kernel_w, f.stride_w, f.pad_l, f.pad_r}};
+        for (const auto& a : axes) {
+            const std::string axis = std::string(" (") + a.axis + ")";
+            if (a.k < 1 || a.k > 11) at(where, "kernel " + n(a.k) + axis + " outside 1..11");
+            if (a.s < 1 || a.s > 4) at(where, "stride " + n(a.s) + axis + " outside 1..4");
+            for (int p : {a.p0, a.p1})
+                if (p < 0 || p >= a.k) at(where, "pad " + n(p) + axis + " outside 0..kernel-1 = 0.." + n(a.k - 1));
         }
+        if (f.dilation_h != 1 || f.dilation_w != 1)
+            at(where, "dilation " + n(f.dilation_h) + "," + n(f.dilation_w) + "; only dilation 1 is accepted");
+        if (f.group != 1) at(where, "group " + n(f.group) + "; only group 1 is accepted");
     }
 
     // MaxPool / AveragePool: kernel 1..7 and stride 1..4 per axis, pads

@@ -40,6 +40,15 @@ onnx::Node& first(onnx::Graph& g, const std::string& op) {
     throw 0;
 }
 
+// A conv's kernel becomes kh x kw (its weight initializer resized to match).
+void set_kernel(onnx::Graph& g, onnx::Node& conv, int kh, int kw) {
+    conv.attrs["kernel_shape"] = onnx::Attribute::integers({kh, kw});
+    onnx::Tensor& w = g.initializers.at(conv.inputs[3]);
+    w.dims[2] = kh;
+    w.dims[3] = kw;
+    w.data.resize(size_t(w.dims[0] * w.dims[1] * kh * kw), 1.0);
+}
+
 fs::path temp_dir() {
     fs::path d = fs::temp_directory_path() / "cnn_legality_tests";
     fs::create_directories(d);
@@ -128,10 +137,31 @@ TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
         g.inputs[0].dims[0] = 2;
         CHECK(refusal(g, "batch").find("batch 2; one image (batch 1)") != std::string::npos);
     }
-    SUBCASE("asymmetric padding") {
+    SUBCASE("kernel 12") {
         onnx::Graph g = good_graph();
-        first(g, "QLinearConv").attrs["pads"] = onnx::Attribute::integers({1, 1, 0, 0});
-        CHECK(refusal(g, "pads").find("pads 1,1,0,0 are not symmetric") != std::string::npos);
+        onnx::Node& conv = first(g, "QLinearConv");
+        g.inputs[0].dims = {1, 2, 8, 16};
+        set_kernel(g, conv, 3, 12);
+        conv.attrs["pads"] = onnx::Attribute::integers({1, 0, 1, 0});
+        auto msg = refusal(g, "kernel12");
+        CHECK(msg.find("kernel 12 (columns) outside 1..11") != std::string::npos);
+        CHECK(msg.find("(QLinearConv)") != std::string::npos);
+    }
+    SUBCASE("stride 5") {
+        onnx::Graph g = good_graph();
+        first(g, "QLinearConv").attrs["strides"] = onnx::Attribute::integers({5, 1});
+        CHECK(refusal(g, "stride5").find("stride 5 (rows) outside 1..4") != std::string::npos);
+    }
+    SUBCASE("pad as large as the kernel") {
+        onnx::Graph g = good_graph();
+        first(g, "QLinearConv").attrs["pads"] = onnx::Attribute::integers({1, 3, 1, 1});
+        CHECK(refusal(g, "pad3").find("pad 3 (columns) outside 0..kernel-1 = 0..2") != std::string::npos);
+    }
+    SUBCASE("pad of a 1-wide kernel axis") {
+        onnx::Graph g = good_graph();
+        onnx::Node& conv = first(g, "QLinearConv");
+        set_kernel(g, conv, 1, 3);
+        CHECK(refusal(g, "pad1x3").find("pad 1 (rows) outside 0..kernel-1 = 0..0") != std::string::npos);
     }
     SUBCASE("leaky alpha not a power of two") {
         onnx::Graph g = good_graph();
@@ -139,6 +169,39 @@ TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
         relu.op_type = "LeakyRelu";
         relu.attrs["alpha"] = onnx::Attribute::real(0.1);
         CHECK(refusal(g, "alpha").find("LeakyRelu alpha 0.1") != std::string::npos);
+    }
+}
+
+TEST_CASE("conv geometry of SPEC v2: non-square kernels, per-axis strides, asymmetric pads") {
+    SUBCASE("asymmetric padding (TF's SAME)") {
+        onnx::Graph g = good_graph();
+        first(g, "QLinearConv").attrs["pads"] = onnx::Attribute::integers({1, 1, 0, 0});
+        CHECK(refusal(g, "pads") == "");
+        Network net = load_network((temp_dir() / "pads.onnx").string());
+        const Layer& l = net.layers[0];
+        CHECK((l.pad_t == 1 && l.pad_l == 1 && l.pad_b == 0 && l.pad_r == 0));
+        CHECK(l.out == Shape{3, 7, 6});
+    }
+    SUBCASE("kernel 3x5, strides 2x1, pads 0,2,1,2") {
+        onnx::Graph g = good_graph();
+        onnx::Node& conv = first(g, "QLinearConv");
+        set_kernel(g, conv, 3, 5);
+        conv.attrs["strides"] = onnx::Attribute::integers({2, 1});
+        conv.attrs["pads"] = onnx::Attribute::integers({0, 2, 1, 2});
+        CHECK(refusal(g, "k3x5") == "");
+        Network net = load_network((temp_dir() / "k3x5.onnx").string());
+        const Layer& l = net.layers[0];
+        CHECK((l.kernel_h == 3 && l.kernel_w == 5 && l.stride_h == 2 && l.stride_w == 1));
+        CHECK(l.out == Shape{3, 4, 7});  // rows (8+1-3)/2+1, columns 7+4-5+1
+    }
+    SUBCASE("kernel 11x1, stride 4 per axis") {
+        onnx::Graph g = good_graph();
+        onnx::Node& conv = first(g, "QLinearConv");
+        g.inputs[0].dims = {1, 2, 16, 8};
+        set_kernel(g, conv, 11, 1);
+        conv.attrs["strides"] = onnx::Attribute::integers({4, 4});
+        conv.attrs["pads"] = onnx::Attribute::integers({5, 0, 5, 0});
+        CHECK(refusal(g, "k11x1") == "");
     }
 }
 

@@ -60,11 +60,7 @@ constexpr double kAbsTol = 1e-5, kRelTol = 1e-4;
 // (model stem, stage) -> a substring of the refusal it gets today. Stages:
 // "interp" (the float interpreter), "quantize" (quantize_model, either spelling).
 // Today's importer and quantizer (before the front-door rewrite) refuse these.
-const std::map<std::pair<std::string, std::string>, std::string> kKnownRefusals = {
-    // Until the hardware takes non-square kernels and asymmetric pads.
-    {{"reshape_nonsquare_op17", "quantize"}, "is not square"},
-    {{"same_even_zeropad_op13", "quantize"}, "are not symmetric"},
-};
+const std::map<std::pair<std::string, std::string>, std::string> kKnownRefusals = {};
 
 fs::path source(const std::string& rel) { return fs::path(CNN_SOURCE_DIR) / rel; }
 

@@ -126,12 +126,10 @@ bool run_once(const Job& job, Stall::Mode in_mode, Stall::Mode out_mode, uint64_
             return false;
         }
     }
-    // A few more cycles with ready high: nothing extra may come out. Input
-    // beats that complete no output (a pool's trailing rows) may still be
-    // waiting under input stalls: they are offered until taken (the hang
-    // limit above bounds it), then 200 cycles more.
-    const uint64_t tail_limit = 20 * src.pending() + 200;
-    for (uint64_t i = 0; i < 200 || (!src.idle() && i < tail_limit); ++i) {
+    // Input beats that no output needs (a conv's or a pool's trailing rows) may still
+    // be pending under input stalls: they go in first (within the hang limit).
+    // Then 200 more cycles with ready high: nothing extra may come out.
+    for (int quiet = 0; quiet < 200 && clk.cycle() - t0 <= limit; quiet += src.idle() ? 1 : 0) {
         src.drive();
         top->out_ready = 1;
         clk.settle();

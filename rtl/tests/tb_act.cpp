@@ -1,11 +1,18 @@
 // Block test of cnn_act against cnn::run_layer (LayerKind::Act).
 #include <cstdio>
 #include <random>
+#include <type_traits>
 
 #include "block_tb.hpp"
 #include "exec.hpp"
 #include "pe_act_models.h"
 #include "tb_main.hpp"
+
+// CLAMP_HI of a config (configs that leave it out: 127, the entity's default).
+template <class Cfg, class = void>
+struct ClampHi { static constexpr long long value = 127; };
+template <class Cfg>
+struct ClampHi<Cfg, std::void_t<decltype(Cfg::CLAMP_HI)>> { static constexpr long long value = Cfg::CLAMP_HI; };
 
 template <class Cfg>
 bool run() {
@@ -17,7 +24,8 @@ bool run() {
     l.f_out = 0;
     l.act = Cfg::ACT == 1 ? cnn::Activation::Relu : Cfg::ACT == 2 ? cnn::Activation::Leaky : cnn::Activation::None;
     l.leaky_k = int(Cfg::LEAKY_K);
-    std::mt19937_64 rng(0xac7 + Cfg::SHIFT * 31 + Cfg::ACT);
+    l.clamp_hi = int(ClampHi<Cfg>::value);
+    std::mt19937_64 rng(0xac7 + Cfg::SHIFT * 31 + Cfg::ACT + ClampHi<Cfg>::value * 7);
     cnn::rtl_tb::Job job;
     job.label = std::string("act ") + Cfg::generics;
     job.out_shape = shape;

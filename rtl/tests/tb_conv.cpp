@@ -1,47 +1,53 @@
 // Block test of cnn_conv (through tb_conv_wrap.vhd, which fixes seeded
-// weights and biases) against cnn::run_layer (LayerKind::Conv, pad 0).
-// Every config: several images back to back, at full rate and under random
-// and heavy stalls on both sides (block_tb.hpp run_all), cycles/image checked
-// against the analytical model of cnn_conv.vhd's header (within 10 %; the
-// printed deviation shows it is exact), and the first output beat of an image
-// into the idle block against the header's latency formula (exactly).
+// weights and biases, and puts a cnn_zero_pad in front for configs with
+// PAD_*) against cnn::run_layer (LayerKind::Conv). Every config: several images
+// back to back, at full rate and under random and heavy stalls on both sides
+// (block_tb.hpp run_all); cycles/image must equal, exactly, the cycle model
+// the generator plans with (op_def(Conv).pes(), gen/ops/conv.cpp: the same
+// function, not a copy), and the first output beat of an image into the idle
+// block the header's latency formula (exactly).
 #include <algorithm>
 #include <cstdio>
 #include <random>
 #include <type_traits>
 
 #include "block_tb.hpp"
+#include "error.hpp"
 #include "exec.hpp"
+#include "ops.hpp"
 #include "pe_conv_models.h"
 #include "tb_lcg.hpp"
 #include "tb_main.hpp"
 
-// cnn_conv.vhd's cycle model, per image.
-static double conv_model_cycles(long long c_in, long long c_out, long long h, long long w,
-                                long long k, long long s, long long par, long long par_out) {
-    const long long h_out = (h - k) / s + 1, w_out = (w - k) / s + 1;
-    const long long ng = (c_in + par - 1) / par, kkn = k * k * ng;
-    const long long nog = (c_out + par_out - 1) / par_out, last = c_out - (nog - 1) * par_out;
-    const long long r = std::max(0LL, k - s) * w * c_in;
-    const long long t_in = h * w * c_in;
-    const long long t_conv = h_out * w_out * nog * kkn + r;
-    const long long s8 = 8 * par_out - (7 / nog + 1) * (par_out - last);
-    const long long m = ((nog - 1 - 7 % nog) % nog + nog) % nog;
-    const long long dw = par_out > kkn ? std::max(0LL, kkn - last - m * (par_out - kkn)) : 0;
-    const long long t_out = h_out * w_out * c_out + std::max(0LL, r + kkn + 6 + dw - s8);
-    return double(std::max({t_in, t_conv, t_out}));
-}
-
 // cnn_conv.vhd's latency: first output beat after the first input beat.
-static long long conv_model_first_out(long long c_in, long long w, long long k, long long par) {
-    return k * w * c_in + k * k * ((c_in + par - 1) / par) + 5;
+static long long conv_model_first_out(long long c_in, long long w, long long kh, long long kw,
+                                      long long par) {
+    return kh * w * c_in + kh * kw * ((c_in + par - 1) / par) + 5;
 }
 
-// PAR_OUT of a config (configs written before it existed leave it out: 1).
-template <class Cfg, class = void>
-struct ParOut { static constexpr long long value = 1; };
-template <class Cfg>
-struct ParOut<Cfg, std::void_t<decltype(Cfg::PAR_OUT)>> { static constexpr long long value = Cfg::PAR_OUT; };
+// Cycles per image in the generator's model of the layer: its slowest PE
+// (cnn_conv, and cnn_zero_pad in front when padded; the wrapper chains them
+// as the generated top does).
+static double planned_cycles(const cnn::Layer& l) {
+    int64_t worst = 0;
+    for (const cnn::PeModel& pe : cnn::op_def(cnn::LayerKind::Conv).pes(l, "t")) worst = std::max(worst, pe.cycles);
+    if (worst == 0) throw cnn::Error(l.name, "no PE in the layer's models");
+    return double(worst);
+}
+
+// Generics a config may leave out (configs written before they existed): the
+// wrapper's default.
+#define CNN_OPTIONAL_GENERIC(NAME, DEFAULT)                                                   \
+    template <class Cfg, class = void>                                                        \
+    struct Opt_##NAME { static constexpr long long value = DEFAULT; };                        \
+    template <class Cfg>                                                                      \
+    struct Opt_##NAME<Cfg, std::void_t<decltype(Cfg::NAME)>> { static constexpr long long value = Cfg::NAME; };
+CNN_OPTIONAL_GENERIC(PAR_OUT, 1)
+CNN_OPTIONAL_GENERIC(CLAMP_HI, 127)
+CNN_OPTIONAL_GENERIC(PAD_T, 0)
+CNN_OPTIONAL_GENERIC(PAD_L, 0)
+CNN_OPTIONAL_GENERIC(PAD_B, 0)
+CNN_OPTIONAL_GENERIC(PAD_R, 0)
 
 template <class Cfg>
 bool run() {
@@ -49,19 +55,25 @@ bool run() {
     l.name = std::string("conv ") + Cfg::name;
     l.kind = cnn::LayerKind::Conv;
     l.in = {int(Cfg::C_IN), int(Cfg::H), int(Cfg::W)};
-    l.out = {int(Cfg::C_OUT), int((Cfg::H - Cfg::K) / Cfg::STRIDE + 1),
-             int((Cfg::W - Cfg::K) / Cfg::STRIDE + 1)};
-    l.kernel_h = l.kernel_w = int(Cfg::K);
-    l.stride_h = l.stride_w = int(Cfg::STRIDE);
+    l.pad_t = int(Opt_PAD_T<Cfg>::value), l.pad_l = int(Opt_PAD_L<Cfg>::value);
+    l.pad_b = int(Opt_PAD_B<Cfg>::value), l.pad_r = int(Opt_PAD_R<Cfg>::value);
+    const long long hp = Cfg::H + l.pad_t + l.pad_b, wp = Cfg::W + l.pad_l + l.pad_r;  // conv's input
+    l.out = {int(Cfg::C_OUT), int((hp - Cfg::KH) / Cfg::STRIDE_H + 1), int((wp - Cfg::KW) / Cfg::STRIDE_W + 1)};
+    l.kernel_h = int(Cfg::KH);
+    l.kernel_w = int(Cfg::KW);
+    l.stride_h = int(Cfg::STRIDE_H);
+    l.stride_w = int(Cfg::STRIDE_W);
     l.f_in = 0;
     l.f_w = int(Cfg::SHIFT);  // shift = f_in + f_w - f_out
     l.f_out = 0;
     l.act = Cfg::ACT == 1 ? cnn::Activation::Relu
           : Cfg::ACT == 2 ? cnn::Activation::Leaky : cnn::Activation::None;
     l.leaky_k = int(Cfg::LEAKY_K);
+    l.clamp_hi = int(Opt_CLAMP_HI<Cfg>::value);
+    l.in_unsigned = Cfg::IN_SIGNED_I == 0;
     l.par_in = int(Cfg::PAR);
-    l.par_out = int(ParOut<Cfg>::value);
-    cnn::rtl_tb::lcg_values(Cfg::SEED, Cfg::BMUL, size_t(Cfg::C_OUT * Cfg::K * Cfg::K * Cfg::C_IN),
+    l.par_out = int(Opt_PAR_OUT<Cfg>::value);
+    cnn::rtl_tb::lcg_values(Cfg::SEED, Cfg::BMUL, size_t(Cfg::C_OUT * Cfg::KH * Cfg::KW * Cfg::C_IN),
                             size_t(Cfg::C_OUT), l.weights, l.bias);
     if (Cfg::WFILL != 0) std::fill(l.weights.begin(), l.weights.end(), int8_t(Cfg::WFILL));
 
@@ -70,9 +82,8 @@ bool run() {
     cnn::rtl_tb::Job job;
     job.label = std::string("conv ") + Cfg::name;
     job.out_shape = l.out;
-    const long long par_out = ParOut<Cfg>::value;
-    job.model_cycles = conv_model_cycles(Cfg::C_IN, Cfg::C_OUT, Cfg::H, Cfg::W, Cfg::K,
-                                         Cfg::STRIDE, Cfg::PAR, par_out);
+    job.model_cycles = planned_cycles(l);
+    job.tolerance = 0;  // the model is exact
     for (int i = 0; i < int(Cfg::IMAGES); ++i) {
         cnn::QTensor t(l.in);
         for (auto& v : t.data) v = d(rng);
@@ -87,7 +98,8 @@ bool run() {
     cnn::rtl_tb::Measured m;
     if (cnn::rtl_tb::run_once<typename Cfg::Model>(job, cnn::rtl_tb::Stall::Off, cnn::rtl_tb::Stall::Off,
                                                    5 + uint64_t(Cfg::SEED), &m)) {
-        const long long want = conv_model_first_out(Cfg::C_IN, Cfg::W, Cfg::K, Cfg::PAR);
+        // A zero pad in front adds its 1-cycle stage (its border beats flow at full rate).
+        const long long want = conv_model_first_out(Cfg::C_IN, wp, Cfg::KH, Cfg::KW, Cfg::PAR) + (l.has_padding() ? 1 : 0);
         if ((long long)m.first_out != want) {
             std::fprintf(stderr, "FAIL %s: first output beat after %llu cycles, the model says %lld\n",
                          job.label.c_str(), (unsigned long long)m.first_out, want);

@@ -1,4 +1,5 @@
--- tb_conv_wrap: cnn_conv with seeded pseudo-random weights and biases, for the
+-- tb_conv_wrap: cnn_conv (behind a cnn_zero_pad when PAD_* > 0) with seeded
+-- pseudo-random weights and biases, for the
 -- block test. The same generator is in tests/tb_weights.hpp (lcg_weights):
 --   x(0) = SEED mod 65537, x(n+1) = (75 x(n) + 74) mod 65537 (ZX81 LCG);
 --   weights in order: w = (x mod 256) - 128 (or WFILL if nonzero); then
@@ -11,8 +12,10 @@ use work.cnn_pkg.all;
 entity tb_conv_wrap is
   generic (
     C_IN : positive := 1; C_OUT : positive := 1; H : positive := 8; W : positive := 8;
-    K : positive := 3; STRIDE : positive := 1; PAR : positive := 1; PAR_OUT : positive := 1;
-    SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0;
+    KH : positive := 3; KW : positive := 3; STRIDE_H : positive := 1; STRIDE_W : positive := 1;
+    PAR : positive := 1; PAR_OUT : positive := 1;
+    SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0; CLAMP_HI : integer := 127;
+    PAD_T : natural := 0; PAD_L : natural := 0; PAD_B : natural := 0; PAD_R : natural := 0;
     IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
     WFILL : integer := 0;   -- nonzero: every weight = WFILL (worst-case sums)
     IMAGES : positive := 4  -- testbench only: images per run
@@ -25,7 +28,7 @@ entity tb_conv_wrap is
 end entity;
 
 architecture wrap of tb_conv_wrap is
-  constant NWT : positive := C_OUT * K * K * C_IN;
+  constant NWT : positive := C_OUT * KH * KW * C_IN;
 
   function lcg_values(n_w, n_b : positive; biases : boolean) return int_array is
     variable x : natural := SEED mod 65537;
@@ -51,14 +54,31 @@ architecture wrap of tb_conv_wrap is
 
   constant WTS : int_array(0 to NWT - 1) := lcg_values(NWT, C_OUT, false);
   constant BS  : int_array(0 to C_OUT - 1) := lcg_values(NWT, C_OUT, true);
+  constant PADDED : boolean := PAD_T + PAD_L + PAD_B + PAD_R > 0;
+  signal p_valid, p_ready : std_logic;
+  signal p_data : std_logic_vector(7 downto 0);
 begin
+  -- With pads, cnn_zero_pad in front, as the generator emits a padded Conv.
+  g_pad : if PADDED generate
+    pad : entity work.cnn_zero_pad
+      generic map (C => C_IN, H => H, W => W, PAD_T => PAD_T, PAD_L => PAD_L, PAD_B => PAD_B,
+                   PAD_R => PAD_R, PAD_VALUE => 0)
+      port map (clk => clk, rst => rst, in_valid => in_valid, in_ready => in_ready, in_data => in_data,
+                out_valid => p_valid, out_ready => p_ready, out_data => p_data);
+  end generate;
+  g_nopad : if not PADDED generate
+    p_valid  <= in_valid;
+    in_ready <= p_ready;
+    p_data   <= in_data;
+  end generate;
+
   dut : entity work.cnn_conv
     generic map (
-      C_IN => C_IN, C_OUT => C_OUT, H => H, W => W, K => K, STRIDE => STRIDE, PAR => PAR,
-      PAR_OUT => PAR_OUT,
-      WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K,
+      C_IN => C_IN, C_OUT => C_OUT, H => H + PAD_T + PAD_B, W => W + PAD_L + PAD_R, KH => KH, KW => KW,
+      STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, PAR => PAR, PAR_OUT => PAR_OUT,
+      WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
       IN_SIGNED => IN_SIGNED_I /= 0)
     port map (
-      clk => clk, rst => rst, in_valid => in_valid, in_ready => in_ready, in_data => in_data,
+      clk => clk, rst => rst, in_valid => p_valid, in_ready => p_ready, in_data => p_data,
       out_valid => out_valid, out_ready => out_ready, out_data => out_data);
 end architecture;
