@@ -177,6 +177,41 @@ def lenet_view_dropout():
     save(m, "lenet_view_dropout")
 
 
+def conv_geometry():
+    # Not a respelling: three QLinearConvs with the conv geometry of SPEC v2
+    # section 1 the zoo does not have: 3x5 stride 2x1, 1x7 stride 1x2, 4x2 stride
+    # 3x1, asymmetric pads. At PAR=1 this model once caught GHDL folding the
+    # rounding constant of cnn_pkg.rhe_shift to zero in one MAC (every fraction
+    # rounded up); CI simulates it at PAR=1.
+    rng = np.random.default_rng(7)
+    inits, nodes = [], []
+
+    def c(name, arr):
+        inits.append(numpy_helper.from_array(np.array(arr), name))
+        return name
+
+    def qconv(i, x, xs, xz, cin, cout, kh, kw, st, pads, ys):
+        w = rng.integers(-40, 40, (cout, cin, kh, kw)).astype(np.int8)
+        b = rng.integers(-2000, 2000, (cout,)).astype(np.int32)
+        ins = [x, xs, xz, c("w%d" % i, w), c("ws%d" % i, np.float32(2 ** -7)), c("wz%d" % i, np.int8(0)),
+               c("ys%d" % i, np.float32(ys)), c("yz%d" % i, np.int8(0)), c("b%d" % i, b)]
+        nodes.append(helper.make_node("QLinearConv", ins, ["c%d" % i], name="conv%d" % i,
+                                      kernel_shape=[kh, kw], strides=st, pads=pads))
+        return "c%d" % i, "ys%d" % i, "yz%d" % i
+
+    nodes.append(helper.make_node("QuantizeLinear", ["input", c("is", np.float32(2 ** -8)), c("iz", np.uint8(0))],
+                                  ["q"], name="quant"))
+    x, xs, xz = qconv(0, "q", "is", "iz", 3, 4, 3, 5, [2, 1], [0, 2, 1, 2], 2 ** -5)
+    x, xs, xz = qconv(1, x, xs, xz, 4, 5, 1, 7, [1, 2], [0, 3, 0, 3], 2 ** -4)
+    x, xs, xz = qconv(2, x, xs, xz, 5, 3, 4, 2, [3, 1], [2, 0, 1, 1], 2 ** -4)
+    nodes.append(helper.make_node("DequantizeLinear", [x, xs, xz], ["output"], name="dq"))
+    g = helper.make_graph(nodes, "conv_geometry", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 13, 11])],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 2, 6])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    save(m, "conv_geometry")
+
+
 if __name__ == "__main__":
     gap_float_tail()
     leaky_gap_segment()
@@ -186,3 +221,4 @@ if __name__ == "__main__":
     leaky_avgpool_segment()
     reducemean_gap()
     lenet_view_dropout()
+    conv_geometry()
