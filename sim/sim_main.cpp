@@ -9,18 +9,26 @@
 // Fault injection: --short-image K sends image K one beat short, tlast on its
 // last beat sent (the run must report it, not hang); --drop-beats N withholds
 // the run's last N input beats (the watchdog must name the stuck stream).
-// Exit code: 0 all images bit-exact and no protocol error, 1 otherwise, 2 usage.
+// A bad image in an --images folder is reported (one line) and skipped: the
+// good ones still run, and the exit code is 1.
+// Exit code: 0 all images bit-exact, none skipped and no protocol error, 1
+// otherwise (or a user error: one line), 2 usage, 3 an internal error.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "Vcnn_top.h"
 #include "error.hpp"
 #include "harness.hpp"
 #include "images.hpp"
 #include "import.hpp"
+#include "strings.hpp"
 
 namespace {
 
@@ -78,9 +86,13 @@ int main(int argc, char** argv) {
 
         const size_t count = to_u64(a.get("--count", "0"), "--count");
         std::vector<cnn::Image> images;
+        size_t skipped = 0;
         if (a.has("--images")) {
             images = cnn::load_images(a.get("--images"), {net.input.c, net.input.h, net.input.w, a.has("--resize")},
-                                      count);
+                                      count, [&](const cnn::Error& e) {
+                                          std::cerr << "sim: skipped: " << cnn::printable(e.what()) << "\n";
+                                          ++skipped;
+                                      });
         } else {
             images = cnn::sim::random_images(net.input, int(to_u64(a.get("--random", "8"), "--random")),
                                              to_u64(a.get("--seed", "1"), "--seed"));
@@ -101,7 +113,7 @@ int main(int argc, char** argv) {
 
         const auto jobs = cnn::sim::make_jobs(net, images);
         cnn::sim::RunReport rep = cnn::sim::run_model<Vcnn_top>(m, jobs, opt);
-        rep.model = net.name;
+        rep.model = cnn::printable(net.name);
         rep.print(stdout);
         if (!opt.trace.empty())
             std::printf("  waveform          %s (cycles %llu..%llu)\n", opt.trace.c_str(),
@@ -111,12 +123,24 @@ int main(int argc, char** argv) {
             rep.write_json(report);
             std::printf("  report            %s\n", report.c_str());
         }
-        return rep.ok() ? 0 : 1;
+        if (skipped > 0)
+            std::cerr << "sim: " << cnn::printable(a.get("--images")) << ": " << skipped
+                      << " unreadable image(s) skipped\n";
+        return rep.ok() && skipped == 0 ? 0 : 1;
     } catch (const cnn::Error& e) {
-        std::cerr << "sim: " << e.what() << "\n";
+        std::cerr << "sim: " << cnn::printable(e.what()) << "\n";
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "sim: out of memory (the model or its images are too large for this machine)\n";
+        return 1;
+    } catch (const std::filesystem::filesystem_error& e) {
+        std::cerr << "sim: " << cnn::printable(e.path1().string() + ": " + e.code().message()) << "\n";
+        return 1;
+    } catch (const nlohmann::json::exception& e) {
+        std::cerr << "sim: " << cnn::printable(manifest_path + ": JSON: " + e.what()) << "\n";
         return 1;
     } catch (const std::exception& e) {
-        std::cerr << "sim: internal error: " << e.what() << "\n";
+        std::cerr << "sim: internal error: " << cnn::printable(e.what()) << "\n";
         return 3;
     }
 }
