@@ -2,8 +2,9 @@
 // exits non-zero.
 //
 //   cnnc table MODEL [--images N]        the layer table (shapes, f, MACs, saturation)
-//   cnnc check MODEL [--estimate]        legality and the resource guard: silent and 0 when
-//                                        accepted (--estimate: print the guard's figures first)
+//   cnnc check MODEL [--estimate]        everything emit decides (legality, the resource guard,
+//                                        the design) without writing: silent and 0 when accepted
+//                                        (--estimate: print the guard's figures first)
 //   cnnc dump MODEL [--image FILE | --seed N] [--resize]
 //                                        every layer's output tensor of the golden model
 //   cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]
@@ -251,13 +252,17 @@ int main(int argc, char** argv) {
         if (cmd == "check") {
             cnn::Network net = cnn::load_network(model);
             if (flag(args, "--estimate")) {  // the guard's figures, before it judges them
-                plan_parallelism(net, target_of(args), par_of(args));
-                const cnn::ResourceEstimate e = cnn::estimate_resources(net);
+                cnn::Network planned = net;
+                cnn::plan_parallelism(planned, target_of(args), par_of(args));
+                const cnn::ResourceEstimate e = cnn::estimate_resources(planned);
                 std::printf("%s: tensor_bytes %.0f rom_bits %.0f multipliers %.0f buffer_bits %.0f "
                             "pes %.0f cpp_bytes %.0f build_bytes %.0f\n", model.c_str(), e.tensor_bytes, e.rom_bits,
                             e.multipliers, e.buffer_bits, e.pes, e.cpp_bytes, e.build_bytes);
             }
             guard(net, args, true);
+            // What emit decides, without writing it: check and emit agree.
+            cnn::plan_parallelism(net, target_of(args), par_of(args));
+            cnn::build_design(net);
             return 0;
         }
         if (cmd == "dump") {

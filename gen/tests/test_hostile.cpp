@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -179,6 +180,15 @@ TEST_CASE("a non-UTF-8 node name keeps emit's JSON valid and every message on on
     // A refusal that names the node: one line, the name escaped.
     first(g, "QLinearConv").attrs["dilations"] = onnx::Attribute::integers({2, 2});
     refused_by_check_and_emit(save(g, "utf8_bad"), printable(hostile));
+}
+
+TEST_CASE("check refuses what emit refuses: an output shift below the hardware's") {
+    onnx::Graph g = small_graph();
+    onnx::Node* last = nullptr;
+    for (auto& n : g.nodes)
+        if (n.op_type == "QLinearConv") last = &n;
+    g.initializers.at(last->inputs[6]).data = {std::ldexp(1.0, -40)};  // the last conv's y scale: 2^-40
+    refused_by_check_and_emit(save(g, "shift"), "is below the hardware's");
 }
 
 TEST_CASE("printable keeps UTF-8 and escapes control characters and stray bytes") {
