@@ -109,6 +109,67 @@ TEST_CASE("a weight dim above 2^31-1 is refused by the reader, even in an empty 
     refused_by_check_and_emit(save(g, "big_dim"), "dimension 8589934592");
 }
 
+namespace {
+
+// A serialized ONNX TensorProto written by hand, for what the writer never
+// produces: typed data fields, counts that disagree with the dims.
+struct TensorBytes {
+    std::string b;
+    void varint(uint64_t v) {
+        do {
+            b += char((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+            v >>= 7;
+        } while (v);
+    }
+    TensorBytes& field(int number, uint64_t v) {  // a varint field
+        varint(uint64_t(number) << 3);
+        varint(v);
+        return *this;
+    }
+    TensorBytes& bytes(int number, const std::string& v) {  // a length-delimited field
+        varint(uint64_t(number) << 3 | 2);
+        varint(v.size());
+        b += v;
+        return *this;
+    }
+    TensorBytes& dim(int64_t d) { return field(1, uint64_t(d)); }
+    TensorBytes& type(int t) { return field(2, uint64_t(t)); }  // 1 float, 3 int8, 6 int32
+    TensorBytes& int32(int32_t v) { return field(5, uint64_t(int64_t(v))); }
+    TensorBytes& raw(size_t n) { return bytes(9, std::string(n, '\1')); }
+};
+
+// The error load_tensor gives for the bytes ("" when it accepts them).
+std::string tensor_error(const TensorBytes& t) {
+    const fs::path p = temp_dir() / "tensor.pb";
+    std::ofstream(p, std::ios::binary) << t.b;
+    try {
+        onnx::load_tensor(p.string());
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("the reader range-checks every count of a tensor before using it") {
+    CHECK(tensor_error(TensorBytes().dim(2).type(3).int32(5).int32(-5)) == "");
+    CHECK(contains(tensor_error(TensorBytes().dim(2).type(3).int32(1000).int32(1)), "value 1000 does not fit int8"));
+    CHECK(contains(tensor_error(TensorBytes().dim(3).type(6).int32(1).int32(2)),
+                   "holds 2 elements, its shape needs 3"));
+    CHECK(contains(tensor_error(TensorBytes().dim(2).type(1).int32(1).int32(2)), "in a field other than"));
+    CHECK(contains(tensor_error(TensorBytes().dim(2).dim(3).type(3).raw(5)), "holds 5 elements, its shape needs 6"));
+    CHECK(contains(tensor_error(TensorBytes().dim(-3).type(3)), "negative dimension -3"));
+    CHECK(contains(tensor_error(TensorBytes().dim(int64_t(1) << 40).type(3).raw(8)),
+                   "dimension 1099511627776 in shape 1099511627776 is above the reader's limit"));
+    TensorBytes deep;
+    for (int i = 0; i < 9; ++i) deep.dim(1);
+    CHECK(contains(tensor_error(deep.type(3).raw(1)), "9 dimensions; at most 8"));
+    // 2^16 x 2^16 x 2^16 int8 in 8 bytes: the product is refused before any allocation.
+    CHECK(contains(tensor_error(TensorBytes().dim(65536).dim(65536).dim(65536).type(3).raw(8)),
+                   "the reader's limit per tensor"));
+}
+
 TEST_CASE("a conv stride of 2^32+1 is refused, not read as 1" * doctest::may_fail()) {
     onnx::Graph g = small_graph();
     first(g, "QLinearConv").attrs["strides"] = onnx::Attribute::integers({k2p32p1, k2p32p1});
