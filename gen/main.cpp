@@ -15,7 +15,7 @@
 //   cnnc pngs FILE.idx --out DIR [--count N]   an IDX file as PNGs (<i>_label<N>.png)
 //   cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]
 //                                        the VHDL top, weights package and manifest
-// check, emit, table and dump first run the resource guard (resource_guard.hpp):
+// check, emit, table, dump and eval first run the resource guard (resource_guard.hpp):
 // --max-tensor-bytes, --max-rom-bits, --max-multipliers, --max-buffer-bits,
 // --max-build-bytes N (or CNN_MAX_* in the environment) raise its limits.
 //
@@ -57,8 +57,8 @@ int usage() {
                  "                     [--method max|percentile|mse] [--percentile P]\n"
                  "       cnnc eval MODEL --images IMAGES [--count N]\n"
                  "       cnnc pngs FILE.idx --out DIR [--count N]\n"
-                 "check, emit, table, dump: [--max-tensor-bytes N] [--max-rom-bits N] [--max-multipliers N]\n"
-                 "                          [--max-buffer-bits N] [--max-build-bytes N] (0 = no limit)\n";
+                 "check, emit, table, dump, eval: [--max-tensor-bytes N] [--max-rom-bits N] [--max-multipliers N]\n"
+                 "                                [--max-buffer-bits N] [--max-build-bytes N] (0 = no limit)\n";
     return 2;
 }
 
@@ -166,6 +166,8 @@ int par_of(const std::vector<std::string>& args) {
     return par == "auto" ? 0 : to_int(par, "--par");
 }
 
+void guard(const cnn::Network& net, const std::vector<std::string>& args, bool hardware);
+
 int eval(const std::string& model, const std::vector<std::string>& args) {
     const std::string images = required(args, "--images");
     const int count = to_int(option(args, "--count", "0"), "--count");
@@ -179,6 +181,7 @@ int eval(const std::string& model, const std::vector<std::string>& args) {
         spec = {int(g.inputs[0].dims[1]), int(g.inputs[0].dims[2]), int(g.inputs[0].dims[3])};
     } else {
         net = cnn::load_network(model);
+        guard(net, args, false);
         spec = {net.input.c, net.input.h, net.input.w};
     }
     // A bad image in a folder is reported and skipped; the run ends non-zero.
