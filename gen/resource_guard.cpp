@@ -50,6 +50,23 @@ double window_rows(const Layer& l) {
     return l.kind == LayerKind::Conv ? double(l.kernel_h) + std::min(l.stride_h, l.kernel_h) : double(l.kernel_h);
 }
 
+// The cycle and PE models (gen/ops) count in int and int64: a layer whose
+// padded sides or element count could overflow them is refused before they
+// run, whatever the limits (such a layer is far beyond any limit anyway).
+constexpr double kMaxSide = double(1 << 30), kMaxLayerElements = double(int64_t(1) << 40);
+
+bool countable(const Shape& s, double pad_h, double pad_w) {
+    return s.c > 0 && s.h >= 0 && s.w >= 0 && double(s.h) + pad_h < kMaxSide && double(s.w) + pad_w < kMaxSide &&
+           double(s.c) < kMaxSide && size(s) < kMaxLayerElements;
+}
+
+bool countable(const Layer& l) {
+    return countable(l.in, double(l.pad_t) + l.pad_b, double(l.pad_l) + l.pad_r) && countable(l.out, 0, 0) &&
+           l.pad_t >= 0 && l.pad_b >= 0 && l.pad_l >= 0 && l.pad_r >= 0 &&
+           l.kernel_h > 0 && l.kernel_w > 0 && l.stride_h > 0 && l.stride_w > 0 && l.kernel_h < kMaxSide &&
+           l.kernel_w < kMaxSide;
+}
+
 std::string number(double v) {
     if (v >= 1e15) return fmt("%.3g", v);
     return fmt("%.0f", v);
@@ -94,7 +111,7 @@ ResourceEstimate estimate_resources(const Network& net) {
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         e.tensor_bytes += size(l.out) * 4;
-        pes += double(op_def(l.kind).pes(l, "l").size());
+        pes += countable(l) ? double(op_def(l.kind).pes(l, "l").size()) : 1;
         const double par = std::max(1, l.par_in), par_out = std::max(1, l.par_out);
         if (l.kind == LayerKind::Conv) {
             // rtl/cnn_conv.vhd: PAR_OUT ROMs of NOG*K*K*NG words of 8*PAR+1
@@ -130,6 +147,11 @@ ResourceEstimate estimate_resources(const Network& net) {
 }
 
 void check_resources(const Network& net, const ResourceLimits& limits, bool hardware) {
+    for (const Layer& l : net.layers)
+        if (!countable(l))
+            throw Error(net.source, "layer '" + printable(l.name) + "': " + to_string(l.in) + " -> " +
+                                        to_string(l.out) + " is beyond what the generator counts (sides and "
+                                        "padding below 2^30, C*H*W below 2^40, kernels and strides positive)");
     const ResourceEstimate e = estimate_resources(net);
     auto judge = [&](const ResourceLimit& l, double v) {
         if (l.value > 0 && v > l.value)

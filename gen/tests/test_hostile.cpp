@@ -201,6 +201,12 @@ TEST_CASE("a graph input dim of 2^32+1 is refused by the reader") {
     refused_by_check_and_emit(save(g, "input_dim"), "dimension 4294967297 is above the reader's limit");
 }
 
+TEST_CASE("a graph input of width 2^31-1 (the reader's limit) is refused before the cycle models overflow") {
+    onnx::Graph g = small_graph();
+    g.inputs[0].dims[3] = 2147483647;  // found by the fuzzer: conv.cpp's padded width overflowed int
+    refused_by_check_and_emit(save(g, "input_max"), "beyond what the generator counts");
+}
+
 TEST_CASE("a DequantizeLinear with an empty input is refused") {
     onnx::Graph g = small_graph();
     SUBCASE("the data input") {
