@@ -33,9 +33,13 @@ double size(const Shape& s) { return double(s.c) * double(s.h) * double(s.w); }
 //   big_48x24_16_32_64                  14   194,598    184   3,252,686  1,201 kB    294 MB
 //   128 -> 128 channels, 3x3, 6x6        6 1,236,306    947  11,513,130  4,877 kB    744 MB
 // A least-squares fit of C++ bytes = a + b*PEs + c*ROM bits + d*multipliers
-// is within 26% on the zoo (rounded below; +29% on the 128-channel model). The largest file holds
-// about 40% of the C++; g++'s peak grows about 164 bytes per byte of it on
-// a base of about 97 MB.
+// is within 26% on the zoo (rounded below; +29% on the 128-channel model).
+// The largest file holds about 40% of the C++; g++'s peak grows about 164
+// bytes per byte of it on
+// a base of about 97 MB (the 128-channel model: estimated 1.07 GB, measured
+// 744 MB: the estimate errs high). A 256 -> 256 channel conv on 6x6 is
+// estimated at 2.7 GiB (issue 7 measured 5 GB for a 256-channel model) and
+// refused by the 2 GiB default.
 constexpr double kCppFixed = 212e3;        // bytes
 constexpr double kCppPerPe = 41e3;         // bytes per PE (instance, its link, its probes)
 constexpr double kCppPerRomBit = 6.45;     // bytes per ROM bit
