@@ -424,9 +424,47 @@ void check_structure(const pb::ModelProto& m, const Graph& g, const std::string&
             throw Error(path, bad + "graph output '" + out.name + "' is not computed");
 }
 
+// ONNX's shape inference divides by some attributes without checking them
+// (libonnx 1.12: convPoolShapeInference by strides, a SIGFPE for a stride
+// of 0, found by fuzz/): those are checked here first.
+void check_before_inference(const Graph& g, const std::string& path) {
+    static const std::set<std::string> conv_pool = {"Conv", "ConvInteger", "QLinearConv", "ConvTranspose",
+                                                   "MaxPool", "AveragePool", "LpPool", "MaxUnpool"};
+    for (const Node& n : g.nodes) {
+        if (!n.domain.empty() || !conv_pool.count(n.op_type)) continue;
+        for (const char* attr : {"strides", "dilations", "kernel_shape"}) {
+            auto it = n.attrs.find(attr);
+            if (it == n.attrs.end() || it->second.kind != Attribute::Kind::Ints) continue;
+            for (int64_t v : it->second.ints)
+                if (v < 1)
+                    throw Error(path + " " + node_where(n), std::string(attr) + " value " + std::to_string(v) +
+                                                                " is not positive");
+        }
+        auto group = n.attrs.find("group");
+        if (group != n.attrs.end() && group->second.kind == Attribute::Kind::Int && group->second.i < 1)
+            throw Error(path + " " + node_where(n), "group " + std::to_string(group->second.i) + " is not positive");
+    }
+}
+
+// No value may hold more than this many elements (each dim is at most
+// kMaxDim already): products of shapes never overflow int64 downstream.
+constexpr double kMaxValueElements = double(int64_t(1) << 40);
+
+void check_value_size(const ValueInfo& v, const std::string& where) {
+    double n = 1;
+    for (int64_t d : v.dims)
+        if (d > 0) n *= double(d);
+    if (n > kMaxValueElements) {
+        std::string shape;
+        for (size_t i = 0; i < v.dims.size(); ++i) shape += (i ? "x" : "") + std::to_string(v.dims[i]);
+        throw Error(where + " value '" + v.name + "'", "shape " + shape + " holds more than 2^40 elements");
+    }
+}
+
 // ONNX's own checker, then its shape inference (strict: a node whose shapes
 // or types ONNX itself rejects is an error), whose results fill value_info.
 void check_and_infer(pb::ModelProto& m, Graph& g, const std::string& path) {
+    check_before_inference(g, path);
     try {
         pb::checker::check_model(m);
         pb::shape_inference::InferShapes(m, pb::OpSchemaRegistry::Instance(),
@@ -439,7 +477,10 @@ void check_and_infer(pb::ModelProto& m, Graph& g, const std::string& path) {
         throw Error(path, "ONNX's checker rejects the model: " + what);
     }
     auto add = [&](const pb::ValueInfoProto& vi) {
-        if (vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) g.value_info[vi.name()] = from_proto(vi, path + " (shape inference)");
+        if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
+        const ValueInfo v = from_proto(vi, path + " (shape inference)");
+        check_value_size(v, path + " (shape inference)");
+        g.value_info[vi.name()] = v;
     };
     for (const auto& vi : m.graph().input()) add(vi);
     for (const auto& vi : m.graph().value_info()) add(vi);
@@ -474,6 +515,8 @@ Graph parse_model(const std::string& bytes, const std::string& path, bool onnx_c
     for (const auto& vi : gp.input())
         if (!g.initializers.count(vi.name())) g.inputs.push_back(from_proto(vi, path));
     for (const auto& vi : gp.output()) g.outputs.push_back(from_proto(vi, path));
+    for (const ValueInfo& v : g.inputs) check_value_size(v, path);
+    for (const ValueInfo& v : g.outputs) check_value_size(v, path);
 
     for (int i = 0; i < gp.node_size(); ++i) {
         const pb::NodeProto& np = gp.node(i);

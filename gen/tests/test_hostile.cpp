@@ -207,6 +207,21 @@ TEST_CASE("a graph input of width 2^31-1 (the reader's limit) is refused before 
     refused_by_check_and_emit(save(g, "input_max"), "beyond what the generator counts");
 }
 
+TEST_CASE("a conv stride of 0 is refused before ONNX's shape inference divides by it") {
+    onnx::Graph g = small_graph();  // found by the fuzzer: a SIGFPE in libonnx's convPoolShapeInference
+    first(g, "QLinearConv").attrs["strides"] = onnx::Attribute::integers({1, 0});
+    refused_by_check_and_emit(save(g, "stride0"), "strides value 0 is not positive");
+    onnx::Graph p = small_graph();
+    first(p, "MaxPool").attrs["strides"] = onnx::Attribute::integers({0, 2});
+    refused_by_check_and_emit(save(p, "pool_stride0"), "strides value 0 is not positive");
+}
+
+TEST_CASE("a graph input of 2^31-1 x 2^31-1 is refused by the reader (products stay in int64)") {
+    onnx::Graph g = small_graph(1);
+    g.inputs[0].dims = {1, 1, 2147483647, 2147483647};  // found by the fuzzer: Shape::size() overflowed
+    refused_by_check_and_emit(save(g, "input_square"), "holds more than 2^40 elements");
+}
+
 TEST_CASE("a DequantizeLinear with an empty input is refused") {
     onnx::Graph g = small_graph();
     SUBCASE("the data input") {
