@@ -348,6 +348,18 @@ TEST_CASE("the guard's estimate follows the hardware's layout") {
     CHECK(e.tensor_bytes > double(net.input.size() * 5));
 }
 
+TEST_CASE("a filesystem error (an --out folder below a file) is one line and exit 1, not an internal error") {
+    const std::string m = save(small_graph(), "fs_model");
+    const fs::path file = temp_dir() / "a_file";
+    std::ofstream(file) << "x";
+    const auto r = cnnc("emit " + m + " --out " + (file / "sub").string());
+    CAPTURE(r.out);
+    CHECK(r.code == 1);
+    CHECK(lines(r.out) == 1);
+    CHECK(contains(r.out, "a_file"));
+    CHECK(!contains(r.out, "internal error"));
+}
+
 TEST_CASE("a corrupt PNG in a folder is skipped: the good images' results are kept, exit 1") {
     const fs::path dir = temp_dir() / "images_corrupt";
     fs::remove_all(dir);
