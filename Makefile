@@ -5,7 +5,7 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all setup build tools test table zoo clean
+.PHONY: all setup build tools test table zoo clean fuzz asan
 
 all: build
 
@@ -167,3 +167,30 @@ eval: tools data
 bench: tools
 	bash bench/sim_speed.sh $(BUILD)
 	bash bench/ghdl_speed.sh $(BUILD)
+
+# ---------------------------------------------------------------- hostile input
+# make fuzz [FUZZ_SECONDS=60]: the libFuzzer target fuzz/cnnc_fuzz.cpp (what
+# cnnc check and emit do, in memory) built with clang and ASan+UBSan in
+# $(FUZZ_BUILD), seeded by the zoo, run for FUZZ_SECONDS; prints execs,
+# crashes, timeouts (an input over 10 s is one) and fails on any finding.
+# Findings land in $(FUZZ_BUILD)/findings/.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+fuzz:
+	@SETUP_FUZZ=1 bash scripts/setup.sh
+	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DCNN_FUZZ=ON -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link $(SAN_FLAGS)" > /dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target cnnc_fuzz
+	fuzz/run.sh $(FUZZ_BUILD)/fuzz/cnnc_fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# make asan: the unit tests (gen_tests, sim_tests but the two that run a
+# model's simulator, and the cnnc they call) built with ASan+UBSan (-O1 -g)
+# in $(ASAN_BUILD), run.
+ASAN_BUILD ?= build-asan
+asan: setup
+	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=None \
+	  -DCMAKE_CXX_FLAGS="-O1 -g $(SAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" > /dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target cnnc gen_tests sim_tests
+	cd $(ASAN_BUILD) && export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 && \
+	  ./gen/gen_tests && ./sim/sim_tests -sfe='*test_faults*,*test_sim_images*'

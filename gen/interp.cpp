@@ -1165,7 +1165,7 @@ std::map<std::string, Tensor> run(const Graph& graph, const std::map<std::string
     };
     for (const auto& [name, t] : inputs) {
         const bool declared = std::any_of(graph.inputs.begin(), graph.inputs.end(),
-                                          [&](const ValueInfo& v) { return v.name == name; });
+                                          [&, n = &name](const ValueInfo& v) { return v.name == *n; });  // clang 14: no captured bindings
         if (!declared && !graph.initializer(name))
             throw Error(gwhere, "'" + name + "' is not a graph input");
         values[name] = t;

@@ -51,7 +51,7 @@ struct Const {
 // A number read from the file that becomes an int of the IR: refused when it
 // does not fit (no narrowing: 2^32 + 1 must not read as 1).
 int small_int(int64_t v, const std::string& what, const std::string& where) {
-    if (v < -(int64_t(1) << 30) || v > (int64_t(1) << 30))
+    if (v < -(int64_t(1) << 31) + 1 || v > (int64_t(1) << 31) - 1)
         throw Error(where, what + " " + std::to_string(v) + " is out of range");
     return int(v);
 }
@@ -188,9 +188,9 @@ private:
         if (in.dims.size() != 4) fail("rank " + std::to_string(in.dims.size()) + "; [1, C, H, W] is accepted");
         for (int64_t d : in.dims)
             if (d <= 0) fail("has an unknown or symbolic dimension; [1, C, H, W] with fixed sizes is accepted");
-        for (int64_t d : in.dims)
-            if (d > 65536) fail("dimension " + std::to_string(d) + " is larger than 65536");
-        shape_ = Shape{int(in.dims[1]), int(in.dims[2]), int(in.dims[3])};
+        // The reader has bounded every dim by 2^31 - 1; the resource guard judges the size.
+        shape_ = Shape{small_int(in.dims[1], "channels", where_), small_int(in.dims[2], "height", where_),
+                       small_int(in.dims[3], "width", where_)};
         net_.input = shape_;
         if (in.dtype == onnx::DType::UInt8 || in.dtype == onnx::DType::Int8) {
             net_.input_prequantized = true;

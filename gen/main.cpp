@@ -2,7 +2,9 @@
 // exits non-zero.
 //
 //   cnnc table MODEL [--images N]        the layer table (shapes, f, MACs, saturation)
-//   cnnc check MODEL                     legality only: silent and 0 when accepted
+//   cnnc check MODEL [--estimate]        everything emit decides (legality, the resource guard,
+//                                        the design) without writing: silent and 0 when accepted
+//                                        (--estimate: print the guard's figures first)
 //   cnnc dump MODEL [--image FILE | --seed N] [--resize]
 //                                        every layer's output tensor of the golden model
 //   cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]
@@ -13,12 +15,23 @@
 //   cnnc pngs FILE.idx --out DIR [--count N]   an IDX file as PNGs (<i>_label<N>.png)
 //   cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]
 //                                        the VHDL top, weights package and manifest
+// check, emit, table, dump and eval first run the resource guard (resource_guard.hpp):
+// --max-tensor-bytes, --max-rom-bits, --max-multipliers, --max-buffer-bits,
+// --max-build-bytes N (or CNN_MAX_* in the environment) raise its limits.
+//
+// Exit codes: 0 done, 1 a user error (a bad model, image, option or a model
+// too large; one line on stderr), 2 usage, 3 an internal error (a bug).
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <random>
 #include <string>
+#include <filesystem>
+#include <new>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
 #include "emit.hpp"
 #include "error.hpp"
@@ -29,19 +42,23 @@
 #include "onnx_graph.hpp"
 #include "passes.hpp"
 #include "quantize.hpp"
+#include "resource_guard.hpp"
+#include "strings.hpp"
 #include "table.hpp"
 
 namespace {
 
 int usage() {
     std::cerr << "usage: cnnc table MODEL [--images N]\n"
-                 "       cnnc check MODEL\n"
+                 "       cnnc check MODEL [--estimate]\n"
                  "       cnnc dump MODEL [--image FILE | --seed N] [--resize]\n"
                  "       cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]\n"
                  "       cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]\n"
                  "                     [--method max|percentile|mse] [--percentile P]\n"
                  "       cnnc eval MODEL --images IMAGES [--count N]\n"
-                 "       cnnc pngs FILE.idx --out DIR [--count N]\n";
+                 "       cnnc pngs FILE.idx --out DIR [--count N]\n"
+                 "check, emit, table, dump, eval: [--max-tensor-bytes N] [--max-rom-bits N] [--max-multipliers N]\n"
+                 "                                [--max-buffer-bits N] [--max-build-bytes N] (0 = no limit)\n";
     return 2;
 }
 
@@ -143,6 +160,14 @@ int quantize(const std::string& model, const std::vector<std::string>& args) {
     return 0;
 }
 
+int64_t target_of(const std::vector<std::string>& args) { return to_int(option(args, "--target", "0"), "--target"); }
+int par_of(const std::vector<std::string>& args) {
+    const std::string par = option(args, "--par", "auto");
+    return par == "auto" ? 0 : to_int(par, "--par");
+}
+
+void guard(const cnn::Network& net, const std::vector<std::string>& args, bool hardware);
+
 int eval(const std::string& model, const std::vector<std::string>& args) {
     const std::string images = required(args, "--images");
     const int count = to_int(option(args, "--count", "0"), "--count");
@@ -156,9 +181,15 @@ int eval(const std::string& model, const std::vector<std::string>& args) {
         spec = {int(g.inputs[0].dims[1]), int(g.inputs[0].dims[2]), int(g.inputs[0].dims[3])};
     } else {
         net = cnn::load_network(model);
+        guard(net, args, false);
         spec = {net.input.c, net.input.h, net.input.w};
     }
-    auto imgs = cnn::load_images(images, spec, size_t(std::max(0, count)));
+    // A bad image in a folder is reported and skipped; the run ends non-zero.
+    size_t skipped = 0;
+    auto imgs = cnn::load_images(images, spec, size_t(std::max(0, count)), [&](const cnn::Error& e) {
+        std::cerr << "cnnc: skipped: " << cnn::printable(e.what()) << "\n";
+        ++skipped;
+    });
     const auto t0 = std::chrono::steady_clock::now();
     int labelled = 0, correct = 0;
     for (const auto& im : imgs) {
@@ -187,7 +218,25 @@ int eval(const std::string& model, const std::vector<std::string>& args) {
     char buf[128];
     std::snprintf(buf, sizeof buf, ", %.2f s (%.3f ms/image)\n", secs, 1000.0 * secs / double(imgs.size()));
     std::cout << buf;
+    if (skipped > 0) {
+        std::cerr << "cnnc: " << images << ": " << skipped << " unreadable image(s) skipped\n";
+        return 1;
+    }
     return 0;
+}
+
+// The guard before any heavy work: check and emit judge the planned
+// hardware (the same plan, so they agree), table and dump only the golden
+// model's memory.
+void guard(const cnn::Network& net, const std::vector<std::string>& args, bool hardware) {
+    cnn::guard_network(net, cnn::ResourceLimits::from(args), hardware, target_of(args), par_of(args));
+}
+
+// One line on stderr, whatever bytes the message holds (names and paths
+// come from files); returns the user-error exit code.
+int fail(const std::string& message) {
+    std::cerr << "cnnc: " << cnn::printable(message) << "\n";
+    return 1;
 }
 
 }  // namespace
@@ -199,14 +248,31 @@ int main(int argc, char** argv) {
     try {
         if (cmd == "table") {
             cnn::Network net = cnn::load_network(model);
+            guard(net, args, false);
             cnn::print_layer_table(net, std::cout, to_int(option(args, "--images", "16"), "--images"));
             return 0;
         }
         if (cmd == "check") {
-            cnn::load_network(model);
+            cnn::Network net = cnn::load_network(model);
+            if (flag(args, "--estimate")) {  // the guard's figures, before it judges them
+                cnn::Network planned = net;
+                cnn::plan_parallelism(planned, target_of(args), par_of(args));
+                const cnn::ResourceEstimate e = cnn::estimate_resources(planned);
+                std::printf("%s: tensor_bytes %.0f rom_bits %.0f multipliers %.0f buffer_bits %.0f "
+                            "pes %.0f cpp_bytes %.0f build_bytes %.0f\n", model.c_str(), e.tensor_bytes, e.rom_bits,
+                            e.multipliers, e.buffer_bits, e.pes, e.cpp_bytes, e.build_bytes);
+            }
+            guard(net, args, true);
+            // What emit decides, without writing it: check and emit agree.
+            cnn::plan_parallelism(net, target_of(args), par_of(args));
+            cnn::build_design(net);
             return 0;
         }
-        if (cmd == "dump") return dump(cnn::load_network(model), args);
+        if (cmd == "dump") {
+            cnn::Network net = cnn::load_network(model);
+            guard(net, args, false);
+            return dump(net, args);
+        }
         if (cmd == "pngs") {
             // cnnc pngs FILE.idx --out DIR [--count N]: an IDX file as a folder of PNGs.
             std::string dir = option(args, "--out", "");
@@ -226,9 +292,8 @@ int main(int argc, char** argv) {
             std::string dir = option(args, "--out", "");
             if (dir.empty()) return usage();
             cnn::Network net = cnn::load_network(model);
-            std::string par = option(args, "--par", "auto");
-            cnn::plan_parallelism(net, to_int(option(args, "--target", "0"), "--target"),
-                                  par == "auto" ? 0 : to_int(par, "--par"));
+            guard(net, args, true);
+            cnn::plan_parallelism(net, target_of(args), par_of(args));
             cnn::Design d = cnn::build_design(net);
             cnn::write_design(d, dir);
             std::cout << "cnnc: " << net.name << ": " << d.pes.size() << " PEs, expected "
@@ -237,13 +302,22 @@ int main(int argc, char** argv) {
         }
         return usage();
     } catch (const cnn::LegalityError& e) {
-        for (const auto& line : e.lines()) std::cerr << "cnnc: " << model << ": " << line << "\n";
+        for (const auto& line : e.lines()) fail(model + ": " + line);
         return 1;
     } catch (const cnn::Error& e) {
-        std::cerr << "cnnc: " << e.what() << "\n";
-        return 1;
+        return fail(e.what());
+    } catch (const std::bad_alloc&) {
+        return fail(model + ": out of memory (the model or its images are too large for this machine)");
+    } catch (const std::length_error&) {
+        return fail(model + ": a size beyond what this machine can hold (the model is too large)");
+    } catch (const std::filesystem::filesystem_error& e) {
+        return fail(e.path1().string() + ": " + e.code().message());
+    } catch (const nlohmann::json::exception& e) {
+        return fail(model + ": JSON: " + e.what());
+    } catch (const cv::Exception& e) {
+        return fail(model + ": OpenCV: " + e.err + (e.func.empty() ? "" : " (in " + e.func + ")"));
     } catch (const std::exception& e) {
-        std::cerr << "cnnc: " << model << ": internal error: " << e.what() << "\n";
+        std::cerr << "cnnc: " << cnn::printable(model) << ": internal error: " << cnn::printable(e.what()) << "\n";
         return 3;
     }
 }

@@ -9,6 +9,19 @@
 
 namespace cnn::onnx {
 
+// What the reader accepts of any integer in a file (every one is checked
+// before use): a tensor of at most kMaxRank dimensions, each 0..kMaxDim, and
+// at most kMaxElements elements (2^28: 2 GiB as doubles; the resource guard
+// judges what this machine can build).
+constexpr int kMaxRank = 8;
+constexpr int64_t kMaxDim = 2147483647;          // 2^31 - 1
+constexpr int64_t kMaxElements = int64_t(1) << 28;
+
+// The product of dims, or a cnn::Error naming `where` for a negative
+// dimension, one above kMaxDim, more than kMaxRank of them or a product
+// above kMaxElements (so it never overflows).
+int64_t checked_element_count(const std::vector<int64_t>& dims, const std::string& where);
+
 // Element types we read; anything else is Other and refused where it matters.
 enum class DType { Float, Double, Int8, UInt8, Int32, Int64, Bool, Other };
 const char* dtype_name(DType t);
@@ -98,6 +111,12 @@ struct Graph {
 // rejects, and fills Graph::value_info. Without them it is a plain protobuf
 // conversion (the reader's own round-trip tests).
 Graph load_model(const std::string& path, bool onnx_checks = true);
+
+// load_model from bytes in memory; `name` stands for the file in errors.
+Graph parse_model(const std::string& bytes, const std::string& name, bool onnx_checks = true);
+
+// save_model to bytes in memory (the fuzzer's re-serialisation).
+std::string serialize_model(const Graph& graph);
 
 // Write a model (ir_version 8, the graph's opset). Throws cnn::Error on I/O failure.
 void save_model(const Graph& graph, const std::string& path);

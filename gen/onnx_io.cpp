@@ -36,9 +36,34 @@ const char* dtype_name(DType t) {
     return "other";
 }
 
+// Unchecked: load_model has already refused dims whose product overflows
+// (checked_element_count); a graph built in code is the builder's business.
 size_t Tensor::size() const {
     size_t n = 1;
     for (int64_t d : dims) n *= size_t(d);
+    return n;
+}
+
+int64_t checked_element_count(const std::vector<int64_t>& dims, const std::string& where) {
+    auto shape = [&] {
+        std::string s;
+        for (size_t i = 0; i < dims.size(); ++i) s += (i ? "x" : "") + std::to_string(dims[i]);
+        return dims.empty() ? std::string("a scalar") : s;
+    };
+    if (dims.size() > size_t(kMaxRank))
+        throw Error(where, std::to_string(dims.size()) + " dimensions; at most " + std::to_string(kMaxRank) +
+                               " are read");
+    int64_t n = 1;
+    for (int64_t d : dims) {
+        if (d < 0) throw Error(where, "negative dimension " + std::to_string(d) + " in shape " + shape());
+        if (d > kMaxDim)
+            throw Error(where, "dimension " + std::to_string(d) + " in shape " + shape() +
+                                   " is above the reader's limit 2^31-1");
+        if (d != 0 && n > kMaxElements / d)
+            throw Error(where, "shape " + shape() + " holds more than " + std::to_string(kMaxElements) +
+                                   " elements (the reader's limit per tensor)");
+        n *= d;
+    }
     return n;
 }
 
@@ -163,12 +188,10 @@ Tensor from_proto(const pb::TensorProto& tp, const std::string& where) {
     if (tp.data_location() == pb::TensorProto::EXTERNAL)
         throw Error(ctx, "external tensor data is not supported");
     if (tp.has_segment()) throw Error(ctx, "segmented tensors are not supported");
-    for (int64_t d : tp.dims()) {
-        if (d < 0) throw Error(ctx, "negative dimension " + std::to_string(d));
-        t.dims.push_back(d);
-    }
-    const size_t n = t.size();
-    t.data.reserve(n);
+    t.dims.assign(tp.dims().begin(), tp.dims().end());
+    // Every count below is compared with this one before anything is
+    // allocated or indexed: no product of file integers is used unchecked.
+    const size_t n = size_t(checked_element_count(t.dims, ctx));
 
     auto check_count = [&](size_t have) {
         if (have != n)
@@ -181,19 +204,42 @@ Tensor from_proto(const pb::TensorProto& tp, const std::string& where) {
             throw Error(ctx, "raw_data size " + std::to_string(raw.size()) +
                                  " is not a multiple of the element size");
         check_count(raw.size() / element_bytes(t.dtype));
+        t.data.reserve(n);
         for (size_t i = 0; i < n; ++i) t.data.push_back(raw_element(raw, t.dtype, i));
         return t;
     }
+    // A tensor holds its data in one field only: raw_data or its type's one.
+    const int typed = tp.float_data_size() + tp.double_data_size() + tp.int64_data_size() +
+                      tp.int32_data_size() + tp.uint64_data_size() + tp.string_data_size();
+    auto only = [&](int mine) {
+        if (typed != mine)
+            throw Error(ctx, "holds data in a field other than its element type's (" +
+                                 std::string(dtype_name(t.dtype)) + ")");
+    };
+    // int32_data carries int8, uint8 and bool too: each value must fit.
+    auto narrow = [&](int32_t v) {
+        const bool fits = t.dtype == DType::Int8    ? v >= -128 && v <= 127
+                          : t.dtype == DType::UInt8 ? v >= 0 && v <= 255
+                          : t.dtype == DType::Bool  ? v == 0 || v == 1
+                                                    : true;
+        if (!fits)
+            throw Error(ctx, "value " + std::to_string(v) + " does not fit " + dtype_name(t.dtype));
+        return double(v);
+    };
+    t.data.reserve(n);
     switch (t.dtype) {
         case DType::Float:
+            only(tp.float_data_size());
             check_count(size_t(tp.float_data_size()));
             for (float v : tp.float_data()) t.data.push_back(v);
             break;
         case DType::Double:
+            only(tp.double_data_size());
             check_count(size_t(tp.double_data_size()));
             for (double v : tp.double_data()) t.data.push_back(v);
             break;
         case DType::Int64:
+            only(tp.int64_data_size());
             check_count(size_t(tp.int64_data_size()));
             for (int64_t v : tp.int64_data()) t.data.push_back(double(v));
             break;
@@ -201,8 +247,9 @@ Tensor from_proto(const pb::TensorProto& tp, const std::string& where) {
         case DType::UInt8:
         case DType::Int32:
         case DType::Bool:
+            only(tp.int32_data_size());
             check_count(size_t(tp.int32_data_size()));
-            for (int32_t v : tp.int32_data()) t.data.push_back(double(v));
+            for (int32_t v : tp.int32_data()) t.data.push_back(narrow(v));
             break;
         case DType::Other: break;
     }
@@ -255,15 +302,26 @@ void to_proto(const Tensor& t, pb::TensorProto& tp) {
 
 // ---------------------------------------------------------------- graphs
 
-ValueInfo from_proto(const pb::ValueInfoProto& vi) {
+// where: the file, for errors. A stated dimension must be 0..2^31-1 (a
+// negative one is not "unknown": ONNX spells that with dim_param or nothing).
+ValueInfo from_proto(const pb::ValueInfoProto& vi, const std::string& where) {
     ValueInfo v;
     v.name = vi.name();
     v.dtype = DType::Other;
     if (vi.type().has_tensor_type()) {
         const auto& tt = vi.type().tensor_type();
         v.dtype = from_proto_type(tt.elem_type());
-        for (const auto& d : tt.shape().dim())
+        if (tt.shape().dim_size() > kMaxRank)
+            throw Error(where + " value '" + vi.name() + "'",
+                        std::to_string(tt.shape().dim_size()) + " dimensions; at most " +
+                            std::to_string(kMaxRank) + " are read");
+        for (const auto& d : tt.shape().dim()) {
+            if (d.has_dim_value() && (d.dim_value() < 0 || d.dim_value() > kMaxDim))
+                throw Error(where + " value '" + vi.name() + "'",
+                            "dimension " + std::to_string(d.dim_value()) +
+                                (d.dim_value() < 0 ? " is negative" : " is above the reader's limit 2^31-1"));
             v.dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        }
     }
     return v;
 }
@@ -366,9 +424,47 @@ void check_structure(const pb::ModelProto& m, const Graph& g, const std::string&
             throw Error(path, bad + "graph output '" + out.name + "' is not computed");
 }
 
+// ONNX's shape inference divides by some attributes without checking them
+// (libonnx 1.12: convPoolShapeInference by strides, a SIGFPE for a stride
+// of 0, found by fuzz/): those are checked here first.
+void check_before_inference(const Graph& g, const std::string& path) {
+    static const std::set<std::string> conv_pool = {"Conv", "ConvInteger", "QLinearConv", "ConvTranspose",
+                                                   "MaxPool", "AveragePool", "LpPool", "MaxUnpool"};
+    for (const Node& n : g.nodes) {
+        if (!n.domain.empty() || !conv_pool.count(n.op_type)) continue;
+        for (const char* attr : {"strides", "dilations", "kernel_shape"}) {
+            auto it = n.attrs.find(attr);
+            if (it == n.attrs.end() || it->second.kind != Attribute::Kind::Ints) continue;
+            for (int64_t v : it->second.ints)
+                if (v < 1)
+                    throw Error(path + " " + node_where(n), std::string(attr) + " value " + std::to_string(v) +
+                                                                " is not positive");
+        }
+        auto group = n.attrs.find("group");
+        if (group != n.attrs.end() && group->second.kind == Attribute::Kind::Int && group->second.i < 1)
+            throw Error(path + " " + node_where(n), "group " + std::to_string(group->second.i) + " is not positive");
+    }
+}
+
+// No value may hold more than this many elements (each dim is at most
+// kMaxDim already): products of shapes never overflow int64 downstream.
+constexpr double kMaxValueElements = double(int64_t(1) << 40);
+
+void check_value_size(const ValueInfo& v, const std::string& where) {
+    double n = 1;
+    for (int64_t d : v.dims)
+        if (d > 0) n *= double(d);
+    if (n > kMaxValueElements) {
+        std::string shape;
+        for (size_t i = 0; i < v.dims.size(); ++i) shape += (i ? "x" : "") + std::to_string(v.dims[i]);
+        throw Error(where + " value '" + v.name + "'", "shape " + shape + " holds more than 2^40 elements");
+    }
+}
+
 // ONNX's own checker, then its shape inference (strict: a node whose shapes
 // or types ONNX itself rejects is an error), whose results fill value_info.
 void check_and_infer(pb::ModelProto& m, Graph& g, const std::string& path) {
+    check_before_inference(g, path);
     try {
         pb::checker::check_model(m);
         pb::shape_inference::InferShapes(m, pb::OpSchemaRegistry::Instance(),
@@ -381,7 +477,10 @@ void check_and_infer(pb::ModelProto& m, Graph& g, const std::string& path) {
         throw Error(path, "ONNX's checker rejects the model: " + what);
     }
     auto add = [&](const pb::ValueInfoProto& vi) {
-        if (vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) g.value_info[vi.name()] = from_proto(vi);
+        if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
+        const ValueInfo v = from_proto(vi, path + " (shape inference)");
+        check_value_size(v, path + " (shape inference)");
+        g.value_info[vi.name()] = v;
     };
     for (const auto& vi : m.graph().input()) add(vi);
     for (const auto& vi : m.graph().value_info()) add(vi);
@@ -393,7 +492,10 @@ void check_and_infer(pb::ModelProto& m, Graph& g, const std::string& path) {
 // ---------------------------------------------------------------- public API
 
 Graph load_model(const std::string& path, bool onnx_checks) {
-    const std::string bytes = read_file(path);
+    return parse_model(read_file(path), path, onnx_checks);
+}
+
+Graph parse_model(const std::string& bytes, const std::string& path, bool onnx_checks) {
     pb::ModelProto m;
     if (!m.ParseFromString(bytes))
         throw Error(path, "not an ONNX model (or a truncated one): protobuf cannot parse it");
@@ -411,8 +513,10 @@ Graph load_model(const std::string& path, bool onnx_checks) {
     if (gp.sparse_initializer_size() > 0)
         throw Error(path, "sparse initializers are not supported");
     for (const auto& vi : gp.input())
-        if (!g.initializers.count(vi.name())) g.inputs.push_back(from_proto(vi));
-    for (const auto& vi : gp.output()) g.outputs.push_back(from_proto(vi));
+        if (!g.initializers.count(vi.name())) g.inputs.push_back(from_proto(vi, path));
+    for (const auto& vi : gp.output()) g.outputs.push_back(from_proto(vi, path));
+    for (const ValueInfo& v : g.inputs) check_value_size(v, path);
+    for (const ValueInfo& v : g.outputs) check_value_size(v, path);
 
     for (int i = 0; i < gp.node_size(); ++i) {
         const pb::NodeProto& np = gp.node(i);
@@ -431,7 +535,9 @@ Graph load_model(const std::string& path, bool onnx_checks) {
     return g;
 }
 
-void save_model(const Graph& g, const std::string& path) {
+namespace {
+
+pb::ModelProto to_model_proto(const Graph& g) {
     pb::ModelProto m;
     m.set_ir_version(8);
     m.set_producer_name("cnnstream");
@@ -457,7 +563,20 @@ void save_model(const Graph& g, const std::string& path) {
     }
     for (const ValueInfo& v : g.inputs) to_proto(v, *gp.add_input());
     for (const ValueInfo& v : g.outputs) to_proto(v, *gp.add_output());
+    return m;
+}
 
+}  // namespace
+
+std::string serialize_model(const Graph& g) {
+    std::string bytes;
+    if (!to_model_proto(g).SerializeToString(&bytes))
+        throw Error("graph '" + g.name + "'", "cannot serialise the model (over protobuf's 2 GiB?)");
+    return bytes;
+}
+
+void save_model(const Graph& g, const std::string& path) {
+    const pb::ModelProto m = to_model_proto(g);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(path, "cannot create file: " + std::string(std::strerror(errno)));
     if (!m.SerializeToOstream(&out) || !out.flush())

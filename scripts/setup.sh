@@ -12,6 +12,12 @@ packages=(
   python3-matplotlib   # sim/plot_report.py (the pictures of a run report)
 )
 
+# make fuzz / make asan (and CI, which runs both) also need clang's
+# libFuzzer and sanitizer runtimes: SETUP_FUZZ=1.
+if [ "${SETUP_FUZZ:-0}" = 1 ]; then
+  packages+=(clang libclang-rt-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

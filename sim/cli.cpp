@@ -1,10 +1,16 @@
 #include "cli.hpp"
 
 #include <cstdio>
+#include <filesystem>
+#include <new>
+
+#include <nlohmann/json.hpp>
 #include <fstream>
+#include <iostream>
 
 #include "error.hpp"
 #include "import.hpp"
+#include "strings.hpp"
 
 namespace cnn::sim {
 
@@ -59,7 +65,13 @@ Setup setup(int argc, char** argv) {
     const size_t count = to_u64(a.get("--count", "0"), "--count");
     std::vector<Image> images;
     if (a.has("--images")) {
-        images = load_images(a.get("--images"), {s.net.input.c, s.net.input.h, s.net.input.w, a.has("--resize")}, count);
+        // A bad image in a folder is reported (one line) and skipped; the run
+        // still scores the good ones and exits 1 (finish).
+        images = load_images(a.get("--images"), {s.net.input.c, s.net.input.h, s.net.input.w, a.has("--resize")},
+                             count, [&](const Error& e) {
+                                 std::cerr << "sim: skipped: " << printable(e.what()) << "\n";
+                                 ++s.skipped;
+                             });
     } else {
         images = random_images(s.net.input, int(to_u64(a.get("--random", "8"), "--random")),
                                to_u64(a.get("--seed", "1"), "--seed"));
@@ -93,8 +105,29 @@ Setup setup(int argc, char** argv) {
     return s;
 }
 
+int guarded_main(const char* tool, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const Error& e) {
+        std::cerr << tool << ": " << printable(e.what()) << "\n";
+        return std::string(e.what()).rfind("usage", 0) == 0 ? 2 : 1;
+    } catch (const std::bad_alloc&) {
+        std::cerr << tool << ": out of memory (the model or its images are too large for this machine)\n";
+        return 1;
+    } catch (const std::filesystem::filesystem_error& e) {
+        std::cerr << tool << ": " << printable(e.path1().string() + ": " + e.code().message()) << "\n";
+        return 1;
+    } catch (const nlohmann::json::exception& e) {
+        std::cerr << tool << ": " << printable(std::string("a JSON file (manifest or report): ") + e.what()) << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << tool << ": internal error: " << printable(e.what()) << "\n";
+        return 3;
+    }
+}
+
 int finish(const Setup& s, RunReport& rep) {
-    rep.model = s.net.name;
+    rep.model = printable(s.net.name);
     rep.print(stdout);
     if (!s.opt.trace.empty())
         std::printf("  waveform          %s (cycles %llu..%llu)\n", s.opt.trace.c_str(),
@@ -115,7 +148,10 @@ int finish(const Setup& s, RunReport& rep) {
             }
         if (!f) throw Error(mm, "cannot write the mismatch file");
     }
-    return rep.ok() ? 0 : 1;
+    if (s.skipped > 0)
+        std::cerr << "sim: " << printable(s.args.get("--images")) << ": " << s.skipped
+                  << " unreadable image(s) skipped\n";
+    return rep.ok() && s.skipped == 0 ? 0 : 1;
 }
 
 }  // namespace cnn::sim

@@ -3,6 +3,7 @@
 // which images, with which stalls, and what to do with the report.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ struct Setup {
     std::vector<Job> jobs;
     std::vector<size_t> index;     // jobs[i] is image index[i] of the run (--only picks one)
     RunOptions opt;
+    size_t skipped = 0;            // unreadable images of an --images folder, reported and left out
 };
 
 // Reads the options below; throws cnn::Error on a bad one.
@@ -40,5 +42,10 @@ Setup setup(int argc, char** argv);
 // id of the first image that failed, for sim/run.sh's waveform re-run);
 // returns the exit code.
 int finish(const Setup& s, RunReport& rep);
+
+// Runs a simulator's main body: every failure is one line on stderr led by
+// `tool`, with exit 2 for usage, 1 for what the user can fix (a bad option,
+// file or model, a model too large for memory), 3 for an internal error.
+int guarded_main(const char* tool, const std::function<int()>& body);
 
 }  // namespace cnn::sim

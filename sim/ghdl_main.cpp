@@ -193,7 +193,7 @@ RunReport run_ghdl(const Setup& s, const fs::path& work, const fs::path& run) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
+    return guarded_main("cnn_ghdl", [&] {
         Setup s = setup(argc, argv);
         const std::string work = s.args.get("--ghdl-work");
         if (work.empty()) throw cnn::Error("usage", "--ghdl-work DIR (a GHDL library with cnn_tb) is required");
@@ -203,11 +203,5 @@ int main(int argc, char** argv) {
         RunReport rep = run_ghdl(s, work, run);
         if (!s.args.has("--ghdl-run") && rep.ok()) fs::remove_all(run);
         return finish(s, rep);
-    } catch (const cnn::Error& e) {
-        std::cerr << "cnn_ghdl: " << e.what() << "\n";
-        return std::string(e.what()).rfind("usage", 0) == 0 ? 2 : 1;
-    } catch (const std::exception& e) {
-        std::cerr << "cnn_ghdl: internal error: " << e.what() << "\n";
-        return 3;
-    }
+    });
 }

@@ -10,10 +10,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
+#include <utility>
+
+#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
@@ -119,7 +125,12 @@ Image load_image_file(const fs::path& p, const ImageSpec& spec) {
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (bytes.empty())
         throw Error(id, "the file is empty");
-    cv::Mat raw = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+    cv::Mat raw;
+    try {
+        raw = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {  // e.g. a header claiming more pixels than OpenCV allows
+        throw Error(id, "cannot decode the image: " + e.err);
+    }
     if (raw.empty())
         throw Error(id, "cannot decode the image (corrupt or not a " + lower(p.extension().string()) +
                             " file)");
@@ -137,35 +148,76 @@ Image load_image_file(const fs::path& p, const ImageSpec& spec) {
     return to_image(m, spec, id, label_from_path(p));
 }
 
-std::vector<Image> load_folder(const fs::path& dir, const ImageSpec& spec, size_t limit) {
-    std::vector<fs::path> files;
+// Lists the image files below `dir` into `files`. Each folder is read once,
+// by (device, inode): a link back to a folder being read (a loop), or a
+// second link to one already read, is a bad entry. Bad entries go to on_bad
+// when given, else throw.
+void list_images(const fs::path& dir, std::set<std::pair<dev_t, ino_t>>& seen, std::vector<fs::path>& files,
+                 const BadEntry& on_bad, bool top) {
+    // The folder asked for itself must be readable; below it, bad entries are skipped.
+    auto bad_folder = [&](const Error& e) {
+        if (!on_bad || top) throw e;
+        on_bad(e);
+    };
+    auto bad = [&](const Error& e) {
+        if (!on_bad) throw e;
+        on_bad(e);
+    };
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0) return bad_folder(Error(dir.string(), "cannot list the folder: " +
+                                                                        std::string(std::strerror(errno))));
+    if (!seen.insert({st.st_dev, st.st_ino}).second)
+        return bad_folder(Error(dir.string(), "a symbolic link loop, or a second link to a folder already read "
+                                       "(not read again)"));
     std::error_code ec;
-    fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec);
-    if (ec)
-        throw Error(dir.string(), "cannot list the folder: " + ec.message());
-    for (auto end = fs::recursive_directory_iterator(); it != end; it.increment(ec)) {
-        if (ec)
-            throw Error(dir.string(), "cannot list the folder: " + ec.message());
+    fs::directory_iterator it(dir, ec);
+    if (ec) return bad_folder(Error(dir.string(), "cannot list the folder: " + ec.message()));
+    std::vector<fs::path> subdirs;
+    for (const fs::directory_iterator end; it != end; it.increment(ec)) {
+        if (ec) return bad_folder(Error(dir.string(), "cannot list the folder: " + ec.message()));
         const fs::path& p = it->path();
-        if (p.filename().string().rfind('.', 0) == 0) {  // hidden: skip, and don't descend
-            if (it->is_directory())
-                it.disable_recursion_pending();
+        if (p.filename().string().rfind('.', 0) == 0) continue;  // hidden: skipped, not descended
+        std::error_code sec;
+        const fs::file_status status = it->status(sec);  // follows links
+        if (sec) {
+            if (is_image_file(p)) bad(Error(p.string(), "cannot read: " + sec.message()));
+            else if (fs::is_symlink(it->symlink_status(sec)))
+                bad(Error(p.string(), "a symbolic link that leads nowhere readable"));
             continue;
         }
-        if (it->is_regular_file() && is_image_file(p))
-            files.push_back(p);
+        if (fs::is_directory(status)) subdirs.push_back(p);
+        else if (fs::is_regular_file(status) && is_image_file(p)) files.push_back(p);
     }
+    std::sort(subdirs.begin(), subdirs.end());  // a deterministic walk (the files are sorted at the end)
+    for (const fs::path& d : subdirs) list_images(d, seen, files, on_bad, false);
+}
+
+std::vector<Image> load_folder(const fs::path& dir, const ImageSpec& spec, size_t limit, const BadEntry& on_bad) {
+    std::vector<fs::path> files;
+    std::set<std::pair<dev_t, ino_t>> seen;
+    list_images(dir, seen, files, on_bad, true);
     if (files.empty())
         throw Error(dir.string(), "no image files (.png .jpg .jpeg .pgm .ppm .pnm .bmp) in the folder");
     std::sort(files.begin(), files.end(), [&](const fs::path& a, const fs::path& b) {
         return a.lexically_relative(dir).generic_string() < b.lexically_relative(dir).generic_string();
     });
-    if (limit > 0 && files.size() > limit)
-        files.resize(limit);
     std::vector<Image> images;
-    images.reserve(files.size());
-    for (const fs::path& f : files)
-        images.push_back(load_image_file(f, spec));
+    size_t bad = 0;
+    for (const fs::path& f : files) {
+        if (limit > 0 && images.size() >= limit) break;
+        if (!on_bad) {
+            images.push_back(load_image_file(f, spec));
+            continue;
+        }
+        try {
+            images.push_back(load_image_file(f, spec));
+        } catch (const Error& e) {
+            ++bad;
+            on_bad(e);
+        }
+    }
+    if (images.empty())
+        throw Error(dir.string(), "none of the " + std::to_string(bad) + " image files in the folder could be read");
     return images;
 }
 
@@ -334,13 +386,13 @@ void write_idx_labels(const std::string& path, const std::vector<int>& labels) {
     write_idx(path, {uint32_t(labels.size())}, data);
 }
 
-std::vector<Image> load_images(const std::string& path, const ImageSpec& spec, size_t limit) {
+std::vector<Image> load_images(const std::string& path, const ImageSpec& spec, size_t limit, const BadEntry& on_bad) {
     if (spec.c <= 0 || spec.h <= 0 || spec.w <= 0)
         throw Error(path, "bad image spec " + shape_str(spec.h, spec.w, spec.c));
     const fs::path p(path);
     std::error_code ec;
     if (fs::is_directory(p, ec))
-        return load_folder(p, spec, limit);
+        return load_folder(p, spec, limit, on_bad);
     if (fs::is_regular_file(p, ec))
         return is_image_file(p) ? std::vector<Image>{load_image_file(p, spec)}
                                 : load_idx(p, spec, limit, -1);

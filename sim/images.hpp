@@ -37,11 +37,22 @@
 //   cv::INTER_AREA.
 // Errors (cnn::Error, where = the file): missing path, unreadable or
 // undecodable file, non-8-bit image, empty folder, bad IDX magic or element
-// type, truncated or oversized IDX, label count differing from image count.
+// type, truncated or oversized IDX, label count differing from image count,
+// a folder that cannot be listed, a symbolic link loop in a folder (or a
+// second link to a folder already read: nothing is read twice).
+//
+// Bad entries of a folder
+// -----------------------
+// Given an `on_bad` callback, a folder's bad entries (an image that cannot be
+// read or has the wrong size, a subfolder that cannot be listed, a link loop)
+// are passed to it, one cnn::Error each, and skipped: every good image is
+// still returned (`limit` counts good images). Without it the first one
+// throws. Either way a folder with no good image is an error.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -62,7 +73,10 @@ struct ImageSpec {
 // Reads `path` (file, folder or IDX, see above); at most `limit` images when
 // limit > 0 (the first ones in order). Never returns an empty vector: no image
 // is an error.
-std::vector<Image> load_images(const std::string& path, const ImageSpec& spec, size_t limit = 0);
+class Error;
+using BadEntry = std::function<void(const Error&)>;
+std::vector<Image> load_images(const std::string& path, const ImageSpec& spec, size_t limit = 0,
+                               const BadEntry& on_bad = {});
 
 // One IDX array: dims and unsigned-byte data, row-major.
 struct IdxArray {

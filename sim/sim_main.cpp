@@ -13,16 +13,24 @@
 // --trace-mismatch (a TRACE=1 build, one image: sim/run.sh adds --only K):
 // runs the image once to find its first wrong beat, then again with an FST
 // window around that beat, and says where to look.
-// Exit code: 0 all images bit-exact and no protocol error, 1 otherwise, 2 usage.
+// A bad image in an --images folder is reported (one line) and skipped: the
+// good ones still run, and the exit code is 1.
+// Exit code: 0 all images bit-exact, none skipped and no protocol error, 1
+// otherwise (or a user error: one line), 2 usage, 3 an internal error.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "Vcnn_top.h"
 #include "cli.hpp"
 #include "error.hpp"
 #include "harness.hpp"
+#include "strings.hpp"
 
 namespace {
 
@@ -74,16 +82,10 @@ int trace_mismatch(cnn::sim::Setup& s, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
+    return cnn::sim::guarded_main("sim", [&] {
         cnn::sim::Setup s = cnn::sim::setup(argc, argv);
         if (s.args.has("--trace-mismatch")) return trace_mismatch(s, s.args.get("--trace-mismatch"));
         cnn::sim::RunReport rep = cnn::sim::run_model<Vcnn_top>(s.manifest, s.jobs, s.opt);
         return cnn::sim::finish(s, rep);
-    } catch (const cnn::Error& e) {
-        std::cerr << "sim: " << e.what() << "\n";
-        return std::string(e.what()).rfind("usage", 0) == 0 ? 2 : 1;
-    } catch (const std::exception& e) {
-        std::cerr << "sim: internal error: " << e.what() << "\n";
-        return 3;
-    }
+    });
 }

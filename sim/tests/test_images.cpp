@@ -14,6 +14,7 @@
 #include <fstream>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace fs = std::filesystem;
 using cnn::Image;
@@ -351,6 +352,68 @@ TEST_CASE("missing paths, empty folders and corrupt image files are errors") {
     cv::Mat deep(2, 2, CV_16UC1, cv::Scalar(1000));
     REQUIRE(cv::imwrite(dir / "deep.png", deep));
     CHECK(contains(error_of([&] { load_images(dir / "deep.png", {1, 2, 2}); }), "8-bit"));
+}
+
+TEST_CASE("a folder's bad images are skipped through on_bad, the good ones kept in order, limit counting good ones") {
+    TempDir dir;
+    for (int i = 0; i < 3; ++i) REQUIRE(cv::imwrite(dir / ("g" + std::to_string(i) + ".png"), grey_pattern(2, 2, i)));
+    write_bytes(dir / "a_corrupt.png", {0x89, 'P', 'N', 'G', 1, 2, 3});
+    REQUIRE(cv::imwrite(dir / "b_wrong_size.png", grey_pattern(3, 3)));
+
+    // Without on_bad the first bad one throws, as before.
+    CHECK(contains(error_of([&] { load_images(dir.path.string(), {1, 2, 2}); }), "a_corrupt.png"));
+
+    std::vector<std::string> bad;
+    auto collect = [&](const cnn::Error& e) { bad.push_back(e.what()); };
+    auto images = load_images(dir.path.string(), {1, 2, 2}, 0, collect);
+    REQUIRE(images.size() == 3);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(images[size_t(i)].id == dir / ("g" + std::to_string(i) + ".png"));
+        CHECK(images[size_t(i)].pixels == bytes_of(grey_pattern(2, 2, i)));
+    }
+    REQUIRE(bad.size() == 2);
+    CHECK(contains(bad[0], "a_corrupt.png"));
+    CHECK(contains(bad[1], "b_wrong_size.png"));
+
+    bad.clear();
+    images = load_images(dir.path.string(), {1, 2, 2}, 2, collect);  // two good ones, past the bad ones
+    CHECK(images.size() == 2);
+    CHECK(bad.size() == 2);
+
+    TempDir all_bad;
+    write_bytes(all_bad / "x.png", {1, 2, 3});
+    bad.clear();
+    CHECK(contains(error_of([&] { load_images(all_bad.path.string(), {1, 2, 2}, 0, collect); }),
+                   "none of the 1 image files"));
+    CHECK(bad.size() == 1);
+}
+
+TEST_CASE("symbolic link loops and second links in a folder are reported, never followed twice") {
+    TempDir dir;
+    fs::create_directories(dir.path / "sub");
+    REQUIRE(cv::imwrite(dir / "sub/a.png", grey_pattern(2, 2)));
+    fs::create_directory_symlink("..", dir.path / "sub" / "loop");     // sub/loop -> the folder
+    fs::create_directory_symlink("sub", dir.path / "again");           // a second link to sub
+    fs::create_symlink("self.png", dir.path / "self.png");              // a link to itself
+
+    const std::string strict = error_of([&] { load_images(dir.path.string(), {1, 2, 2}); });
+    CHECK(!strict.empty());
+
+    std::vector<std::string> bad;
+    auto images = load_images(dir.path.string(), {1, 2, 2}, 0, [&](const cnn::Error& e) { bad.push_back(e.what()); });
+    CHECK(images.size() == 1);  // sub/a.png, once
+    REQUIRE(bad.size() == 3);
+    int loops = 0, unreadable = 0;
+    for (const auto& b : bad) {
+        loops += contains(b, "symbolic link loop");
+        unreadable += contains(b, "self.png");
+    }
+    CHECK(loops == 2);
+    CHECK(unreadable == 1);
+
+    // The folder asked for itself unreadable: always an error.
+    CHECK(contains(error_of([&] { load_images((dir.path / "sub" / "loop" / "nope").string(), {1, 2, 2}); }),
+                   "no such file"));
 }
 
 TEST_CASE("write helpers refuse inconsistent input") {
