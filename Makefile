@@ -169,7 +169,7 @@ bench: tools
 	bash bench/ghdl_speed.sh $(BUILD)
 
 # ---------------------------------------------------------------- hostile input
-# make fuzz [FUZZ_SECONDS=60]: the libFuzzer target fuzz/cnnc_fuzz.cpp (what
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_SEED=1, 0 = random]: the libFuzzer target fuzz/cnnc_fuzz.cpp (what
 # cnnc check and emit do, in memory) built with clang and ASan+UBSan in
 # $(FUZZ_BUILD), seeded by the zoo, run for FUZZ_SECONDS; prints execs,
 # crashes, timeouts (an input over 10 s is one) and fails on any finding.

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # run.sh: run the cnnc fuzzer for a set time and summarise it.
 #   fuzz/run.sh FUZZER WORKDIR SECONDS
+# Environment: FUZZ_SEED (libFuzzer's -seed; default 1, so that a run on the
+# same code and corpus explores the same inputs; 0 = a random seed).
 # The corpus lives in WORKDIR/corpus (kept between runs, seeded from
 # models/zoo/*.onnx and models/*.onnx), findings in WORKDIR/findings
 # (WORKDIR/findings/<date>/: crash-*, timeout-*, oom-*, leak-*, each an
@@ -20,7 +22,7 @@ LOG="$FINDINGS/fuzz.log"
 set +e
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   "$FUZZER" -max_total_time="$SECONDS_" -timeout=10 -rss_limit_mb=2560 -malloc_limit_mb=2048 \
-  -max_len=65536 -print_final_stats=1 -artifact_prefix="$FINDINGS/" \
+  -max_len=65536 -seed="${FUZZ_SEED:-1}" -print_final_stats=1 -artifact_prefix="$FINDINGS/" \
   "$WORK/corpus" > "$LOG" 2>&1
 rc=$?
 set -e
