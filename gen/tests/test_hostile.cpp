@@ -23,6 +23,7 @@
 #include "onnx_graph.hpp"
 #include "resource_guard.hpp"
 #include "run_command.hpp"
+#include "test_graphs.hpp"
 #include "strings.hpp"
 #include "zoo.hpp"
 
@@ -37,25 +38,10 @@ fs::path temp_dir() {
     return d;
 }
 
-// conv3 (2 -> 3 channels, pad 1) + relu + maxpool, conv1 (3 -> 2): QLinear form.
 onnx::Graph small_graph(int c = 2, int h = 8, int w = 7, int out_c = 3) {
-    zoo::ModelSpec spec;
-    spec.name = "hostile_base";
-    spec.c = c, spec.h = h, spec.w = w;
-    zoo::ConvSpec a;
-    a.out_c = out_c, a.k = 3, a.pad = 1, a.act = zoo::Act::Relu, a.pool = zoo::Pool::Max;
-    zoo::ConvSpec b;
-    b.out_c = 2, b.k = 1;
-    spec.layers = {a, b};
-    return zoo::build_model(spec).graph;
+    return test::small_graph("hostile_base", c, h, w, out_c);
 }
-
-onnx::Node& first(onnx::Graph& g, const std::string& op) {
-    for (auto& n : g.nodes)
-        if (n.op_type == op) return n;
-    FAIL("no " << op << " node");
-    throw 0;
-}
+using test::first;
 
 // Saves g (output shape left to ONNX's shape inference) as <name>.onnx.
 std::string save(onnx::Graph g, const std::string& name) {

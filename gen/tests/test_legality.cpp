@@ -13,6 +13,7 @@
 #include "import.hpp"
 #include "passes.hpp"
 #include "run_command.hpp"
+#include "test_graphs.hpp"
 #include "zoo.hpp"
 
 namespace fs = std::filesystem;
@@ -21,24 +22,8 @@ using namespace cnn;
 namespace {
 
 // A small valid model: conv + relu + maxpool + conv, QLinear form.
-onnx::Graph good_graph() {
-    zoo::ModelSpec spec;
-    spec.name = "legality_base";
-    spec.c = 2, spec.h = 8, spec.w = 7;
-    zoo::ConvSpec a;
-    a.out_c = 3, a.k = 3, a.pad = 1, a.act = zoo::Act::Relu, a.pool = zoo::Pool::Max;
-    zoo::ConvSpec b;
-    b.out_c = 2, b.k = 1;
-    spec.layers = {a, b};
-    return zoo::build_model(spec).graph;
-}
-
-onnx::Node& first(onnx::Graph& g, const std::string& op) {
-    for (auto& n : g.nodes)
-        if (n.op_type == op) return n;
-    FAIL("no " << op << " node");
-    throw 0;
-}
+onnx::Graph good_graph() { return test::small_graph("legality_base"); }
+using test::first;
 
 // A conv's kernel becomes kh x kw (its weight initializer resized to match).
 void set_kernel(onnx::Graph& g, onnx::Node& conv, int kh, int kw) {
