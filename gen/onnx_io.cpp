@@ -426,7 +426,9 @@ void check_structure(const pb::ModelProto& m, const Graph& g, const std::string&
 
 // ONNX's shape inference divides by some attributes without checking them
 // (libonnx 1.12: convPoolShapeInference by strides, a SIGFPE for a stride
-// of 0, found by fuzz/): those are checked here first.
+// of 0, found by fuzz/), and reads a convolution's weight dims without
+// checking their rank (a SEGV for scalar weights with auto_pad SAME, found by
+// fuzz/): those are checked here first.
 void check_before_inference(const Graph& g, const std::string& path) {
     static const std::set<std::string> conv_pool = {"Conv", "ConvInteger", "QLinearConv", "ConvTranspose",
                                                    "MaxPool", "AveragePool", "LpPool", "MaxUnpool"};
@@ -443,6 +445,16 @@ void check_before_inference(const Graph& g, const std::string& path) {
         auto group = n.attrs.find("group");
         if (group != n.attrs.end() && group->second.kind == Attribute::Kind::Int && group->second.i < 1)
             throw Error(path + " " + node_where(n), "group " + std::to_string(group->second.i) + " is not positive");
+        const size_t wi = n.op_type == "QLinearConv" ? 3 : 1;
+        const bool has_weights = n.op_type.find("Conv") != std::string::npos;
+        if (!has_weights || wi >= n.inputs.size()) continue;
+        long rank = -1;  // the weights' rank where the file states it
+        if (const Tensor* w = g.initializer(n.inputs[wi])) rank = long(w->dims.size());
+        for (const ValueInfo& in : g.inputs)
+            if (in.name == n.inputs[wi]) rank = long(in.dims.size());
+        if (rank >= 0 && rank < 3)
+            throw Error(path + " " + node_where(n), "weights '" + n.inputs[wi] + "' of rank " + std::to_string(rank) +
+                                                        "; a convolution's weights are [M, C/group, kernel...]");
     }
 }
 

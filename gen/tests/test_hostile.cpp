@@ -205,6 +205,16 @@ TEST_CASE("a conv stride of 0 is refused before ONNX's shape inference divides b
     refused_by_check_and_emit(save(p, "pool_stride0"), "strides value 0 is not positive");
 }
 
+TEST_CASE("scalar conv weights are refused before ONNX's shape inference reads their dims") {
+    onnx::Graph g = small_graph();  // found by the fuzzer: a SEGV in libonnx's convPoolShapeInference
+    onnx::Node& conv = first(g, "QLinearConv");
+    conv.attrs["auto_pad"].kind = onnx::Attribute::Kind::String;
+    conv.attrs["auto_pad"].s = "SAME_LOWER";
+    conv.attrs.erase("pads");
+    conv.inputs[3] = conv.inputs[4];  // the weight scale, a scalar
+    refused_by_check_and_emit(save(g, "scalar_weights"), "of rank 0; a convolution's weights are [M, C/group, kernel...]");
+}
+
 TEST_CASE("a graph input of 2^31-1 x 2^31-1 is refused by the reader (products stay in int64)") {
     onnx::Graph g = small_graph(1);
     g.inputs[0].dims = {1, 1, 2147483647, 2147483647};  // found by the fuzzer: Shape::size() overflowed
