@@ -7,7 +7,12 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -475,8 +480,38 @@ void check_value_size(const ValueInfo& v, const std::string& where) {
 
 // ONNX's own checker, then its shape inference (strict: a node whose shapes
 // or types ONNX itself rejects is an error), whose results fill value_info.
+// libonnx's shape inference has crashed on malformed models (null pointers,
+// divisions by zero) that the checks above cannot all foresee (a computed
+// value of the wrong rank into a Conv, found by fuzz/): it first runs in a
+// child process, so that a crash of the library is one clear error here.
+void infer_in_child_first(pb::ModelProto& m, const std::string& path) {
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid < 0) return;  // no child to be had: run it here, as before
+    if (pid == 0) {
+        int code = 0;
+        try {
+            pb::checker::check_model(m);
+            pb::shape_inference::InferShapes(m, pb::OpSchemaRegistry::Instance(),
+                                             pb::ShapeInferenceOptions(/*check_type=*/true, /*error_mode=*/1));
+        } catch (...) {
+            code = 3;  // a rejection: the parent runs it again for the message
+        }
+        _exit(code);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    const bool clean = WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3);
+    if (!clean)
+        throw Error(path, "ONNX's shape inference crashed on this model (" +
+                              std::string(WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "abnormal exit") +
+                              "): it is malformed in a way libonnx does not check");
+}
+
 void check_and_infer(pb::ModelProto& m, Graph& g, const std::string& path) {
     check_before_inference(g, path);
+    infer_in_child_first(m, path);
     try {
         pb::checker::check_model(m);
         pb::shape_inference::InferShapes(m, pb::OpSchemaRegistry::Instance(),

@@ -215,6 +215,33 @@ TEST_CASE("scalar conv weights are refused before ONNX's shape inference reads t
     refused_by_check_and_emit(save(g, "scalar_weights"), "of rank 0; a convolution's weights are [M, C/group, kernel...]");
 }
 
+TEST_CASE("a crash of ONNX's own shape inference is one line, not a crash of cnnc") {
+    // Found by the fuzzer: a computed rank-2 value into a Conv with rank-4
+    // weights makes libonnx's convPoolShapeInference read a null pointer.
+    onnx::Graph g;
+    g.name = "libonnx_crash";
+    g.opset = 13;
+    g.inputs.push_back({"x", onnx::DType::Float, {1, 3, 4, 4}});
+    g.outputs.push_back({"y", onnx::DType::Float, {-1, -1, -1, -1}});
+    onnx::Tensor w;
+    w.name = "w";
+    w.dims = {2, 3, 1, 1};
+    w.data.assign(6, 0.0);
+    g.initializers["w"] = w;
+    onnx::Node flat;
+    flat.name = "flat";
+    flat.op_type = "Flatten";
+    flat.inputs = {"x"};
+    flat.outputs = {"f"};
+    onnx::Node conv;
+    conv.name = "conv";
+    conv.op_type = "Conv";
+    conv.inputs = {"f", "w"};
+    conv.outputs = {"y"};
+    g.nodes = {flat, conv};
+    refused_by_check_and_emit(save(g, "libonnx_crash"), "ONNX's shape inference crashed on this model");
+}
+
 TEST_CASE("a graph input of 2^31-1 x 2^31-1 is refused by the reader (products stay in int64)") {
     onnx::Graph g = small_graph(1);
     g.inputs[0].dims = {1, 1, 2147483647, 2147483647};  // found by the fuzzer: Shape::size() overflowed
