@@ -173,16 +173,19 @@ bench: tools
 # cnnc check and emit do, in memory) built with clang and ASan+UBSan in
 # $(FUZZ_BUILD), seeded by the zoo, run for FUZZ_SECONDS; prints execs,
 # crashes, timeouts (an input over 10 s is one) and fails on any finding.
-# Findings land in $(FUZZ_BUILD)/findings/.
+# Findings land in $(FUZZ_BUILD)/findings/. FUZZ_MODE=legal mutates only what
+# keeps a legal model legal (weight and bias values, LeakyRelu alphas), so that
+# nearly every input is emitted (its corpus: $(FUZZ_BUILD)/legal).
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_MODE    ?=
 SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz:
 	@SETUP_FUZZ=1 bash scripts/setup.sh
 	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_COMPILER=clang++ -DCNN_FUZZ=ON -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link $(SAN_FLAGS)" > /dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target cnnc_fuzz
-	fuzz/run.sh $(FUZZ_BUILD)/fuzz/cnnc_fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	CNN_FUZZ_MODE=$(FUZZ_MODE) fuzz/run.sh $(FUZZ_BUILD)/fuzz/cnnc_fuzz $(FUZZ_BUILD)$(if $(FUZZ_MODE),/$(FUZZ_MODE)) $(FUZZ_SECONDS)
 
 # make asan: the unit tests (gen_tests, sim_tests but the two that run a
 # model's simulator, and the cnnc they call) built with ASan+UBSan (-O1 -g)

@@ -222,16 +222,46 @@ void mutate_graph(onnx::Graph& g, Rng& rng) {
     }
 }
 
+// CNN_FUZZ_MODE=legal: mutations that keep a legal model legal (the values of
+// the integer weights and biases, a LeakyRelu's alpha among 2^-1..2^-7), so
+// that nearly every input goes the whole way through emit: ROM packing,
+// saturation, rounding edges, the planner on new weights.
+void mutate_legal(onnx::Graph& g, Rng& rng) {
+    std::vector<onnx::Tensor*> ints;
+    for (auto& [name, t] : g.initializers)
+        if ((t.dtype == onnx::DType::Int8 || t.dtype == onnx::DType::Int32) && t.data.size() > 1) ints.push_back(&t);
+    if (!ints.empty()) {
+        onnx::Tensor& t = *pick(rng, ints);
+        const int n = std::uniform_int_distribution<int>(1, 16)(rng);
+        for (int i = 0; i < n; ++i) {
+            double& v = t.data[std::uniform_int_distribution<size_t>(0, t.data.size() - 1)(rng)];
+            v = t.dtype == onnx::DType::Int8 ? double(std::uniform_int_distribution<int>(-128, 127)(rng))
+                                             : fit(double(interesting_int(rng)) * 1000, t.dtype);
+        }
+    }
+    for (auto& n : g.nodes)
+        if (n.op_type == "LeakyRelu" && coin(rng, 4))
+            n.attrs["alpha"] = onnx::Attribute::real(std::ldexp(1.0, -std::uniform_int_distribution<int>(1, 7)(rng)));
+}
+
 }  // namespace
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
     Rng rng(seed);
-    if (coin(rng, 4)) return LLVMFuzzerMutate(data, size, max_size);
+    static const bool legal = std::getenv("CNN_FUZZ_MODE") && std::string(std::getenv("CNN_FUZZ_MODE")) == "legal";
+    if (!legal && coin(rng, 4)) return LLVMFuzzerMutate(data, size, max_size);
     try {
         onnx::Graph g = onnx::parse_model(std::string(reinterpret_cast<const char*>(data), size), "mutant",
                                           /*onnx_checks=*/false);
+        if (legal) {
+            mutate_legal(g, rng);
+            const std::string out = onnx::serialize_model(g);
+            if (out.size() > max_size) return size;
+            std::memcpy(data, out.data(), out.size());
+            return out.size();
+        }
         const int rounds = std::uniform_int_distribution<int>(1, 3)(rng);
         for (int i = 0; i < rounds; ++i) mutate_graph(g, rng);
         // The stated output shape would make shape inference refuse most
