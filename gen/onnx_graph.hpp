@@ -35,6 +35,16 @@ struct Tensor {
     std::vector<double> data;
 
     size_t size() const;  // product of dims (1 for a scalar)
+
+    // A tensor as a graph builder writes it.
+    static Tensor make(std::string name, DType dtype, std::vector<int64_t> dims, std::vector<double> data) {
+        Tensor t;
+        t.name = std::move(name);
+        t.dtype = dtype;
+        t.dims = std::move(dims);
+        t.data = std::move(data);
+        return t;
+    }
 };
 
 struct Attribute {

@@ -358,13 +358,8 @@ public:
     }
 
     std::string add_init(const std::string& base, DType t, std::vector<int64_t> dims, std::vector<double> data) {
-        Tensor x;
         const std::string name = fresh(base);
-        x.name = name;
-        x.dtype = t;
-        x.dims = std::move(dims);
-        x.data = std::move(data);
-        g.initializers[name] = std::move(x);
+        g.initializers[name] = Tensor::make(name, t, std::move(dims), std::move(data));
         return name;
     }
 

@@ -182,16 +182,6 @@ std::vector<ITensor> calibration_images(const ModelSpec& m, int f_in) {
 // ---------------------------------------------------------------------------
 // ONNX graph construction helpers.
 
-onnx::Tensor make_tensor(const std::string& name, onnx::DType dt, std::vector<int64_t> dims,
-                         std::vector<double> data) {
-    onnx::Tensor t;
-    t.name = name;
-    t.dtype = dt;
-    t.dims = std::move(dims);
-    t.data = std::move(data);
-    return t;
-}
-
 void add_init(onnx::Graph& g, onnx::Tensor t) {
     std::string name = t.name;
     g.initializers[name] = std::move(t);
@@ -199,11 +189,11 @@ void add_init(onnx::Graph& g, onnx::Tensor t) {
 
 // A scale initializer 2^-f (a float scalar; exact for |f| < 127).
 void add_scale(onnx::Graph& g, const std::string& name, int f) {
-    add_init(g, make_tensor(name, onnx::DType::Float, {}, {std::ldexp(1.0, -f)}));
+    add_init(g, onnx::Tensor::make(name, onnx::DType::Float, {}, {std::ldexp(1.0, -f)}));
 }
 
 void add_zero_point(onnx::Graph& g, const std::string& name, onnx::DType dt) {
-    add_init(g, make_tensor(name, dt, {}, {0.0}));
+    add_init(g, onnx::Tensor::make(name, dt, {}, {0.0}));
 }
 
 onnx::Node& add_node(onnx::Graph& g, const std::string& name, const std::string& op,
@@ -435,11 +425,11 @@ Model build_model(const ModelSpec& spec) {
 
         // The ONNX nodes: QLinearConv, then the activation and pool.
         std::vector<double> wd(w.begin(), w.end()), bd(bias.begin(), bias.end());
-        add_init(g, make_tensor(conv + "_w", onnx::DType::Int8, {l.out_c, in_c, l.k, l.k}, wd));
+        add_init(g, onnx::Tensor::make(conv + "_w", onnx::DType::Int8, {l.out_c, in_c, l.k, l.k}, wd));
         add_scale(g, conv + "_w_scale", kWeightFrac);
         add_zero_point(g, conv + "_w_zp", onnx::DType::Int8);
         // The bias has no scale input: QLinearConv implies x_scale * w_scale.
-        add_init(g, make_tensor(conv + "_b", onnx::DType::Int32, {l.out_c}, bd));
+        add_init(g, onnx::Tensor::make(conv + "_b", onnx::DType::Int32, {l.out_c}, bd));
         add_scale(g, conv + "_y_scale", f_out);
         add_zero_point(g, conv + "_y_zp", onnx::DType::Int8);
         add_node(g, conv, "QLinearConv",

@@ -53,13 +53,8 @@ std::string fresh_name(const onnx::Graph& g, const std::string& base) {
 
 std::string add_constant(onnx::Graph& g, const std::string& base, onnx::DType t, std::vector<int64_t> dims,
                          std::vector<double> data) {
-    onnx::Tensor x;
-    x.name = fresh_name(g, base);
-    x.dtype = t;
-    x.dims = std::move(dims);
-    x.data = std::move(data);
-    const std::string name = x.name;
-    g.initializers[name] = std::move(x);
+    const std::string name = fresh_name(g, base);
+    g.initializers[name] = onnx::Tensor::make(name, t, std::move(dims), std::move(data));
     return name;
 }
 

@@ -187,14 +187,6 @@ TEST_CASE("ONNX node tests of the claimed ops match the ONNX reference outputs")
 
 namespace {
 
-Tensor make(DType t, std::vector<int64_t> dims, std::vector<double> data) {
-    Tensor r;
-    r.dtype = t;
-    r.dims = std::move(dims);
-    r.data = std::move(data);
-    return r;
-}
-
 Node make_node(const std::string& op, std::vector<std::string> in) {
     Node n;
     n.name = "n1";
@@ -214,22 +206,22 @@ Tensor run_one(const Node& n, const std::vector<Tensor>& in) {
 
 TEST_CASE("QuantizeLinear to int8 rounds half to even and saturates") {
     const Node n = make_node("QuantizeLinear", {"x", "s", "zp"});
-    const Tensor y = run_one(n, {make(DType::Float, {8}, {-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 1000, -1000}),
-                                 make(DType::Float, {}, {1.0}), make(DType::Int8, {}, {0})});
+    const Tensor y = run_one(n, {Tensor::make("", DType::Float, {8}, {-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 1000, -1000}),
+                                 Tensor::make("", DType::Float, {}, {1.0}), Tensor::make("", DType::Int8, {}, {0})});
     CHECK(y.dtype == DType::Int8);
     CHECK(y.data == std::vector<double>{-2, -2, 0, 0, 2, 2, 127, -128});
 }
 
 TEST_CASE("QLinearConv int8 with power-of-two scales: exact sums, ties to even, saturation") {
     const Node n = make_node("QLinearConv", {"x", "xs", "xz", "w", "ws", "wz", "ys", "yz"});
-    const Tensor x = make(DType::Int8, {1, 1, 2, 2}, {-12, 12, 20, 127});
-    const Tensor w = make(DType::Int8, {1, 1, 1, 1}, {1});
-    const Tensor one = make(DType::Float, {}, {1.0}), eighth = make(DType::Float, {}, {0.125});
-    const Tensor z = make(DType::Int8, {}, {0});
+    const Tensor x = Tensor::make("", DType::Int8, {1, 1, 2, 2}, {-12, 12, 20, 127});
+    const Tensor w = Tensor::make("", DType::Int8, {1, 1, 1, 1}, {1});
+    const Tensor one = Tensor::make("", DType::Float, {}, {1.0}), eighth = Tensor::make("", DType::Float, {}, {0.125});
+    const Tensor z = Tensor::make("", DType::Int8, {}, {0});
     // factor 1 * 0.125 / 1: -1.5 -> -2, 1.5 -> 2, 2.5 -> 2, 15.875 -> 16
     CHECK(run_one(n, {x, one, z, w, eighth, z, one, z}).data == std::vector<double>{-2, 2, 2, 16});
     // factor 4: -48, 48, 80, 508 -> 127
-    const Tensor ys = make(DType::Float, {}, {0.03125});
+    const Tensor ys = Tensor::make("", DType::Float, {}, {0.03125});
     CHECK(run_one(n, {x, one, z, w, eighth, z, ys, z}).data == std::vector<double>{-48, 48, 80, 127});
 }
 
@@ -239,7 +231,7 @@ TEST_CASE("MaxPool: zero padding never wins over negative values") {
     n.attrs["kernel_shape"].ints = {2, 2};
     n.attrs["pads"].kind = Attribute::Kind::Ints;
     n.attrs["pads"].ints = {1, 1, 1, 1};
-    const Tensor y = run_one(n, {make(DType::Int8, {1, 1, 2, 2}, {-5, -3, -7, -9})});
+    const Tensor y = run_one(n, {Tensor::make("", DType::Int8, {1, 1, 2, 2}, {-5, -3, -7, -9})});
     CHECK(y.dims == std::vector<int64_t>{1, 1, 3, 3});
     CHECK(y.data == std::vector<double>{-5, -3, -3, -5, -3, -3, -7, -7, -9});
 }
@@ -257,15 +249,15 @@ TEST_CASE("run: Unsupported names the node, a missing input is an Error, interme
     id.outputs = {"z"};
     g.nodes = {relu, id};
 
-    const auto all = run(g, {{"x", make(DType::Float, {1, 2}, {-1.0, 2.0})}}, true);
+    const auto all = run(g, {{"x", Tensor::make("", DType::Float, {1, 2}, {-1.0, 2.0})}}, true);
     CHECK(all.at("y").data == std::vector<double>{0.0, 2.0});
     CHECK(all.at("z").data == std::vector<double>{0.0, 2.0});
     CHECK_THROWS_AS(run(g, {}), cnn::Error);
-    CHECK_THROWS_AS(run(g, {{"x", make(DType::Float, {2, 2}, {1, 2, 3, 4})}}), cnn::Error);
+    CHECK_THROWS_AS(run(g, {{"x", Tensor::make("", DType::Float, {2, 2}, {1, 2, 3, 4})}}), cnn::Error);
 
     g.nodes[0].op_type = "Tanh";
     try {
-        run(g, {{"x", make(DType::Float, {1, 2}, {-1.0, 2.0})}});
+        run(g, {{"x", Tensor::make("", DType::Float, {1, 2}, {-1.0, 2.0})}});
         FAIL("an unknown op must throw Unsupported");
     } catch (const Unsupported& e) {
         CHECK(e.where() == "node 'act' (Tanh)");

@@ -36,15 +36,6 @@ std::string read_bytes(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-Tensor tensor(const std::string& name, DType t, std::vector<int64_t> dims, std::vector<double> data) {
-    Tensor r;
-    r.name = name;
-    r.dtype = t;
-    r.dims = std::move(dims);
-    r.data = std::move(data);
-    return r;
-}
-
 // A small QLinear-form graph with initializers of every integer width and
 // attributes of every kind.
 Graph sample_graph() {
@@ -53,14 +44,14 @@ Graph sample_graph() {
     g.opset = 13;
     g.inputs.push_back({"x", DType::Float, {-1, 1, 4, 4}});
     g.outputs.push_back({"y", DType::Float, {-1, 2, 4, 4}});
-    g.initializers["s"] = tensor("s", DType::Float, {}, {0.0078125});
-    g.initializers["zp"] = tensor("zp", DType::Int8, {}, {0});
-    g.initializers["w"] = tensor("w", DType::Int8, {2, 1, 3, 3},
+    g.initializers["s"] = Tensor::make("s", DType::Float, {}, {0.0078125});
+    g.initializers["zp"] = Tensor::make("zp", DType::Int8, {}, {0});
+    g.initializers["w"] = Tensor::make("w", DType::Int8, {2, 1, 3, 3},
                                  {-128, -1, 0, 1, 127, 5, -5, 64, -64, 1, 2, 3, 4, 5, 6, 7, 8, 9});
-    g.initializers["b"] = tensor("b", DType::Int32, {2}, {-2147483648.0, 2147483647.0});
-    g.initializers["u"] = tensor("u", DType::UInt8, {3}, {0, 128, 255});
-    g.initializers["shape"] = tensor("shape", DType::Int64, {2}, {-1, 9007199254740992.0});
-    g.initializers["d"] = tensor("d", DType::Double, {2}, {0.1, -1e300});
+    g.initializers["b"] = Tensor::make("b", DType::Int32, {2}, {-2147483648.0, 2147483647.0});
+    g.initializers["u"] = Tensor::make("u", DType::UInt8, {3}, {0, 128, 255});
+    g.initializers["shape"] = Tensor::make("shape", DType::Int64, {2}, {-1, 9007199254740992.0});
+    g.initializers["d"] = Tensor::make("d", DType::Double, {2}, {0.1, -1e300});
 
     Node q;
     q.name = "quant";
@@ -83,7 +74,7 @@ Graph sample_graph() {
     c.attrs["beta"].kind = Attribute::Kind::Float;
     c.attrs["beta"].f = 0.25;
     c.attrs["value"].kind = Attribute::Kind::Tensor;
-    c.attrs["value"].t = tensor("v", DType::Int8, {2}, {-3, 3});
+    c.attrs["value"].t = Tensor::make("v", DType::Int8, {2}, {-3, 3});
     Node d;
     d.name = "dequant";
     d.op_type = "DequantizeLinear";

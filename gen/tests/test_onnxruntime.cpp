@@ -199,16 +199,6 @@ struct Figures {
     }
 };
 
-onnx::Tensor init_tensor(const std::string& name, onnx::DType dtype, std::vector<int64_t> dims,
-                         std::vector<double> data) {
-    onnx::Tensor t;
-    t.name = name;
-    t.dtype = dtype;
-    t.dims = std::move(dims);
-    t.data = std::move(data);
-    return t;
-}
-
 // Every QLinearConv replaced by its ONNX definition: DequantizeLinear of x and
 // w (and of the int32 bias at scale x_scale * w_scale, zero point 0) -> Conv
 // with the same attributes -> QuantizeLinear at y_scale, y_zero_point.
@@ -244,8 +234,8 @@ onnx::Graph qlinearconv_as_qdq(const onnx::Graph& g) {
         conv.inputs = {dq("dqx", {in[0], in[1], in[2]}), dq("dqw", {in[3], in[4], in[5]})};
         if (in.size() > 8 && !in[8].empty()) {
             const std::string bs = n.name + "_bias_scale", bz = n.name + "_bias_zp";
-            out.initializers[bs] = init_tensor(bs, onnx::DType::Float, {}, {double(float(xs->data[0] * ws->data[0]))});
-            out.initializers[bz] = init_tensor(bz, onnx::DType::Int32, {}, {0.0});
+            out.initializers[bs] = onnx::Tensor::make(bs, onnx::DType::Float, {}, {double(float(xs->data[0] * ws->data[0]))});
+            out.initializers[bz] = onnx::Tensor::make(bz, onnx::DType::Int32, {}, {0.0});
             conv.inputs.push_back(dq("dqb", {in[8], bs, bz}));
         }
         conv.outputs = {conv.name};

@@ -41,12 +41,7 @@ public:
     }
 
     std::string init(const std::string& name, std::vector<int64_t> dims, std::vector<double> data) {
-        onnx::Tensor t;
-        t.name = name;
-        t.dtype = onnx::DType::Float;
-        t.dims = std::move(dims);
-        t.data = std::move(data);
-        g.initializers[name] = t;
+        g.initializers[name] = onnx::Tensor::make(name, onnx::DType::Float, std::move(dims), std::move(data));
         return name;
     }
 

@@ -142,12 +142,7 @@ TEST_CASE("float segments the hardware cannot round once are refused naming the 
     }
     SUBCASE("a zero Pad before a MaxPool (which padding never wins) is not folded") {
         onnx::Graph g = graph_of("spellings/relu_maxpool_float_tail.onnx");
-        onnx::Tensor pads;
-        pads.name = "pads";
-        pads.dtype = onnx::DType::Int64;
-        pads.dims = {8};
-        pads.data = {0, 0, 1, 1, 0, 0, 1, 1};
-        g.initializers["pads"] = pads;
+        g.initializers["pads"] = onnx::Tensor::make("pads", onnx::DType::Int64, {8}, {0, 0, 1, 1, 0, 0, 1, 1});
         insert_on(g, "relu1_out_f", "Pad").inputs.push_back("pads");
         CHECK(refusal(g, "pad_maxpool").find("node 'inserted_Pad' (Pad): op Pad is not supported") != std::string::npos);
     }
