@@ -14,6 +14,7 @@ const char* kind_name(LayerKind k) {
         case LayerKind::AvgPool: return "AvgPool";
         case LayerKind::GlobalAvgPool: return "GlobalAvgPool";
         case LayerKind::Act: return "Act";
+        case LayerKind::Lut: return "Lut";
     }
     return "?";
 }

@@ -25,6 +25,7 @@ enum class LayerKind {
     AvgPool,        // KHxKW mean, exact division, strides, padding (count_include_pad)
     GlobalAvgPool,  // mean over all rows and columns of each channel
     Act,            // a standalone activation / rescale (no window, no weights)
+    Lut,            // an elementwise op as a 256-entry table (LeakyRelu, HardSigmoid, ...)
 };
 const char* kind_name(LayerKind k);
 
@@ -77,6 +78,25 @@ struct Layer {
     Activation act = Activation::None;
     int leaky_k = 0;                      // Leaky: alpha = 2^-leaky_k
     int clamp_hi = 127;                   // Clip(0, max) (ReLU6): upper bound of y
+    int clamp_lo = -128;                  // lower bound of y (Relu with a zero point: zp_out)
+
+    // SPEC v2 quantization. Every tensor inside the pipeline is streamed as
+    // int8 bits; a uint8 tensor u travels as u - 128 (its top bit flipped)
+    // with its zero point moved by -128, so every PE computes in int8. Only
+    // the graph input (in_unsigned) is read as uint8; the top flips the
+    // output back when the model's output is uint8 (Network::output_unsigned).
+    int zp_in = 0;                        // zero point of the input (stream domain)
+    int zp_out = 0;                       // zero point of the output (stream domain)
+    // Output stage: false = the exact shift of the power-of-two path (f_*,
+    // act, leaky_k); true = onnxruntime's float32 requantisation,
+    //   y = clamp(RNE(f32(f32(acc) * scale[oc])) + zp_out, clamp_lo, clamp_hi)
+    // with acc = bias[oc] + sum((x - zp_in) * w) (Conv/Dense; the zero point
+    // is folded into bias) or sum(x) - zp_in * N (GlobalAvgPool).
+    bool requant_f32 = false;
+    std::vector<float> scale;             // requant_f32: per output channel (Conv/Dense) or one
+    // Lut: y = table[x & 0xFF] (x and y as stream bytes), built as onnxruntime
+    // builds its lookup tables (dequantize, the float op, QuantizeLinear).
+    std::vector<int8_t> table;
     Activation pre_act = Activation::None;  // AvgPool/GAP: applied to each input first
     int pre_leaky_k = 0;                  // pre_act Leaky: alpha = 2^-pre_leaky_k
 
@@ -129,6 +149,7 @@ struct Network {
     QuantParam input_q;               // the first QuantizeLinear (role "input")
     std::vector<Layer> layers;
     QuantParam output_q;          // the final output's quantization
+    bool output_unsigned = false; // the final output is uint8 (the top flips bit 7 back)
     int f_output = 0;             // fractional bits of the final output
     bool softmax = false;         // a Softmax after the final DequantizeLinear (software)
     std::string output_name;      // ONNX graph output name

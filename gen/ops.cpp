@@ -4,7 +4,7 @@
 
 namespace cnn {
 
-extern const OpDef conv_op, dense_op, pool_op, gap_op, act_op;
+extern const OpDef conv_op, dense_op, pool_op, gap_op, act_op, lut_op;
 
 const OpDef& op_def(LayerKind kind) {
     switch (kind) {
@@ -14,6 +14,7 @@ const OpDef& op_def(LayerKind kind) {
         case LayerKind::AvgPool: return pool_op;
         case LayerKind::GlobalAvgPool: return gap_op;
         case LayerKind::Act: return act_op;
+        case LayerKind::Lut: return lut_op;
     }
     throw Error("", "unknown layer kind");
 }

@@ -1,0 +1,48 @@
+#include "requant.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "error.hpp"
+
+namespace cnn {
+
+// The volatile stores keep each product and quotient a separate float
+// operation even under -ffast-math style contraction.
+float requant_scale(float x_scale, float w_scale, float y_scale) {
+    volatile float xw = x_scale * w_scale;
+    volatile float s = xw / y_scale;
+    return s;
+}
+
+float gap_scale(float x_scale, float y_scale, int64_t n) {
+    volatile float d = y_scale * float(n);
+    volatile float s = x_scale / d;
+    return s;
+}
+
+int32_t requantize_f32(int64_t acc, float scale, int zp, int lo, int hi) {
+    if (acc < INT32_MIN || acc > INT32_MAX)
+        throw Error("requantize", "accumulator " + std::to_string(acc) + " does not fit int32");
+    volatile float a = float(int32_t(acc));  // cvtdq2ps: round half to even
+    volatile float v = a * scale;
+    float c = std::min(std::max(float(v), float(lo - zp)), float(hi - zp));
+    return int32_t(std::nearbyint(c)) + zp;  // default rounding mode: half to even
+}
+
+int32_t quantize_f32(float x, float scale, int zp, int lo, int hi) {
+    volatile float v = x / scale;
+    float c = std::min(std::max(float(v), float(lo - zp)), float(hi - zp));
+    return int32_t(std::nearbyint(c)) + zp;
+}
+
+bool power_of_two(double scale, int* f) {
+    if (!(scale > 0) || !std::isfinite(scale)) return false;
+    int e = 0;
+    const double m = std::frexp(scale, &e);  // scale = m * 2^e, m in [0.5, 1)
+    if (m != 0.5) return false;
+    *f = 1 - e;
+    return true;
+}
+
+}  // namespace cnn
