@@ -9,6 +9,7 @@
 
 #include "error.hpp"
 #include "ops.hpp"
+#include "requant.hpp"
 
 namespace cnn {
 
@@ -42,19 +43,25 @@ int32_t round_shift_div(int64_t v, int64_t n, int shift) {
     return int32_t(std::clamp<int64_t>(rhe_div(v, n, shift), -128, 127));
 }
 
-int32_t output_stage(const Layer& layer, int64_t v, int64_t n) {
-    int shift = layer.e_in() - layer.f_out;
-    if (v < 0) {
-        if (layer.act == Activation::Relu) return 0;
-        if (layer.act == Activation::Leaky) shift += layer.leaky_k;
+int32_t output_stage(const Layer& layer, int64_t v, int64_t n, int oc) {
+    int64_t y = 0;
+    if (layer.requant_f32) {
+        // onnxruntime's MlasRequantizeOutput; the clamp to the layer's bounds
+        // follows the rounding (the same result: the bounds are integers).
+        const float s = layer.scale.size() == 1 ? layer.scale[0] : layer.scale.at(size_t(oc));
+        y = requantize_f32(v, s, layer.zp_out, INT32_MIN / 2, INT32_MAX / 2);
+    } else {
+        int shift = layer.e_in() - layer.f_out;
+        if (v < 0 && layer.act == Activation::Relu) v = 0;
+        if (v < 0 && layer.act == Activation::Leaky) shift += layer.leaky_k;
+        y = rhe_div(v, n, shift) + layer.zp_out;
     }
-    const int64_t y = rhe_div(v, n, shift);
     if (g_saturation) {
         Saturation& c = (*g_saturation)[g_layer];
         ++c.outputs;
         c.saturated += y < -128 || y > 127;  // int8 saturation, not an intended clamp
     }
-    return int32_t(std::clamp<int64_t>(y, -128, layer.clamp_hi));
+    return int32_t(std::clamp<int64_t>(y, layer.clamp_lo, layer.clamp_hi));
 }
 
 int64_t pre_activation(const Layer& layer, int64_t x) {
@@ -103,16 +110,17 @@ QTensor quantize_input(const Network& net, const std::vector<uint8_t>& pixels) {
                                   to_string(net.input) + " needs " + std::to_string(net.input.size()));
     QTensor q(net.input);
     const int lo = net.input_unsigned ? 0 : -128, hi = net.input_unsigned ? 255 : 127;
+    const float scale = float(net.input_q.scale);
+    const int zp = int(net.input_q.zero_point);
     for (size_t i = 0; i < pixels.size(); ++i) {
         if (net.input_prequantized) {
             q.data[i] = std::clamp<int>(pixels[i], lo, hi);
             continue;
         }
-        // x / 2^-f in double is exact up to the rounding of x itself, which
-        // can never move p/255 * 2^f onto or across a half (255 is odd).
-        double x = (pixels[i] * net.input_mul + net.input_add) * std::ldexp(1.0, net.f_input);
-        double r = std::nearbyint(x);  // default rounding mode: half to even
-        q.data[i] = int32_t(std::clamp<double>(r, lo, hi));
+        // The float32 the model receives (x = p * input_mul + input_add,
+        // rounded once to float32), then onnxruntime's QuantizeLinear.
+        const float x = float(pixels[i] * net.input_mul + net.input_add);
+        q.data[i] = quantize_f32(x, scale, zp, lo, hi);
     }
     return q;
 }

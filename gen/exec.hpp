@@ -26,9 +26,12 @@ int64_t rhe_div(int64_t v, int64_t n, int shift);
 // sat8(rhe_div(v, n, shift)).
 int32_t round_shift_div(int64_t v, int64_t n, int shift);
 
-// The output stage of every layer (ir.hpp): activation on the exact value
-// V / n * 2^-e, then one rounding to f_out and the clamp to [-128, clamp_hi].
-int32_t output_stage(const Layer& layer, int64_t v, int64_t n);
+// The output stage of every layer (ir.hpp), on the value v relative to the
+// input zero point. Shift path: activation on the exact value V / n * 2^-e,
+// one rounding to f_out, + zp_out. requant_f32: onnxruntime's float32
+// requantisation of the accumulator v with scale[oc] (n unused), + zp_out.
+// Then the clamp to [clamp_lo, clamp_hi].
+int32_t output_stage(const Layer& layer, int64_t v, int64_t n, int oc = 0);
 
 // A pool's pre_act on one input value, as an integer at 2^-e_in: x * 2^k for
 // x >= 0 under Leaky (x itself keeps the scale 2^-(f_in + k) for x < 0), 0 for
@@ -50,8 +53,9 @@ std::vector<Saturation> measure_saturation(const Network& net, const std::vector
 std::vector<QTensor> run_network(const Network& net, const QTensor& input);
 
 // SPEC §2 graph input: 8-bit pixels (HWC, channel 0 = red) -> the streamed
-// values: x = p * input_mul + input_add, then the first QuantizeLinear
-// (RHE, clamp to uint8 or int8), or p itself for a pre-quantized input.
+// values: x = float32(p * input_mul + input_add), then the first
+// QuantizeLinear as onnxruntime computes it (x / scale in float32, RNE, + zero
+// point, clamp to uint8 or int8), or p itself for a pre-quantized input.
 QTensor quantize_input(const Network& net, const std::vector<uint8_t>& pixels_hwc);
 
 }  // namespace cnn

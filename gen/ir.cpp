@@ -39,6 +39,9 @@ std::string Layer::act_string() const {
         return a == Activation::Leaky ? "leaky/" + std::to_string(1 << k) : std::string(activation_name(a));
     };
     std::string s = one(act, leaky_k);
+    // A lower clamp that is not the Relu's own (0 on the shift path).
+    if (clamp_lo > -128 && !(act == Activation::Relu && clamp_lo == 0 && !requant_f32))
+        s = (s == "none" ? std::string() : s + ",") + ">=" + std::to_string(clamp_lo);
     if (clamp_hi < 127) s += "<=" + std::to_string(clamp_hi);
     return pre_act == Activation::None ? s : one(pre_act, pre_leaky_k) + "->" + s;
 }

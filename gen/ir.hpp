@@ -40,6 +40,13 @@ struct QuantParam {
     double scale = 1.0;
     double zero_point = 0.0;
     std::string dtype;    // "int8", "uint8", "int32", ...
+    // Weights and bias quantized per output channel: one scale per channel
+    // (scale holds the first); empty when the tensor has one scale.
+    std::vector<double> channel_scales;
+    int axis = 0;         // the axis of channel_scales in the ONNX tensor
+
+    bool per_channel() const { return !channel_scales.empty(); }
+    double scale_of(size_t oc) const { return per_channel() ? channel_scales[oc] : scale; }
 };
 
 // The attributes a layer came with, before any rule is applied.
@@ -53,6 +60,9 @@ struct OnnxFacts {
     double pre_alpha = 0.0;   // LeakyRelu before a pool (Layer::pre_act)
     double gemm_alpha = 1.0, gemm_beta = 1.0;
     std::vector<QuantParam> qparams;
+    // A standalone elementwise unit that only a lookup table computes (names
+    // the step: "HardSwish", "two LeakyRelus", ...); empty otherwise.
+    std::string table_only;
 };
 
 // Every layer computes an exact rational value per output element,

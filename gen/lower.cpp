@@ -33,6 +33,7 @@
 
 #include "error.hpp"
 #include "normalize.hpp"
+#include "requant.hpp"
 
 namespace cnn {
 
@@ -65,19 +66,59 @@ Role role_of(const std::string& op) {
         op == "QLinearGlobalAveragePool")
         return Role::Core;
     if (op == "MaxPool") return Role::MaxPool;
-    if (op == "Relu" || op == "LeakyRelu" || op == "Clip" || op == "QLinearLeakyRelu") return Role::Act;
+    if (op == "Relu" || op == "LeakyRelu" || op == "Clip" || op == "QLinearLeakyRelu" || op == "HardSigmoid" ||
+        op == "HardSwish")
+        return Role::Act;
     if (op == "Flatten") return Role::Flatten;
     return Role::Other;  // Softmax (only last, taken off before) and everything SPEC §1 does not list
 }
 
 // The activation of an output stage, composed step by step: relu, leaky (alpha)
-// and an upper clamp (in real units) in the order ONNX applies them.
+// and clamps (in real units, applied after them) in the order ONNX applies
+// them. `table_only` names a step no output stage composes (HardSigmoid,
+// HardSwish, a Clip before a LeakyRelu ...): the unit is then only possible
+// as a lookup table, which needs it to stand alone (no Conv, Gemm or pool).
 struct ActState {
     Activation act = Activation::None;
     double alpha = 0.0;
-    double hi = INFINITY;
+    double lo = -INFINITY, hi = INFINITY;
     std::string names, ops;  // "+name" / "+Op" per step, for the layer's name and facts
+    std::string table_only;
+    std::vector<const Node*> nodes;
 };
+
+// One float op of a segment on one value, as onnxruntime's CPU kernels
+// compute it in float32 (core/providers/cpu/activation/activations.h: Relu,
+// LeakyRelu `x >= 0 ? x : alpha * x`, HardSigmoid `max(0, min(1, alpha * x +
+// beta))`; math/clip.cc; HardSwish `x * hardsigmoid(x)` with 1/6, 1/2).
+float float_op(const Node& n, float v, float lo, float hi) {
+    const std::string& op = n.op_type;
+    if (op == "Relu") return std::max(v, 0.0f);
+    if (op == "LeakyRelu" || op == "QLinearLeakyRelu") {
+        const float a = float(n.attr_float("alpha", 0.01));
+        return v >= 0 ? v : float(a * v);
+    }
+    if (op == "Clip") return std::min(std::max(v, lo), hi);
+    if (op == "HardSigmoid" || op == "HardSwish") {
+        const float a = op == "HardSwish" ? 1.0f / 6.0f : float(n.attr_float("alpha", 0.2));
+        const float b = op == "HardSwish" ? 0.5f : float(n.attr_float("beta", 0.5));
+        volatile float ax = a * v;
+        volatile float axb = ax + b;
+        const float h = std::max(0.0f, std::min(1.0f, float(axb)));
+        return op == "HardSwish" ? float(v * h) : h;
+    }
+    throw Error(node_ref(n), "op " + op + " has no float form here");
+}
+
+// A stream byte (0..255) as the quantized integer of a tensor of dtype: the
+// stream carries int8 bits; a uint8 value u travels as u - 128.
+int from_stream(int byte, const std::string& dtype) {
+    const int s = int(int8_t(uint8_t(byte)));
+    return dtype == "uint8" ? s + 128 : s;
+}
+int to_stream(int q, const std::string& dtype) { return dtype == "uint8" ? q - 128 : q; }
+int qmin(const std::string& dtype) { return dtype == "uint8" ? 0 : -128; }
+int qmax(const std::string& dtype) { return dtype == "uint8" ? 255 : 127; }
 
 class Lowering {
 public:
@@ -120,7 +161,8 @@ private:
             Const c;
             c.values = it->second.values;
             c.quantized = true;
-            c.q = quant_param("", n, 1, 2, n.inputs[0]);
+            c.q = quant_param("", n, 1, 2, n.inputs[0], true);
+            c.q.axis = int(n.attr_int("axis", 1));
             c.q.dtype = onnx::dtype_name(c.values->dtype);
             consts_[n.outputs[0]] = c;
         }
@@ -131,29 +173,40 @@ private:
         return it == consts_.end() ? nullptr : &it->second;
     }
 
-    double scalar(const std::string& name, const char* what) const {
+    // The values of a constant; one value unless per_channel allows a vector.
+    const std::vector<double>& values(const std::string& name, const char* what, bool per_channel) const {
         const Const* c = find_const(name);
         if (!c) fail(std::string(what) + " '" + name + "' is not a constant");
         const onnx::Tensor& t = *c->values;
         if (t.data.empty()) fail(std::string(what) + " '" + name + "' is empty");
-        for (double v : t.data)
-            if (v != t.data[0])
-                fail(std::string(what) + " '" + name + "' has " + std::to_string(t.data.size()) +
-                     " different values: per-channel quantization is not supported");
-        return t.data[0];
+        if (!per_channel)
+            for (double v : t.data)
+                if (v != t.data[0])
+                    fail(std::string(what) + " '" + name + "' has " + std::to_string(t.data.size()) +
+                         " different values: one per tensor is accepted here (per channel only for weights and bias)");
+        return t.data;
     }
 
-    // The (scale, zero point) pair at inputs [si], [zi] of node n.
+    double scalar(const std::string& name, const char* what) const { return values(name, what, false)[0]; }
+
+    // The (scale, zero point) pair at inputs [si], [zi] of node n; per_channel:
+    // a weight's or bias' 1-D scale (zero points must then all be equal: the
+    // legality pass requires 0).
     QuantParam quant_param(const std::string& role, const Node& n, size_t si, size_t zi,
-                           const std::string& tensor) const {
+                           const std::string& tensor, bool per_channel = false) const {
         QuantParam q;
         q.role = role;
         q.tensor = tensor;
         if (si >= n.inputs.size() || n.inputs[si].empty()) fail("missing scale input");
-        q.scale = scalar(n.inputs[si], "scale");
+        const std::vector<double>& sv = values(n.inputs[si], "scale", per_channel);
+        q.scale = sv[0];
+        if (sv.size() > 1) q.channel_scales = sv;
         q.dtype = "uint8";  // ONNX's default when the zero point is omitted
         if (zi < n.inputs.size() && !n.inputs[zi].empty()) {
-            q.zero_point = scalar(n.inputs[zi], "zero point");
+            const std::vector<double>& zv = values(n.inputs[zi], "zero point", per_channel);
+            for (double z : zv)
+                if (z != zv[0]) fail("zero point '" + n.inputs[zi] + "' differs between channels; weights need zero point 0");
+            q.zero_point = zv[0];
             q.dtype = onnx::dtype_name(find_const(n.inputs[zi])->values->dtype);
         }
         return q;
@@ -279,6 +332,8 @@ private:
             if (op == "DequantizeLinear") {
                 // A float segment: up to the next QuantizeLinear or the graph output.
                 QuantParam in_q = quant_param("x", n, 1, 2, n.inputs[0]);
+                // Without a zero point, DequantizeLinear reads 0 of its input's type.
+                if ((n.inputs.size() < 3 || n.inputs[2].empty()) && !cur_q_.dtype.empty()) in_q.dtype = cur_q_.dtype;
                 take_pending_input(in_q);
                 size_t j = i + 1;
                 std::vector<const Node*> ops;
@@ -331,7 +386,8 @@ private:
         if (op == "QLinearConv" || op == "QLinearMatMul") {
             QuantParam x = quant_param("x", n, 1, 2, n.inputs[0]);
             take_pending_input(x);
-            QuantParam w = quant_param("w", n, 4, 5, n.inputs[3]);
+            QuantParam w = quant_param("w", n, 4, 5, n.inputs[3], true);
+            w.axis = op == "QLinearConv" ? 0 : 1;
             QuantParam y = quant_param("y", n, 6, 7, n.outputs[0]);
             Layer l = op == "QLinearConv" ? conv_layer(n, x, w, 3, 8) : dense_layer(n, x, w, 3, -1);
             push(l);
@@ -353,14 +409,22 @@ private:
             l.onnx.qparams = {with_role(q, "x"), with_role(q, "y")};
             return push(l);
         }
+        // Relu and Clip on the integers themselves (bounds in the tensor's own
+        // integer domain), as clamps in the stream domain.
         Layer l = act_layer(n.name, q, q);
         l.onnx.op = op;
         l.act = Activation::Relu;
+        double lo = 0.0, hi = INFINITY;
         if (op == "Clip") {
-            const double lo = clip_bound(n, 1, -INFINITY), hi = clip_bound(n, 2, INFINITY);
+            lo = clip_bound(n, 1, -INFINITY);
+            hi = clip_bound(n, 2, INFINITY);
             if (lo != q.zero_point) fail("Clip with min " + fmt_num(lo) + " on the quantized tensor; min must be its zero point");
-            l.clamp_hi = int(std::clamp(hi, -128.0, 127.0));
         }
+        auto bound = [&](double v) {
+            return to_stream(int(std::clamp(v, double(qmin(q.dtype)), double(qmax(q.dtype)))), q.dtype);
+        };
+        l.clamp_lo = bound(lo);
+        l.clamp_hi = bound(hi);
         push(l);
     }
 
@@ -409,6 +473,7 @@ private:
                 Layer a = act_layer(n.name, with_role(x, "x"), with_role(x, "y"));
                 a.onnx.op = n.op_type;
                 a.act = Activation::Relu;
+                a.clamp_lo = to_stream(int(x.zero_point), x.dtype);
                 if (n.op_type == "Clip") a.clamp_hi = exact_clip_hi(n, x);
                 push(a);
             } else {
@@ -424,7 +489,7 @@ private:
             l = core_layer(*ops[core], x);
             if (pre != Activation::None) {
                 l.pre_act = pre;
-                l.onnx.pre_alpha = pre_alpha;  // judged by legality, read by assign_fractional_bits
+                l.onnx.pre_alpha = pre_alpha;  // judged by legality, read by assign_quantization
                 l.name += pre_names;
                 l.onnx.op = (pre == Activation::Leaky ? "LeakyRelu+" : "Relu+") + l.onnx.op;
             }
@@ -458,13 +523,29 @@ private:
             l.name = core < ops.size() ? l.name + act.names : act.names.substr(1);
             l.onnx.op = core < ops.size() ? l.onnx.op + act.ops : act.ops.substr(1);
         }
+        if (!act.table_only.empty() && core < ops.size())
+            fail(act.table_only + " after the " + ops[core]->op_type +
+                 " in one float segment has no integer output stage: quantize in between");
         l.act = act.act;
         l.onnx.alpha = act.alpha;
-        if (std::isfinite(act.hi)) l.clamp_hi = clamp_bound(act.hi, y);
+        l.onnx.table_only = act.table_only;
+        if (act.lo > -INFINITY) l.clamp_lo = clamp_bound(act.lo, y);
+        if (act.hi < INFINITY) l.clamp_hi = clamp_bound(act.hi, y);
+        if (l.clamp_lo > l.clamp_hi) fail("the activations' bounds leave no value: the output is constant");
         if (l.onnx.qparams.empty() || l.onnx.qparams.back().role != "y") l.onnx.qparams.push_back(y);
+        if (l.kind == LayerKind::Act) {
+            l.table = unit_table(act, x, y);
+            // MaxPools commute with a monotone table only (not with HardSwish).
+            if (!maxpools_after.empty())
+                for (size_t b = 1; b < 256; ++b)
+                    if (l.table[(b + 128) % 256] < l.table[(b + 127) % 256])
+                        fail("a MaxPool after a non-monotone op (" + act.ops.substr(1) +
+                             ") in one float segment: quantize in between");
+        }
         // A no-op rescale (same quantization, nothing to apply) is no layer at all.
         const bool identity = l.kind == LayerKind::Act && l.act == Activation::None && l.clamp_hi == 127 &&
-                              x.scale == y.scale && x.zero_point == y.zero_point && x.dtype == y.dtype;
+                              l.clamp_lo == -128 && act.table_only.empty() && x.scale == y.scale &&
+                              x.zero_point == y.zero_point && x.dtype == y.dtype;
         if (identity && (!maxpools_after.empty() || !net_.layers.empty())) {
             cur_q_ = y;
         } else {
@@ -483,21 +564,47 @@ private:
         const std::string& op = n.op_type;
         s.names += "+" + n.name;
         s.ops += "+" + op;
+        s.nodes.push_back(&n);
         if (op == "Relu") {
+            if (s.act == Activation::None && s.lo > -INFINITY && s.lo < 0) s.table_only = "a Relu after a Clip";
             s.act = Activation::Relu;  // relu(leaky(v)) = relu(v)
+            s.lo = std::max(s.lo, 0.0);
         } else if (op == "LeakyRelu" || op == "QLinearLeakyRelu") {
-            if (s.act == Activation::Leaky) fail("two LeakyRelus in one float segment: quantize in between");
+            if (s.act == Activation::Leaky) s.table_only = "two LeakyRelus";
+            if (s.act == Activation::None && s.lo > -INFINITY) s.table_only = "a LeakyRelu after a Clip";
             if (s.act == Activation::None) {  // after a Relu or Clip(0, m) there is nothing negative left
                 s.act = Activation::Leaky;
                 s.alpha = n.attr_float("alpha", 0.01);
             }
-        } else {  // Clip
+        } else if (op == "Clip") {
             const double lo = clip_bound(n, 1, -INFINITY), hi = clip_bound(n, 2, INFINITY);
-            if (lo != 0.0) fail("Clip with min " + fmt_num(lo) + "; only Clip(0, max) (ReLU6-like) is accepted");
-            if (!(hi > 0.0)) fail("Clip with max " + fmt_num(hi) + "; max must be positive");
-            s.act = Activation::Relu;
+            if (!(lo < hi)) fail("Clip with min " + fmt_num(lo) + " not below max " + fmt_num(hi));
+            if (lo == 0.0 && s.act == Activation::None) s.act = Activation::Relu;
+            s.lo = std::max(s.lo, lo);
             s.hi = std::min(s.hi, hi);
+        } else {
+            s.table_only = op;
         }
+    }
+
+    // The 256-entry table of a unit without a core: every stream byte of the
+    // input dequantized as onnxruntime does (x_scale * (x - zp) in float), the
+    // unit's float ops in order, then QuantizeLinear (qlinear_lookup_table.cc
+    // builds its tables the same way).
+    std::vector<int8_t> unit_table(const ActState& s, const QuantParam& x, const QuantParam& y) const {
+        std::vector<int8_t> t(256);
+        for (int b = 0; b < 256; ++b) {
+            const int q = from_stream(b, x.dtype);
+            float v = float(x.scale) * float(q - int(x.zero_point));
+            for (const Node* n : s.nodes) {
+                const float lo = n->op_type == "Clip" ? float(clip_bound(*n, 1, -INFINITY)) : 0.0f;
+                const float hi = n->op_type == "Clip" ? float(clip_bound(*n, 2, INFINITY)) : 0.0f;
+                v = float_op(*n, v, lo, hi);
+            }
+            const int yq = quantize_f32(v, float(y.scale), int(y.zero_point), qmin(y.dtype), qmax(y.dtype));
+            t[size_t(b)] = int8_t(to_stream(yq, y.dtype));
+        }
+        return t;
     }
 
     double clip_bound(const Node& n, size_t i, double dflt) const {
@@ -505,11 +612,12 @@ private:
         return scalar(n.inputs[i], i == 1 ? "Clip min" : "Clip max");
     }
 
-    // The clamp of a real upper bound hi at the output quantization y: rounding
-    // is monotone, so round(min(v, hi)) = min(round(v), round(hi)).
-    int clamp_bound(double hi, const QuantParam& y) const {
-        const double q = std::nearbyint(hi / y.scale) + y.zero_point;
-        return int(std::clamp(q, -128.0, 127.0));
+    // The clamp of a real bound at the output quantization y, in the stream's
+    // int8 domain: QuantizeLinear is monotone, so Q(min(v, hi)) = min(Q(v),
+    // Q(hi)) and likewise for a lower bound.
+    int clamp_bound(double bound, const QuantParam& y) const {
+        const float b = float(std::clamp(bound, -3.0e38, 3.0e38));
+        return to_stream(quantize_f32(b, float(y.scale), int(y.zero_point), qmin(y.dtype), qmax(y.dtype)), y.dtype);
     }
 
     // A Clip on the quantized input of a Conv/Gemm: exact only on the grid.
@@ -520,7 +628,7 @@ private:
         if (std::isfinite(q) && q != std::nearbyint(q))
             fail("Clip max " + fmt_num(hi) + " is not a multiple of the input scale " + fmt_num(x.scale) +
                  ", so it cannot be applied before the next layer without rounding: quantize in between");
-        return int(std::clamp(q + x.zero_point, -128.0, 127.0));
+        return to_stream(int(std::clamp(q + x.zero_point, double(qmin(x.dtype)), double(qmax(x.dtype)))), x.dtype);
     }
 
     static std::string fmt_num(double v) {
@@ -588,8 +696,9 @@ private:
         if (d.size() != 4) fail("weights of rank " + std::to_string(d.size()) + "; 2-D convolution is accepted");
         window_attrs(n, l, small_int(d[2], "kernel height", where_), small_int(d[3], "kernel width", where_));
         conv_weights(*w.values, l);
+        channel_axis(wq, 0, l.out.c);
         l.onnx.qparams = {x, wq};
-        read_bias(n, bi, l, x.scale * wq.scale);
+        read_bias(n, bi, l, x, wq);
         if (n.op_type == "QLinearConv") l.onnx.qparams.push_back(quant_param("y", n, 6, 7, n.outputs[0]));
         return l;
     }
@@ -622,8 +731,9 @@ private:
             l.onnx.gemm_alpha = n.attr_float("alpha", 1.0);
             l.onnx.gemm_beta = n.attr_float("beta", 1.0);
         }
+        channel_axis(wq, trans_b ? 0 : 1, l.out.c);
         l.onnx.qparams = {x, wq};
-        if (bi >= 0) read_bias(n, size_t(bi), l, x.scale * wq.scale);
+        if (bi >= 0) read_bias(n, size_t(bi), l, x, wq);
         else l.bias.assign(size_t(l.out.c), 0);
         if (n.op_type == "QLinearMatMul") l.onnx.qparams.push_back(quant_param("y", n, 6, 7, n.outputs[0]));
         return l;
@@ -647,7 +757,18 @@ private:
                             weight8(w.data[size_t(((oc * IC + ic) * KH + ky) * KW + kx)]);
     }
 
-    void read_bias(const Node& n, size_t i, Layer& l, double bias_scale) {
+    // Per-channel weight scales must run along the output channels.
+    void channel_axis(const QuantParam& w, int axis, int channels) const {
+        if (!w.per_channel()) return;
+        if (w.axis != axis)
+            fail("weights '" + w.tensor + "' are quantized per channel along axis " + std::to_string(w.axis) +
+                 "; per-channel scales must follow the output channels (axis " + std::to_string(axis) + ")");
+        if (w.channel_scales.size() != size_t(channels))
+            fail("weights '" + w.tensor + "' have " + std::to_string(w.channel_scales.size()) + " scales for " +
+                 std::to_string(channels) + " output channels");
+    }
+
+    void read_bias(const Node& n, size_t i, Layer& l, const QuantParam& x, const QuantParam& w) {
         l.bias.assign(size_t(l.out.c), 0);
         if (i >= n.inputs.size() || n.inputs[i].empty()) return;
         const Const& b = constant(n, i, "bias");
@@ -657,7 +778,11 @@ private:
         QuantParam q = b.quantized ? b.q : QuantParam{};
         q.role = "bias";
         q.tensor = n.inputs[i];
-        if (!b.quantized) q.scale = bias_scale;  // QLinear form: implied s_x * s_w
+        if (!b.quantized) {  // QLinear form: implied s_x * s_w (per channel with the weights)
+            q.scale = x.scale * w.scale;
+            if (w.per_channel())
+                for (double ws : w.channel_scales) q.channel_scales.push_back(x.scale * ws);
+        }
         q.dtype = onnx::dtype_name(b.values->dtype);
         l.onnx.qparams.push_back(q);
         for (size_t k = 0; k < l.bias.size(); ++k)

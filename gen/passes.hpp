@@ -22,11 +22,13 @@ private:
 };
 
 // 1. Checks every rule of SPEC §1; throws LegalityError listing all violations.
-//    Must run first: the passes below rely on its guarantees (power-of-two
-//    scales, zero zero points, windows the rtl/ blocks build).
+//    Must run first: the passes below rely on its guarantees (valid scales and
+//    zero points, windows the rtl/ blocks build).
 void check_legality(Network& net);
-// 2. Scales -> fractional bits (f_in, f_w, f_out, f_input, f_output).
-void assign_fractional_bits(Network& net);
+// 2. Each layer's arithmetic: the shift datapath (f_in, f_w, f_out) when its
+//    scales are powers of two, else onnxruntime's float32 requantisation or a
+//    lookup table; zero points in the stream domain, folded into the bias.
+void assign_quantization(Network& net);
 // 3. What the hardware cannot hold (the MAC's output shift range), now that the
 //    fractional bits are known; throws LegalityError like pass 1.
 void check_hardware_limits(Network& net);

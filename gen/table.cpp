@@ -28,26 +28,37 @@ void print_layer_table(const Network& net, std::ostream& os, int images) {
     const std::vector<Saturation> sat = measure_saturation(net, inputs);
 
     os << "model " << net.name << " (" << net.source << ")\n";
-    os << fmt("input %s %s, f=%d%s\n", to_string(net.input).c_str(), net.input_unsigned ? "uint8" : "int8",
-              net.f_input, net.input_prequantized ? " (pre-quantized)" : "");
-    os << fmt("%-3s %-22s %-14s %-10s %-10s %-7s %-10s %-14s %8s %10s %6s\n", "#", "layer", "op", "in", "out",
-              "k/s/p", "f in/w/out", "act", "weights", "MACs", "sat%");
+    os << fmt("input %s %s, scale %.7g, zero point %d%s\n", to_string(net.input).c_str(),
+              net.input_unsigned ? "uint8" : "int8", net.input_q.scale, int(net.input_q.zero_point),
+              net.input_prequantized ? " (pre-quantized)" : "");
+    os << fmt("%-3s %-22s %-14s %-10s %-10s %-7s %-10s %-9s %-14s %8s %10s %6s\n", "#", "layer", "op", "in", "out",
+              "k/s/p", "arith", "zp in/out", "act", "weights", "MACs", "sat%");
     int64_t total_w = 0, total_macs = 0;
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         std::string ksp = l.has_window() ? l.window_string() : "-";
-        std::string f = l.has_weights() ? fmt("%d/%d/%d", l.f_in, l.f_w, l.f_out) : fmt("%d/-/%d", l.f_in, l.f_out);
+        // The output stage: "f 8/7/5" (shift, fractional bits in/w/out),
+        // "f32" (onnxruntime's float32 requantisation; "f32/ch" per channel),
+        // "table" (a 256-entry lookup), "-" (MaxPool: no arithmetic).
+        std::string f = l.kind == LayerKind::Lut        ? "table"
+                        : l.requant_f32                 ? (l.scale.size() > 1 ? "f32/ch" : "f32")
+                        : l.kind == LayerKind::MaxPool  ? "-"
+                        : l.has_weights()               ? fmt("f %d/%d/%d", l.f_in, l.f_w, l.f_out)
+                                                        : fmt("f %d/-/%d", l.f_in, l.f_out);
+        std::string zp = fmt("%d/%d", l.zp_in, l.zp_out);
         std::string act = l.act_string();
         std::string name = l.name.size() > 22 ? l.name.substr(0, 19) + "..." : l.name;
-        os << fmt("%-3zu %-22s %-14s %-10s %-10s %-7s %-10s %-14s %8lld %10lld %5.1f%%\n", i, name.c_str(),
+        os << fmt("%-3zu %-22s %-14s %-10s %-10s %-7s %-10s %-9s %-14s %8lld %10lld %5.1f%%\n", i, name.c_str(),
                   kind_name(l.kind), to_string(l.in).c_str(), to_string(l.out).c_str(), ksp.c_str(), f.c_str(),
-                  act.c_str(), (long long)l.weight_count(), (long long)l.macs(), 100.0 * sat[i].fraction());
+                  zp.c_str(), act.c_str(), (long long)l.weight_count(), (long long)l.macs(), 100.0 * sat[i].fraction());
         total_w += l.weight_count();
         total_macs += l.macs();
     }
-    os << fmt("sat%%: outputs clamped to int8 by saturation, over %d random images\n", images);
-    os << fmt("output %s int8, f=%d%s; %lld weights, %lld MACs per image\n", to_string(net.output()).c_str(),
-              net.f_output, net.softmax ? ", then Softmax in software" : "", (long long)total_w,
+    os << fmt("sat%%: outputs clamped to int8 by saturation, over %d random images; zero points in the "
+              "stream's int8 domain (uint8 - 128)\n", images);
+    os << fmt("output %s %s, scale %.7g, zero point %d%s; %lld weights, %lld MACs per image\n",
+              to_string(net.output()).c_str(), net.output_unsigned ? "uint8" : "int8", net.output_q.scale,
+              int(net.output_q.zero_point), net.softmax ? ", then Softmax in software" : "", (long long)total_w,
               (long long)total_macs);
 }
 

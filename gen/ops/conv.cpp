@@ -7,8 +7,9 @@ namespace cnn {
 
 namespace {
 
-// acc = bias + sum over the window of x * w; a padded position is the
-// quantized zero and adds nothing.
+// acc = bias + sum over the window of x * w, where a padded position is the
+// quantized zero zp_in (the bias has -zp_in * sum(w) folded in, so the
+// accumulator is onnxruntime's bias + sum((x - zp_in) * w)).
 QTensor reference(const Layer& l, const QTensor& in) {
     QTensor out(l.out);
     const int C = l.in.c, KH = l.kernel_h, KW = l.kernel_w;
@@ -21,11 +22,11 @@ QTensor reference(const Layer& l, const QTensor& in) {
                     int y = oy * l.stride_h + ky - l.pad_t;
                     for (int kx = 0; kx < KW; ++kx, w += C) {
                         int x = ox * l.stride_w + kx - l.pad_l;
-                        if (y < 0 || y >= l.in.h || x < 0 || x >= l.in.w) continue;  // zero padding
-                        for (int ic = 0; ic < C; ++ic) acc += int64_t(in.at(y, x, ic)) * w[ic];
+                        const bool pad = y < 0 || y >= l.in.h || x < 0 || x >= l.in.w;
+                        for (int ic = 0; ic < C; ++ic) acc += int64_t(pad ? l.zp_in : in.at(y, x, ic)) * w[ic];
                     }
                 }
-                out.at(oy, ox, oc) = output_stage(l, acc, 1);
+                out.at(oy, ox, oc) = output_stage(l, acc, 1, oc);
             }
     return out;
 }

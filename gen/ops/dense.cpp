@@ -14,7 +14,7 @@ QTensor reference(const Layer& l, const QTensor& in) {
         int64_t acc = l.bias[o];
         const int8_t* w = &l.weights[size_t(o) * n];
         for (size_t i = 0; i < n; ++i) acc += int64_t(in.data[i]) * w[i];
-        out.data[o] = output_stage(l, acc, 1);
+        out.data[o] = output_stage(l, acc, 1, o);
     }
     return out;
 }

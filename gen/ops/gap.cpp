@@ -1,4 +1,7 @@
-// GlobalAvgPool: rtl/cnn_gap (per-channel sums of pre_act(x), exact division by H*W).
+// GlobalAvgPool: rtl/cnn_gap. Shift path: per-channel sums of pre_act(x),
+// exact division by H*W. requant_f32: onnxruntime's QLinearGlobalAveragePool
+// (mlas/lib/qlgavgpool.cpp): the int32 sum of x - zp_in over the channel,
+// requantised with x_scale / (y_scale * N).
 #include "ops.hpp"
 
 namespace cnn {
@@ -7,11 +10,12 @@ namespace {
 
 QTensor reference(const Layer& l, const QTensor& in) {
     QTensor out(l.out);
+    const int64_t n = int64_t(l.in.h) * l.in.w;
     for (int c = 0; c < l.in.c; ++c) {
         int64_t sum = 0;
         for (int y = 0; y < l.in.h; ++y)
             for (int x = 0; x < l.in.w; ++x) sum += pre_activation(l, in.at(y, x, c));
-        out.data[c] = output_stage(l, sum, int64_t(l.in.h) * l.in.w);
+        out.data[c] = l.requant_f32 ? output_stage(l, sum - l.zp_in * n, 1, 0) : output_stage(l, sum, n);
     }
     return out;
 }

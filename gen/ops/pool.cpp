@@ -1,6 +1,7 @@
 // MaxPool and AvgPool: rtl/cnn_maxpool, rtl/cnn_avgpool.
 #include <algorithm>
 #include <climits>
+#include <cmath>
 
 #include "ops.hpp"
 
@@ -8,13 +9,52 @@ namespace cnn {
 
 namespace {
 
+// onnxruntime's QLinearAveragePool off its global path
+// (contrib_ops/cpu/quantization/qlinear_pool.cc): every input dequantized to
+// float32 (x_scale * (x - zp)), summed in float32 over the window's real
+// positions row by row, divided by the count in float32, then quantized as
+// nearbyint(v / y_scale + y_zero_point) in float32 and clamped to the type.
+int32_t ort_average(const Layer& l, const QTensor& in, int oy, int ox, int c) {
+    const QuantParam *xq = nullptr, *yq = nullptr;
+    for (const QuantParam& q : l.onnx.qparams) {
+        if (q.role == "x") xq = &q;
+        if (q.role == "y") yq = &q;
+    }
+    const float xs = float(xq->scale), ys = float(yq->scale);
+    float sum = 0.0f;
+    int real = 0;
+    for (int ky = 0; ky < l.kernel_h; ++ky)
+        for (int kx = 0; kx < l.kernel_w; ++kx) {
+            int y = oy * l.stride_h + ky - l.pad_t, x = ox * l.stride_w + kx - l.pad_l;
+            if (y < 0 || y >= l.in.h || x < 0 || x >= l.in.w) continue;
+            ++real;
+            volatile float d = xs * float(in.at(y, x, c) - l.zp_in);
+            volatile float t = sum + d;
+            sum = t;
+        }
+    const int count = l.count_include_pad ? l.kernel_h * l.kernel_w : real;
+    volatile float avg = sum / float(count);
+    volatile float scaled = avg / ys;
+    volatile float shifted = scaled + float(yq->zero_point);
+    const bool u8 = yq->dtype == "uint8";
+    const int q = std::clamp(int(std::nearbyint(float(shifted))), u8 ? 0 : -128, u8 ? 255 : 127);
+    return std::clamp(u8 ? q - 128 : q, l.clamp_lo, l.clamp_hi);
+}
+
 // MaxPool: the signed maximum over the window's real positions (padding
-// never wins). AvgPool: the sum of pre_act(x) over the real positions (a
-// padded position is the quantized zero and adds nothing), divided exactly by
-// KH*KW when count_include_pad, else by the number of real positions.
+// never wins). AvgPool on the shift path: the sum of pre_act(x) over the real
+// positions (a padded position is the quantized zero and adds nothing),
+// divided exactly by KH*KW when count_include_pad, else by the number of real
+// positions; with requant_f32, onnxruntime's float computation above.
 QTensor reference(const Layer& l, const QTensor& in) {
     QTensor out(l.out);
     const bool is_max = l.kind == LayerKind::MaxPool;
+    if (!is_max && l.requant_f32) {
+        for (int oy = 0; oy < l.out.h; ++oy)
+            for (int ox = 0; ox < l.out.w; ++ox)
+                for (int c = 0; c < l.out.c; ++c) out.at(oy, ox, c) = ort_average(l, in, oy, ox, c);
+        return out;
+    }
     for (int oy = 0; oy < l.out.h; ++oy)
         for (int ox = 0; ox < l.out.w; ++ox)
             for (int c = 0; c < l.out.c; ++c) {
@@ -28,7 +68,9 @@ QTensor reference(const Layer& l, const QTensor& in) {
                         v = is_max ? std::max(v, q) : v + q;
                     }
                 const int64_t n = is_max ? 1 : l.count_include_pad ? int64_t(l.kernel_h) * l.kernel_w : real;
-                out.at(oy, ox, c) = output_stage(l, v, n);
+                // A MaxPool's value is a quantized input itself: relative to
+                // its zero point for the output stage (zp_out = zp_in).
+                out.at(oy, ox, c) = output_stage(l, is_max ? v - l.zp_in : v, n);
             }
     return out;
 }

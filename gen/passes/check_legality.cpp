@@ -27,23 +27,43 @@ bool power_of_two(double v) {
     return v > 0 && std::isfinite(v) && std::frexp(v, &e) == 0.5 && std::abs(e) < 40;
 }
 
+// A scale as the file stores it: a positive, finite, normal float32.
+bool valid_scale(double v) {
+    const float f = float(v);
+    return v > 0 && std::isfinite(v) && double(f) == v && std::isnormal(f);
+}
+
 class Checker {
 public:
     std::vector<std::string> lines;
 
     void at(const std::string& where, const std::string& rule) { lines.push_back(where + ": " + rule); }
 
-    void qparam(const std::string& where, const QuantParam& q, bool allow_uint8) {
+    // SPEC §1: activations int8 or uint8 with any zero point of their type;
+    // weights int8 with zero point 0 (one scale, or one per output channel);
+    // bias int32 with zero point 0; every scale a positive, finite float32.
+    void qparam(const std::string& where, const QuantParam& q) {
         const std::string t = q.role + " '" + q.tensor + "'";
-        if (!power_of_two(q.scale))
-            at(where, t + " scale " + num(q.scale) + " is not an exact power of two (2^-f)");
-        if (q.zero_point != 0.0) at(where, t + " zero point " + num(q.zero_point) + " is not 0");
+        for (size_t i = 0; i < std::max<size_t>(1, q.channel_scales.size()); ++i)
+            if (!valid_scale(q.scale_of(i))) {
+                at(where, t + " scale " + num(q.scale_of(i)) + " is not a positive, finite, normal float32");
+                break;
+            }
+        const bool weight = q.role == "w" || q.role == "bias";
+        if (weight && q.zero_point != 0.0) at(where, t + " zero point " + num(q.zero_point) + " is not 0");
         if (q.role == "bias") {
             if (q.dtype != "int32") at(where, t + " is " + q.dtype + "; bias must be int32");
             return;
         }
-        bool ok = q.dtype == "int8" || (allow_uint8 && q.dtype == "uint8");
-        if (!ok) at(where, t + " is " + q.dtype + "; " + (allow_uint8 ? "int8 or uint8" : "int8") + " is required");
+        if (q.role == "w") {
+            if (q.dtype != "int8") at(where, t + " is " + q.dtype + "; weights must be int8");
+            return;
+        }
+        if (q.per_channel()) at(where, t + " has one scale per channel; activations take one scale");
+        if (q.dtype != "int8" && q.dtype != "uint8") at(where, t + " is " + q.dtype + "; int8 or uint8 is required");
+        const double lo = q.dtype == "uint8" ? 0 : -128, hi = q.dtype == "uint8" ? 255 : 127;
+        if (q.zero_point != std::nearbyint(q.zero_point) || q.zero_point < lo || q.zero_point > hi)
+            at(where, t + " zero point " + num(q.zero_point) + " is outside its type " + q.dtype);
     }
 
     // Conv: kernel 1..11 and stride 1..4 per axis, each pad 0..k-1 of its
@@ -111,24 +131,36 @@ void check_legality(Network& net) {
     const std::string input = "input";
     if (net.input_dims.size() == 4 && net.input_dims[0] != 1)
         c.at(input, "batch " + std::to_string(net.input_dims[0]) + "; one image (batch 1) per inference is accepted");
-    c.qparam(input, net.input_q, true);
-    if (!net.layers.empty()) c.qparam("graph output", net.output_q, false);
+    c.qparam(input, net.input_q);
+    if (!net.layers.empty()) c.qparam("graph output", net.output_q);
 
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         const std::string where = "node '" + l.name + "' (" + l.onnx.op + ")";
         const QuantParam *x = nullptr, *w = nullptr;
         for (const QuantParam& q : l.onnx.qparams) {
-            // The first layer may read the uint8 graph input.
-            bool first_input = i == 0 && (q.role == "x") && net.input_unsigned;
-            c.qparam(where, q, first_input);
+            c.qparam(where, q);
             if (q.role == "x") x = &q;
             if (q.role == "w") w = &q;
         }
-        for (const QuantParam& q : l.onnx.qparams)
-            if (q.role == "bias" && x && w && q.scale != x->scale * w->scale)
-                c.at(where, "bias '" + q.tensor + "' scale " + num(q.scale) + " is not x scale * w scale = " +
-                                num(x->scale * w->scale));
+        // The bias is int32 at s_x * s_w[oc] (the product in float32, as
+        // quantizers store it; onnxruntime then adds the integers as they are).
+        for (const QuantParam& q : l.onnx.qparams) {
+            if (q.role != "bias" || !x || !w) continue;
+            if (q.per_channel() != w->per_channel() && q.per_channel()) {
+                c.at(where, "bias '" + q.tensor + "' has one scale per channel, the weights one");
+                continue;
+            }
+            for (size_t oc = 0; oc < std::max<size_t>(1, w->channel_scales.size()); ++oc) {
+                const float want = float(x->scale) * float(w->scale_of(oc));
+                const double got = q.per_channel() ? q.scale_of(oc) : q.scale;
+                if (float(got) != want) {
+                    c.at(where, "bias '" + q.tensor + "' scale " + num(got) + (w->per_channel() ? " of channel " +
+                                std::to_string(oc) : std::string()) + " is not x scale * w scale = " + num(want));
+                    break;
+                }
+            }
+        }
         if (i == 0 && net.input_unsigned && !l.has_weights())
             c.at(where, std::string(kind_name(l.kind)) + " reads the uint8 graph input; only Conv or Dense may");
         switch (l.kind) {
@@ -143,11 +175,6 @@ void check_legality(Network& net) {
             default: break;
         }
         c.pre_activation(where, l);
-        if (l.act == Activation::Leaky) {
-            int k = -std::ilogb(l.onnx.alpha);
-            if (!power_of_two(l.onnx.alpha) || k < 1 || k > 7)
-                c.at(where, "LeakyRelu alpha " + num(l.onnx.alpha) + " is not 2^-k with k in 1..7");
-        }
     }
     if (!c.lines.empty()) throw LegalityError(net.source, c.lines);
 }

@@ -4,21 +4,63 @@
 
 namespace cnn {
 
-// An Act layer that does not change the quantization applies Relu and an
-// upper clamp to integers: both commute with the rounding before them
+namespace {
+
+// An Act layer that keeps the quantization (same scale and zero point) and
+// applies Relu and clamps: both commute with the rounding before them
 // (relu(RHE(v)) == RHE(relu(v)), min(RHE(v), c) == RHE(min(v, c)) for an
-// integer c), so they fold into the output stage of the layer before.
+// integer c; likewise for onnxruntime's float32 rounding, which is monotone).
+bool exact_clamp(const Layer& l) {
+    if (l.kind != LayerKind::Act || l.act == Activation::Leaky || l.pre_act != Activation::None) return false;
+    const QuantParam *x = nullptr, *y = nullptr;
+    for (const QuantParam& q : l.onnx.qparams) {
+        if (q.role == "x") x = &q;
+        if (q.role == "y") y = &q;
+    }
+    return x && y && x->scale == y->scale && l.zp_in == l.zp_out && x->dtype == y->dtype;
+}
+
+// A table that is the identity clamped to [lo, hi] (a Relu or Clip between
+// two equal quantizations, computed through floats).
+bool clamp_table(const Layer& l, int* lo, int* hi) {
+    if (l.kind != LayerKind::Lut || l.table.size() != 256) return false;
+    *lo = l.table[128];  // the output for x = -128
+    *hi = l.table[127];  // for x = 127
+    for (int b = 0; b < 256; ++b)
+        if (l.table[size_t(b)] != std::clamp<int>(int8_t(uint8_t(b)), *lo, *hi)) return false;
+    return *lo <= *hi;
+}
+
+bool has_output_stage(const Layer& p) { return p.kind != LayerKind::Lut; }
+
+}  // namespace
+
+// Folds what commutes into the layer before it: a clamp (Act at an unchanged
+// quantization, or a table that is a clamp) into that layer's output stage;
+// a table after a table into one table.
 void fuse_activations(Network& net) {
     std::vector<Layer> out;
     for (Layer& l : net.layers) {
-        const bool exact = l.kind == LayerKind::Act && l.f_in == l.f_out && l.act != Activation::Leaky &&
-                           l.pre_act == Activation::None;
-        if (exact && !out.empty() && out.back().f_out == l.f_in) {
-            Layer& p = out.back();
-            if (l.act == Activation::Relu) p.act = Activation::Relu;  // relu(leaky(v)) = relu(v)
-            p.clamp_hi = std::min(p.clamp_hi, l.clamp_hi);
-            p.name += "+" + l.name;
-            p.onnx.op += "+" + l.onnx.op;
+        int lo = -128, hi = 127;
+        Layer* p = out.empty() ? nullptr : &out.back();
+        bool fused = false;
+        if (p && exact_clamp(l) && has_output_stage(*p)) {
+            if (l.act == Activation::Relu && !p->requant_f32) p->act = Activation::Relu;  // relu(leaky(v)) = relu(v)
+            p->clamp_lo = std::max(p->clamp_lo, l.clamp_lo);
+            p->clamp_hi = std::min(p->clamp_hi, l.clamp_hi);
+            fused = true;
+        } else if (p && clamp_table(l, &lo, &hi) && has_output_stage(*p)) {
+            p->clamp_lo = std::max(p->clamp_lo, lo);
+            p->clamp_hi = std::min(p->clamp_hi, hi);
+            fused = true;
+        } else if (p && l.kind == LayerKind::Lut && p->kind == LayerKind::Lut) {
+            for (int8_t& v : p->table) v = l.table[uint8_t(v)];
+            fused = true;
+        }
+        if (fused) {
+            p->clamp_hi = std::max(p->clamp_hi, p->clamp_lo);  // an empty range is a constant
+            p->name += "+" + l.name;
+            p->onnx.op += "+" + l.onnx.op;
             continue;
         }
         out.push_back(std::move(l));

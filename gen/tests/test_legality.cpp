@@ -73,18 +73,19 @@ TEST_CASE("a valid QLinear model is accepted and lowered") {
 }
 
 TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
-    SUBCASE("non-power-of-two scale") {
+    SUBCASE("a scale that is no float32") {
         onnx::Graph g = good_graph();
-        g.initializers.at(first(g, "QLinearConv").inputs[6]).data = {0.3};
+        g.initializers.at(first(g, "QLinearConv").inputs[6]).data = {-0.3};
         auto msg = refusal(g, "scale");
-        CHECK(msg.find("scale 0.3 is not an exact power of two") != std::string::npos);
+        CHECK(msg.find("scale -0.3 is not a positive, finite, normal float32") != std::string::npos);
         CHECK(msg.find("(QLinearConv)") != std::string::npos);
     }
-    SUBCASE("non-zero zero point") {
+    SUBCASE("a weight zero point other than 0") {
         onnx::Graph g = good_graph();
-        g.initializers.at(first(g, "QLinearConv").inputs[7]).data = {3};
+        g.initializers.at(first(g, "QLinearConv").inputs[5]).data = {3};
         CHECK(refusal(g, "zp").find("zero point 3 is not 0") != std::string::npos);
     }
+
     SUBCASE("unsupported op") {
         onnx::Graph g = good_graph();
         first(g, "Relu").op_type = "Tanh";
@@ -148,13 +149,25 @@ TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
         set_kernel(g, conv, 1, 3);
         CHECK(refusal(g, "pad1x3").find("pad 1 (rows) outside 0..kernel-1 = 0..0") != std::string::npos);
     }
-    SUBCASE("leaky alpha not a power of two") {
-        onnx::Graph g = good_graph();
-        onnx::Node& relu = first(g, "Relu");
-        relu.op_type = "LeakyRelu";
-        relu.attrs["alpha"] = onnx::Attribute::real(0.1);
-        CHECK(refusal(g, "alpha").find("LeakyRelu alpha 0.1") != std::string::npos);
-    }
+}
+
+TEST_CASE("a LeakyRelu of any alpha between two quantizations is a 256-entry table") {
+    onnx::Graph g = good_graph();
+    onnx::Node& relu = first(g, "Relu");
+    relu.op_type = "LeakyRelu";
+    relu.attrs["alpha"] = onnx::Attribute::real(0.1);
+    REQUIRE(refusal(g, "alpha") == "");
+    Network net = load_network((temp_dir() / "alpha.onnx").string());
+    REQUIRE(net.layers.size() == 4);
+    const Layer& lut = net.layers[1];
+    CHECK(lut.kind == LayerKind::Lut);
+    REQUIRE(lut.table.size() == 256);
+    // Equal quantization on both sides: x >= 0 stays, x < 0 becomes RNE(0.1 x).
+    CHECK(lut.table[50] == 50);
+    CHECK(lut.table[127] == 127);
+    CHECK(lut.table[uint8_t(-20)] == -2);
+    CHECK(lut.table[uint8_t(-128)] == -13);
+    CHECK(net.layers[0].requant_f32 == false);  // the conv keeps its shift path
 }
 
 TEST_CASE("conv geometry of SPEC v2: non-square kernels, per-axis strides, asymmetric pads") {

@@ -135,10 +135,13 @@ TEST_CASE("float segments the hardware cannot round once are refused naming the 
         CHECK(refusal(g, "leaky_gemm").find("op LeakyRelu before the Gemm in one float segment: quantize in between") !=
               std::string::npos);
     }
-    SUBCASE("Clip with a lower bound other than 0") {
-        onnx::Graph g = graph_of("spellings/clip_relu6.onnx");
-        g.initializers.at("clip_min").data = {-1.0};
-        CHECK(refusal(g, "clip_min").find("Clip with min -1; only Clip(0, max)") != std::string::npos);
+    SUBCASE("a HardSigmoid after a Gemm in one segment (a table, but not an output stage)") {
+        onnx::Graph g = graph_of("lenet_qdq.onnx");
+        insert_on(g, "/fc1/Gemm_out", "HardSigmoid");
+        const std::string msg = refusal(g, "hardsigmoid_gemm");
+        CAPTURE(msg);
+        CHECK(msg.find("HardSigmoid after the Gemm in one float segment has no integer output stage: quantize in "
+                       "between") != std::string::npos);
     }
     SUBCASE("a zero Pad before a MaxPool (which padding never wins) is not folded") {
         onnx::Graph g = graph_of("spellings/relu_maxpool_float_tail.onnx");
