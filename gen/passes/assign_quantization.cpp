@@ -100,7 +100,8 @@ void assign_quantization(Network& net) {
             }
         } else if (l.kind == LayerKind::GlobalAvgPool || l.kind == LayerKind::AvgPool || l.kind == LayerKind::Act) {
             shift = shift && l.zp_in == 0;
-            if (l.kind == LayerKind::Act) shift = shift && l.zp_out == 0 && l.onnx.table_only.empty();
+            if (l.kind == LayerKind::Act)
+                shift = shift && l.zp_out == 0 && l.onnx.table_only.empty() && !l.in_unsigned;
         }
         shift = shift && leaky_k_ok;
 
@@ -160,6 +161,13 @@ void assign_quantization(Network& net) {
                     l.table.resize(256);
                     for (int b = 0; b < 256; ++b)
                         l.table[size_t(b)] = int8_t(std::clamp<int>(int8_t(uint8_t(b)), l.clamp_lo, l.clamp_hi));
+                }
+                // Reading the uint8 graph input, the table is indexed by the
+                // byte u itself, not by the stream's u - 128.
+                if (l.in_unsigned) {
+                    std::vector<int8_t> raw(256);
+                    for (int u = 0; u < 256; ++u) raw[size_t(u)] = l.table[size_t(u ^ 0x80)];
+                    l.table.swap(raw);
                 }
                 l.kind = LayerKind::Lut;
                 l.act = Activation::None;

@@ -161,8 +161,9 @@ void check_legality(Network& net) {
                 }
             }
         }
-        if (i == 0 && net.input_unsigned && !l.has_weights())
-            c.at(where, std::string(kind_name(l.kind)) + " reads the uint8 graph input; only Conv or Dense may");
+        if (i == 0 && net.input_unsigned && !l.has_weights() && l.kind != LayerKind::Act)
+            c.at(where, std::string(kind_name(l.kind)) +
+                            " reads the uint8 graph input; only Conv, Dense or an elementwise table may");
         switch (l.kind) {
             case LayerKind::Conv: c.window(where, l, true); break;
             case LayerKind::MaxPool:

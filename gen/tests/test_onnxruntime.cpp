@@ -320,17 +320,21 @@ void compare_quantized(const std::string& file, const std::string& label, unsign
             for (int y = 0; y < s.h; ++y)
                 for (int x = 0; x < s.w; ++x) {
                     const size_t idx = (size_t(c) * s.h + y) * s.w + x;  // NCHW, as onnxruntime
-                    const float want = float((q.at(y, x, c) - net.output_q.zero_point) * net.output_q.scale);
+                    // The stream carries a uint8 output as u - 128.
+                    const int qv = q.at(y, x, c) + (net.output_unsigned ? 128 : 0);
+                    const float want = float(float(qv - net.output_q.zero_point) * float(net.output_q.scale));
                     const double rounded = std::clamp(onnx::round_half_even(got[idx] / net.output_q.scale) +
-                                                          net.output_q.zero_point, -128.0, 127.0);
+                                                          net.output_q.zero_point,
+                                                      net.output_unsigned ? 0.0 : -128.0,
+                                                      net.output_unsigned ? 255.0 : 127.0);
                     ++f.values;
-                    if (float_tail ? rounded != q.at(y, x, c) : float(got[idx]) != want) {
+                    if (float_tail ? rounded != qv : float(got[idx]) != want) {
                         ++f.differences;
                         if (model_diffs++ < 8)
                             FAIL_CHECK(label << ", image " << image_name(i) << ", output index " << idx
                                              << " (channel " << c << " row " << y << " col " << x
                                              << "): onnxruntime " << num(got[idx]) << ", golden model " << num(want)
-                                             << " (q = " << q.at(y, x, c) << ")");
+                                             << " (q = " << qv << ")");
                     }
                 }
     }
@@ -345,6 +349,9 @@ TEST_CASE("ort: onnxruntime equals the golden model bit for bit on every zoo mod
     const std::vector<std::string> spellings = onnx_files(source("models/spellings"));
     REQUIRE(spellings.size() >= 8);
     files.insert(files.end(), spellings.begin(), spellings.end());
+    const std::vector<std::string> quantized = onnx_files(source("models/quantized"));
+    REQUIRE(quantized.size() >= 4);
+    files.insert(files.end(), quantized.begin(), quantized.end());
     files.push_back(source("models/lenet.onnx").string());
     files.push_back(source("models/lenet_qdq.onnx").string());
     Figures f;
