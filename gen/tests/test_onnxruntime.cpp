@@ -261,9 +261,13 @@ void compare_quantized(const std::string& file, const std::string& label, unsign
 
     // The float tensor after the final DequantizeLinear; made a graph output
     // when something (a Softmax) follows it.
-    std::string dq_out;
+    // (PyTorch puts a Cast to the same type between them.)
+    std::string dq_out, q_out = net.output_q.tensor;
     for (const auto& n : g.nodes)
-        if (n.op_type == "DequantizeLinear" && !n.inputs.empty() && n.inputs[0] == net.output_q.tensor)
+        if (n.op_type == "Cast" && !n.inputs.empty() && n.inputs[0] == q_out) q_out = n.outputs.at(0);
+    for (const auto& n : g.nodes)
+        if (n.op_type == "DequantizeLinear" && !n.inputs.empty() &&
+            (n.inputs[0] == net.output_q.tensor || n.inputs[0] == q_out))
             dq_out = n.outputs.at(0);
     REQUIRE_MESSAGE(!dq_out.empty(), label << ": no DequantizeLinear of " << net.output_q.tensor);
     // A float tail (SPEC §2: float ops after the last DequantizeLinear, no
