@@ -170,10 +170,8 @@ struct QuantLayerReport {
     std::string name, kind, act;
     bool has_weights = false;
     int f_in = 0, f_w = 0, f_out = 0;
-    // The file's quantization of the layer's output (role "y") and the number
-    // of weight scales (1 per tensor, C_out per channel).
+    // The file's quantization of the layer's output (role "y").
     double scale_out = 0.0, zp_out = 0.0;
-    int weight_scales = 0;
     // Fraction of the layer's int8 outputs clamped by saturation (their exact
     // value fell outside int8), from the integer executor over the calibration images.
     double saturated = 0.0;
