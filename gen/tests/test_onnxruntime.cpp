@@ -337,6 +337,43 @@ void compare_quantized(const std::string& file, const std::string& label, unsign
     f.images += int(images.size());
 }
 
+// A float-scale model written by the quantizer (its final DequantizeLinear is
+// named output_dq) in onnxruntime against the interpreter on the same graph,
+// on `images`: the output of that DequantizeLinear in units of its scale.
+// Adds to values / exact (|difference| < 1e-3 steps); returns the largest
+// difference in steps.
+double ort_against_interpreter(const std::string& qfile, const std::string& label,
+                               const std::vector<std::vector<uint8_t>>& images, int64_t& values, int64_t& exact) {
+    const onnx::Graph g = onnx::load_model(qfile);  // ONNX's shape inference states every shape
+    const onnx::Node* dq = nullptr;
+    for (const auto& n : g.nodes)
+        if (n.name == "output_dq") dq = &n;
+    REQUIRE_MESSAGE(dq, label << ": no node output_dq");
+    REQUIRE(g.value_info.count(dq->outputs[0]));
+    const double out_scale = g.initializer(dq->inputs[1])->data.at(0);
+    onnx::Graph for_ort = g;
+    for_ort.outputs = {g.value_info.at(dq->outputs[0])};
+    const std::string ort_file = (scratch_dir() / (label + ".ort.onnx")).string();
+    onnx::save_model(for_ort, ort_file);
+    const int C = int(g.inputs[0].dims[1]), H = int(g.inputs[0].dims[2]), W = int(g.inputs[0].dims[3]);
+    const OrtResult ort = run_ort(ort_file, onnx::DType::Float, C, H, W, images);
+    REQUIRE_MESSAGE(ort.code == 0, label << ": onnxruntime: " << ort.message);
+    double worst = 0.0;
+    for (size_t i = 0; i < images.size(); ++i) {
+        const auto v = onnx::run(g, {{g.inputs[0].name, float_graph_input(g, images[i])}}, true);
+        const std::vector<double>& want = v.at(dq->outputs[0]).data;
+        const std::vector<double>& got = ort.values.at(i).at(0);
+        REQUIRE(want.size() == got.size());
+        for (size_t k = 0; k < want.size(); ++k) {
+            const double d = std::fabs(got[k] - want[k]) / out_scale;  // in quantization steps
+            worst = std::max(worst, d);
+            ++values;
+            exact += d < 1e-3;
+        }
+    }
+    return worst;
+}
+
 }  // namespace
 
 TEST_CASE("ort: onnxruntime equals the golden model bit for bit on every zoo model, spelling model and LeNet") {
@@ -503,35 +540,9 @@ TEST_CASE("ort: every float-scale quantizer mode loads and runs in onnxruntime")
             const QuantizeResult r = quantize_graph(g, calib, opt, file);
             const std::string qfile = (scratch_dir() / (label + ".onnx")).string();
             onnx::save_model(r.graph, qfile);
-            // The final DequantizeLinear (quantize.cpp names it output_dq) as the output.
-            const onnx::Node* dq = nullptr;
-            for (const auto& n : r.graph.nodes)
-                if (n.name == "output_dq") dq = &n;
-            REQUIRE(dq);
-            const double out_scale = r.graph.initializer(dq->inputs[1])->data.at(0);
-            // Read back with ONNX's checker and shape inference, which also state the output's shape.
-            const onnx::Graph loaded = onnx::load_model(qfile);
-            REQUIRE(loaded.value_info.count(dq->outputs[0]));
-            onnx::Graph for_ort = loaded;
-            for_ort.outputs = {loaded.value_info.at(dq->outputs[0])};
-            const std::string ort_file = (scratch_dir() / (label + ".ort.onnx")).string();
-            onnx::save_model(for_ort, ort_file);
-            const OrtResult ort = run_ort(ort_file, onnx::DType::Float, C, H, W, images);
-            REQUIRE_MESSAGE(ort.code == 0, label << ": onnxruntime: " << ort.message);
-            ++runs;
             int64_t model_exact = 0, model_values = 0;
-            for (size_t i = 0; i < images.size(); ++i) {
-                const auto v = onnx::run(r.graph, {{g.inputs[0].name, float_graph_input(g, images[i])}}, true);
-                const std::vector<double>& want = v.at(dq->outputs[0]).data;
-                const std::vector<double>& got = ort.values.at(i).at(0);
-                REQUIRE(want.size() == got.size());
-                for (size_t k = 0; k < want.size(); ++k) {
-                    const double d = std::fabs(got[k] - want[k]) / out_scale;  // in quantization steps
-                    worst = std::max(worst, d);
-                    ++model_values;
-                    model_exact += d < 1e-3;
-                }
-            }
+            worst = std::max(worst, ort_against_interpreter(qfile, label, images, model_values, model_exact));
+            ++runs;
             values += model_values;
             exact += model_exact;
             // uint8 symmetric puts the input at scale 2/255, zero point 128: every odd
@@ -566,4 +577,17 @@ TEST_CASE("ort: every float-scale quantizer mode loads and runs in onnxruntime")
     CHECK(runs == int(files.size() * std::size(modes)));
     CHECK(worst <= 4.0);
     CHECK(fg.differences == 0);
+}
+
+// The committed Fashion-MNIST model (make fashion: float scales, per-channel
+// weights, uint8 asymmetric activations) runs in onnxruntime and equals the
+// interpreter on every value of 8 images (random, all-0, all-255).
+TEST_CASE("ort: models/fashion.onnx (float-scale quantizer mode) runs in onnxruntime, equal to the interpreter") {
+    const std::string file = source("models/fashion.onnx").string();
+    int64_t values = 0, exact = 0;
+    const double worst = ort_against_interpreter(file, "fashion", test_images(28 * 28, 77), values, exact);
+    std::cout << "onnxruntime vs interpreter (models/fashion.onnx): " << values << " values compared, " << exact
+              << " equal, largest difference " << worst << " steps\n";
+    CHECK(values == 8 * 10);
+    CHECK(exact == values);
 }
