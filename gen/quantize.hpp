@@ -97,8 +97,10 @@ onnx::Graph fold_batchnorm(const onnx::Graph& graph);
 //                  asymmetric: [P_(100-p)/2(v), P_(100+p)/2(v)] (both tails);
 //                  never beyond [min, max];
 //   Entropy:       |v| <= t, t the threshold of least KL divergence between the
-//                  2048-bin histogram of |v| clipped at t and its 128-level
-//                  quantization (entropy_threshold; TensorRT's method);
+//                  2048-bin histogram of |v| (over [0, max|v|], of the sample,
+//                  exact zeros left out: 0 is exact at every t) clipped at t
+//                  and its 128-level quantization (entropy_threshold;
+//                  TensorRT's method); never beyond [min, max];
 //   Mse:           pow2: the f (from the Max choice up to 8 more bits) with the
 //                  least squared error between v and its int8 quantization;
 //                  float: the range [min, max] * k/100, k = 100, 99, .., 10,
