@@ -53,9 +53,11 @@ TRACE_FROM   ?= 0
 TRACE_CYCLES ?= 200000
 THREADS   ?= $(if $(filter 1,$(TRACE)),1,$(shell nproc))
 MNIST_TEST := data/mnist/test-images-idx3-ubyte
+FASHION_TEST := data/fashion/t10k-images-idx3-ubyte
 sim_model  = $(call model_path,$(MODEL))
 sim_lenet  = $(filter lenet%,$(notdir $(sim_model)))
-sim_images = $(if $(IMAGES),--images $(IMAGES),$(if $(sim_lenet),--images $(MNIST_TEST),--random 16))
+sim_fashion = $(filter fashion%,$(notdir $(sim_model)))
+sim_images = $(if $(IMAGES),--images $(IMAGES),$(if $(sim_lenet),--images $(MNIST_TEST),$(if $(sim_fashion),--images $(FASHION_TEST),--random 16)))
 sim_args   = $(sim_images) $(if $(COUNT),--count $(COUNT)) --stall $(STALL) --seed $(SEED) --threads $(THREADS) \
              --clock-mhz $(CLOCK_MHZ) $(if $(REPORT),--report $(REPORT)) \
              $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst \
@@ -68,7 +70,7 @@ resources: tools
 	  rtl/flow/yosys_stat.sh $$(dirname $$(dirname $$S))/cnn_top.v cnn_top
 
 SIM ?= verilator
-sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
+sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data) $(if $(and $(sim_fashion),$(if $(IMAGES),,x)),fashion-data)
 	@SIM=$(SIM) TRACE=$(TRACE) PAR=$(PAR) sim/run.sh $(BUILD) $(sim_model) $(sim_args)
 
 # The translation check: the same run in Verilator and GHDL, every beat and its cycle compared.
@@ -160,6 +162,30 @@ eval: tools data
 	$(BUILD)/gen/cnnc eval models/lenet_float.onnx --images $(EVAL_IMAGES)
 	$(BUILD)/gen/cnnc eval models/lenet.onnx --images $(EVAL_IMAGES)
 	$(BUILD)/gen/cnnc eval models/lenet_qdq.onnx --images $(EVAL_IMAGES)
+
+# Fashion-MNIST (Debian's dataset-fashion-mnist, gzipped IDX) unpacked into
+# data/fashion; `make fashion` trains the float CNN (models/train_fashion.py,
+# models/fashion_float.onnx) and quantizes it with float scales, per-channel
+# weights and asymmetric uint8 activations into models/fashion.onnx (both
+# committed), with 1,000 calibration images of the train split.
+FASHION_PKG   := /usr/share/datasets/fashion-mnist
+FASHION_FILES := $(foreach s,train t10k,$(foreach k,images-idx3 labels-idx1,data/fashion/$(s)-$(k)-ubyte))
+.PHONY: fashion fashion-data fashion-eval
+fashion-data: $(FASHION_FILES)
+data/fashion/%: | setup
+	@mkdir -p data/fashion
+	gunzip -c $(FASHION_PKG)/$*.gz > $@.tmp && mv $@.tmp $@
+
+fashion: tools fashion-data
+	$(torch_deps)
+	/usr/bin/python3 models/train_fashion.py
+	$(BUILD)/gen/cnnc quantize models/fashion_float.onnx --calib data/fashion/train-images-idx3-ubyte --count 1000 \
+	  --scales float --per-channel --activations uint8 --asymmetric --out models/fashion.onnx
+
+# Top-1 accuracy on the 10,000 test images: float (interpreter), quantized (onnxruntime).
+fashion-eval: tools fashion-data
+	$(BUILD)/gen/cnnc eval models/fashion_float.onnx --images $(FASHION_TEST)
+	node scripts/ort/accuracy.js models/fashion.onnx $(FASHION_TEST) data/fashion/t10k-labels-idx1-ubyte
 
 # Simulator speed: C++ optimisation levels and parallel instances, and
 # Verilator against GHDL (the translation check), as ratios.

@@ -8,8 +8,10 @@
 //   cnnc dump MODEL [--image FILE | --seed N] [--resize]
 //                                        every layer's output tensor of the golden model
 //   cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]
-//                [--method max|percentile|mse] [--percentile P]
+//                [--calibration minmax|percentile|entropy|mse] [--percentile P]
+//                [--scales pow2|float] [--per-channel] [--activations int8|uint8] [--asymmetric]
 //                                        float model + calibration images -> quantized model
+//                                        (quantize.hpp; --method is --calibration's old name)
 //   cnnc eval MODEL --images IMAGES [--count N]
 //                                        top-1 accuracy (float: interpreter; quantized: executor)
 //   cnnc pngs FILE.idx --out DIR [--count N]   an IDX file as PNGs (<i>_label<N>.png)
@@ -54,7 +56,8 @@ int usage() {
                  "       cnnc dump MODEL [--image FILE | --seed N] [--resize]\n"
                  "       cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]\n"
                  "       cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]\n"
-                 "                     [--method max|percentile|mse] [--percentile P]\n"
+                 "                     [--calibration minmax|percentile|entropy|mse] [--percentile P]\n"
+                 "                     [--scales pow2|float] [--per-channel] [--activations int8|uint8] [--asymmetric]\n"
                  "       cnnc eval MODEL --images IMAGES [--count N]\n"
                  "       cnnc pngs FILE.idx --out DIR [--count N]\n"
                  "check, emit, table, dump, eval: [--max-tensor-bytes N] [--max-rom-bits N] [--max-multipliers N]\n"
@@ -142,9 +145,18 @@ int quantize(const std::string& model, const std::vector<std::string>& args) {
     const int count = to_int(option(args, "--count", "1000"), "--count");
     cnn::QuantizeOptions opt;
     opt.qdq = flag(args, "--qdq");
-    opt.method = cnn::parse_calibration(option(args, "--method", cnn::calibration_name(opt.method)));
+    const std::string method = option(args, "--method", "");
+    opt.method = cnn::parse_calibration(option(args, "--calibration", method.empty() ? "percentile" : method),
+                                        method.empty() ? "--calibration" : "--method");
     opt.percentile = to_double(option(args, "--percentile", "99.99"), "--percentile");
     if (opt.percentile <= 0.0 || opt.percentile > 100.0) throw cnn::Error("--percentile", "must be in (0, 100]");
+    opt.scales = cnn::parse_scales(option(args, "--scales", "pow2"));
+    opt.per_channel = flag(args, "--per-channel");
+    const std::string acts = option(args, "--activations", "int8");
+    if (acts != "int8" && acts != "uint8") throw cnn::Error("--activations", "'" + acts + "' is not one of int8, uint8");
+    opt.activations_uint8 = acts == "uint8";
+    opt.asymmetric = flag(args, "--asymmetric");
+    opt.validate();
 
     cnn::onnx::Graph g = cnn::onnx::load_model(model);
     if (g.inputs.size() != 1 || g.inputs[0].dims.size() != 4)
@@ -153,9 +165,27 @@ int quantize(const std::string& model, const std::vector<std::string>& args) {
     auto imgs = cnn::load_images(calib, {int(d[1]), int(d[2]), int(d[3])}, size_t(std::max(0, count)));
     std::vector<std::vector<uint8_t>> pixels;
     for (auto& im : imgs) pixels.push_back(std::move(im.pixels));
-    cnn::QuantizeResult r = cnn::quantize_model(g, pixels, opt, model);
+    if (opt.scales == cnn::ScaleKind::Pow2) {  // imported back before anything is written
+        cnn::QuantizeResult r = cnn::quantize_model(g, pixels, opt, model);
+        cnn::onnx::save_model(r.graph, out);
+        std::cout << "quantized " << model << " -> " << out << "\n";
+        cnn::print_quantize_report(r, opt, std::cout);
+        return 0;
+    }
+    // Float scales: the file is written (onnxruntime runs it) before the import
+    // back, whose refusal is then one line naming the written file.
+    cnn::QuantizeResult r = cnn::quantize_graph(g, pixels, opt, model);
     cnn::onnx::save_model(r.graph, out);
     std::cout << "quantized " << model << " -> " << out << "\n";
+    cnn::print_quantize_points(r, opt, std::cout);
+    std::cout.flush();
+    try {
+        cnn::import_back(r, pixels, out);
+    } catch (const cnn::LegalityError& e) {
+        throw cnn::Error(out, "written, but reading it back fails: " + (e.lines().empty() ? std::string(e.what()) : e.lines()[0]));
+    } catch (const cnn::Error& e) {
+        throw cnn::Error(out, std::string("written, but reading it back fails: ") + e.what());
+    }
     cnn::print_quantize_report(r, opt, std::cout);
     return 0;
 }

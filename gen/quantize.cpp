@@ -2,6 +2,7 @@
 #include "quantize.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <climits>
 #include <cmath>
 #include <cstdarg>
@@ -16,6 +17,7 @@
 #include "interp.hpp"
 #include "normalize.hpp"
 #include "passes.hpp"
+#include "requant.hpp"
 #include "strings.hpp"
 
 namespace cnn {
@@ -31,6 +33,9 @@ constexpr int kInputFrac = 8;                // x = p / 255 in [0, 1] -> uint8 a
 constexpr int kMseExtraBits = 8;             // Mse searches f_max .. f_max + 8
 constexpr int kPercentileExtraBits = 12;     // a percentile never gives more than f_max + 12
 constexpr size_t kMaxSamples = size_t(1) << 22;  // calibration values kept per point
+constexpr int kEntropyBins = 2048;           // the histogram of |v| for Calibration::Entropy
+constexpr int kEntropyLevels = 128;          // ... and the levels it is quantized to
+constexpr size_t kMseSamples = size_t(1) << 18;  // float Mse: values scored per candidate range
 
 using graph::node_ref;
 
@@ -65,7 +70,9 @@ struct Step {
     std::vector<int64_t> wdims;       // Conv [OC, IC, KH, KW]; Dense [N, K]
     std::vector<double> w, b;         // float weights and bias (double)
     std::string stat;                 // float value whose statistics choose f_out; "" keeps f_in
+    std::string stat_act;             // Conv + LeakyRelu: the activation's output (float scales)
     int f_in = 0, f_w = 0, f_out = 0;
+    QParams q_out, q_act;             // float scales: the output (and a conv's LeakyRelu output)
 };
 
 struct Chain {
@@ -75,7 +82,8 @@ struct Chain {
 
 class ChainReader {
 public:
-    explicit ChainReader(const Graph& g) : g_(g) {
+    // pow2_alpha: a LeakyRelu alpha must be 2^-k (the power-of-two hardware).
+    ChainReader(const Graph& g, bool pow2_alpha) : g_(g), pow2_alpha_(pow2_alpha) {
         for (const Node& n : g.nodes)
             for (const std::string& in : n.inputs)
                 if (!in.empty()) consumers_[in].push_back(&n);
@@ -141,6 +149,7 @@ public:
 
 private:
     const Graph& g_;
+    bool pow2_alpha_;
     std::map<std::string, std::vector<const Node*>> consumers_;
 
     const Node& next(const std::string& value) {
@@ -226,6 +235,7 @@ private:
         }
         s.act = Activation::Leaky;
         s.alpha = n.attr_float("alpha", 0.01);
+        if (!pow2_alpha_) return;
         int e = 0;
         double m = std::frexp(s.alpha, &e);
         int k = 1 - e;
@@ -246,22 +256,38 @@ private:
         const Node& n = next(cur);
         set_act(n, s);
         if (s.act == Activation::Relu || s.kind == StepKind::Dense) s.stat = n.outputs[0];
+        else s.stat_act = n.outputs[0];
         return n.outputs[0];
     }
 };
 
 // --- calibration -------------------------------------------------------------
 
-// The values seen at one quantization point: the exact maximum and a uniform
-// sample of at most kMaxSamples values (reservoir sampling, seeded).
+// The p-quantile (q in [0, 1]) of a: the ceil(q * n)-th smallest value.
+float quantile(std::vector<float> a, double q) {
+    double rank = std::ceil(q * double(a.size()));
+    size_t k = std::min(a.size() - 1, size_t(std::max(1.0, rank)) - 1);
+    std::nth_element(a.begin(), a.begin() + long(k), a.end());
+    return a[k];
+}
+
+struct Range {
+    double lo = 0.0, hi = 0.0;
+};
+
+// The values seen at one quantization point: the exact minimum, maximum and
+// maximum magnitude, and a uniform sample of at most kMaxSamples values
+// (reservoir sampling, seeded).
 struct Stats {
-    double max_abs = 0.0;
+    double max_abs = 0.0, min_v = INFINITY, max_v = -INFINITY;
     int64_t seen = 0;
     std::vector<float> sample;
     std::mt19937_64 rng{0x5eed};
 
     void add(double v) {
         max_abs = std::max(max_abs, std::abs(v));
+        min_v = std::min(min_v, v);
+        max_v = std::max(max_v, v);
         ++seen;
         if (sample.size() < kMaxSamples) {
             sample.push_back(float(v));
@@ -280,21 +306,51 @@ struct Stats {
         return sample.empty() ? 0.0 : double(n) / double(sample.size());
     }
 
+    // Float scales: the fraction outside [qmin, qmax] after RNE(v / scale) + zp.
+    double clipped(const QParams& q) const {
+        int64_t n = 0;
+        for (float v : sample) {
+            volatile float d = v / q.scale;
+            double r = onnx::round_half_even(double(d)) + q.zero_point;
+            n += r > q.qmax() || r < q.qmin();
+        }
+        return sample.empty() ? 0.0 : double(n) / double(sample.size());
+    }
+
+    std::vector<float> magnitudes() const {
+        std::vector<float> a(sample.size());
+        for (size_t i = 0; i < a.size(); ++i) a[i] = std::abs(sample[i]);
+        return a;
+    }
+
+    // The entropy threshold over the sample's |v| in kEntropyBins bins up to
+    // max_abs. Exact zeros (a Relu's output is half zeros) are left out: 0 is
+    // exact at every threshold (every range holds it, as its zero point), and
+    // their spike in bin 0 would otherwise outweigh the rest of the
+    // distribution in the first group of every candidate.
+    double entropy() const {
+        if (max_abs == 0.0 || sample.empty()) return 0.0;
+        const double width = max_abs / kEntropyBins;
+        std::vector<double> hist(kEntropyBins, 0.0);
+        for (float v : sample)
+            if (v != 0.0f) hist[std::min(size_t(kEntropyBins - 1), size_t(std::abs(double(v)) / width))] += 1.0;
+        return entropy_threshold(hist, width, kEntropyLevels);
+    }
+
     int choose_f(const QuantizeOptions& opt) const {
         if (max_abs == 0.0) return 0;
         const int f_max = largest_fitting_f(max_abs);
         switch (opt.method) {
         case Calibration::Max: return f_max;
         case Calibration::Percentile: {
-            std::vector<float> a(sample.size());
-            for (size_t i = 0; i < a.size(); ++i) a[i] = std::abs(sample[i]);
-            // The p-quantile: the ceil(p * n)-th smallest value.
-            double rank = std::ceil(opt.percentile / 100.0 * double(a.size()));
-            size_t k = std::min(a.size() - 1, size_t(std::max(1.0, rank)) - 1);
-            std::nth_element(a.begin(), a.begin() + long(k), a.end());
-            double q = a[k];
+            double q = quantile(magnitudes(), opt.percentile / 100.0);
             if (q <= 0.0) return f_max + kPercentileExtraBits;
             return std::min(largest_fitting_f(q), f_max + kPercentileExtraBits);
+        }
+        case Calibration::Entropy: {
+            double t = entropy();
+            if (t <= 0.0) return f_max + kPercentileExtraBits;
+            return std::min(largest_fitting_f(t), f_max + kPercentileExtraBits);
         }
         case Calibration::Mse: {
             int best = f_max;
@@ -315,6 +371,51 @@ struct Stats {
         }
         return f_max;
     }
+
+    // Float scales: the calibrated range [lo, hi] (see Calibration).
+    Range choose_range(const QuantizeOptions& opt) const {
+        if (seen == 0) return {};
+        const bool symmetric = !opt.asymmetric;
+        auto within = [&](double lo, double hi) { return Range{std::max(min_v, lo), std::min(max_v, hi)}; };
+        switch (opt.method) {
+        case Calibration::Max: return {min_v, max_v};
+        case Calibration::Percentile: {
+            if (symmetric) {
+                const double t = quantile(magnitudes(), opt.percentile / 100.0);
+                return within(-t, t);
+            }
+            const double cut = (100.0 - opt.percentile) / 200.0;
+            return within(quantile(sample, cut), quantile(sample, 1.0 - cut));
+        }
+        case Calibration::Entropy: {
+            const double t = entropy();
+            return within(-t, t);
+        }
+        case Calibration::Mse: {
+            // Every (kMseSamples-th part of the) sample against each candidate range.
+            const size_t step = std::max<size_t>(1, sample.size() / kMseSamples);
+            Range best{min_v, max_v};
+            double best_err = INFINITY;
+            for (int k = 100; k >= 10; --k) {
+                const Range r{min_v * k / 100.0, max_v * k / 100.0};
+                const QParams q = activation_qparams(float(r.lo), float(r.hi), opt.activations_uint8, symmetric);
+                double err = 0.0;
+                for (size_t i = 0; i < sample.size(); i += step) {
+                    const float v = sample[i];
+                    const int32_t y = quantize_f32(v, q.scale, q.zero_point, q.qmin(), q.qmax());
+                    const double d = double(v) - double(y - q.zero_point) * double(q.scale);
+                    err += d * d;
+                }
+                if (err < best_err) {
+                    best_err = err;
+                    best = r;
+                }
+            }
+            return best;
+        }
+        }
+        return {min_v, max_v};
+    }
 };
 
 // --- writing the quantized graph ---------------------------------------------
@@ -323,7 +424,19 @@ struct QValue {
     std::string name;
     int f = 0;
     bool u8 = false;
+    // Float scales: the parameters and the initializers that hold them.
+    QParams q;
+    std::string scale_name, zp_name;
 };
+
+// A power-of-two value: 2^-f, zero point 0.
+QValue qv(std::string name, int f, bool u8) {
+    QValue v;
+    v.name = std::move(name);
+    v.f = f;
+    v.u8 = u8;
+    return v;
+}
 
 class Writer {
 public:
@@ -380,12 +493,14 @@ public:
     std::string zp_of(const QValue& x) { return zp(x.u8 ? DType::UInt8 : DType::Int8); }
 
     std::string dq(const QValue& x, const std::string& name) {
+        if (!x.scale_name.empty())
+            return node(name + "_dq", "DequantizeLinear", {x.name, x.scale_name, x.zp_name}, name + "_in").outputs[0];
         return node(name + "_dq", "DequantizeLinear", {x.name, scale(x.f), zp_of(x)}, name + "_in").outputs[0];
     }
 
     QValue q(const std::string& value, int f, const std::string& name, double clip) {
-        QValue y{node(name + "_q", "QuantizeLinear", {value, scale(f), zp(DType::Int8)}, name + "_q").outputs[0], f,
-                 false};
+        QValue y = qv(node(name + "_q", "QuantizeLinear", {value, scale(f), zp(DType::Int8)}, name + "_q").outputs[0], f,
+                      false);
         if (clip >= 0.0) clipped[y.name] = clip;
         return y;
     }
@@ -436,7 +551,7 @@ public:
             if (!qdq_) {
                 Node& n = node(s.name, "MaxPool", {x.name}, s.name + "_out");
                 n.attrs = s.node->attrs;
-                return {n.outputs[0], x.f, false};
+                return qv(n.outputs[0], x.f, false);
             }
             [[fallthrough]];
         case StepKind::AvgPool:
@@ -452,7 +567,7 @@ public:
         case StepKind::Flatten: {
             Node& n = node(s.name, "Flatten", {x.name}, s.name + "_out");
             n.attrs["axis"] = onnx::Attribute::integer(1);
-            return {n.outputs[0], x.f, false};
+            return qv(n.outputs[0], x.f, false);
         }
         }
         return x;
@@ -470,7 +585,7 @@ public:
                             zp(DType::Int8), b},
                            s.name + "_out");
             copy_conv_attrs(n);
-            y = {n.outputs[0], s.f_out, false};
+            y = qv(n.outputs[0], s.f_out, false);
             if (clip >= 0.0) clipped[y.name] = clip;
         } else {
             auto [w, b] = dq_weights(s);
@@ -483,6 +598,127 @@ public:
         }
         if (s.act == Activation::None) return y;
         return q(act(s, dq(y, s.act_name)), s.f_out, s.act_name, clip);
+    }
+
+    // --- float scales (always QDQ) ---
+
+    std::vector<QuantPointReport> points;
+    bool per_channel = false;
+
+    // QuantizeLinear of a float value at q, with its own scale and zero point
+    // initializers (or those of `same`, which it shares: MaxPool).
+    QValue qf(const std::string& value, const QParams& q, const std::string& name, const Stats* st, Range r,
+              const QValue* same = nullptr) {
+        QValue y;
+        y.q = q;
+        if (same) {
+            y.scale_name = same->scale_name;
+            y.zp_name = same->zp_name;
+        } else {
+            y.scale_name = add_init(name + "_y_scale", DType::Float, {}, {double(q.scale)});
+            y.zp_name = add_init(name + "_y_zero_point", q.is_uint8 ? DType::UInt8 : DType::Int8, {}, {double(q.zero_point)});
+        }
+        y.name = node(name + "_q", "QuantizeLinear", {value, y.scale_name, y.zp_name}, name + "_q").outputs[0];
+        if (st) {
+            QuantPointReport p;
+            p.tensor = y.name;
+            p.at = name;
+            p.lo = r.lo;
+            p.hi = r.hi;
+            p.q = q;
+            p.clipped = st->clipped(q);
+            clipped[y.name] = p.clipped;
+            points.push_back(p);
+        }
+        return y;
+    }
+
+    // int8 weights (per tensor or per output channel, symmetric) and int32
+    // bias at f32(s_x * s_w[oc]), each behind its DequantizeLinear.
+    std::pair<std::string, std::string> dq_weights_f(const Step& s, const QValue& x) {
+        const size_t oc = size_t(s.wdims[0]), per = s.w.size() / oc;
+        std::vector<double> ws(per_channel ? oc : 1), wq(s.w.size()), bs(ws.size()), bq(oc);
+        for (size_t g = 0; g < ws.size(); ++g) {
+            const size_t from = per_channel ? g * per : 0, to = per_channel ? from + per : s.w.size();
+            float lo = 0.0f, hi = 0.0f;
+            for (size_t i = from; i < to; ++i) {
+                lo = std::min(lo, float(s.w[i]));
+                hi = std::max(hi, float(s.w[i]));
+            }
+            ws[g] = weight_scale(lo, hi);
+            bs[g] = bias_scale(x.q.scale, float(ws[g]));
+        }
+        for (size_t i = 0; i < wq.size(); ++i) wq[i] = quantize_weight(float(s.w[i]), float(ws[per_channel ? i / per : 0]));
+        for (size_t o = 0; o < oc; ++o) bq[o] = double(quantize_bias(float(s.b[o]), float(bs[per_channel ? o : 0])));
+        const std::vector<int64_t> sdims = per_channel ? std::vector<int64_t>{int64_t(oc)} : std::vector<int64_t>{};
+        const std::vector<double> zeros(ws.size(), 0.0);
+        const std::string w = add_init(s.name + "_W_q", DType::Int8, s.wdims, wq);
+        const std::string w_s = add_init(s.name + "_W_scale", DType::Float, sdims, ws);
+        const std::string w_z = add_init(s.name + "_W_zero_point", DType::Int8, sdims, zeros);
+        const std::string b = add_init(s.name + "_B_q", DType::Int32, {int64_t(oc)}, bq);
+        const std::string b_s = add_init(s.name + "_B_scale", DType::Float, sdims, bs);
+        const std::string b_z = add_init(s.name + "_B_zero_point", DType::Int32, sdims, zeros);
+        Node& wn = node(s.name + "_W_dq", "DequantizeLinear", {w, w_s, w_z}, s.name + "_W");
+        if (per_channel) wn.attrs["axis"] = onnx::Attribute::integer(0);
+        const std::string w_out = wn.outputs[0];
+        Node& bn = node(s.name + "_B_dq", "DequantizeLinear", {b, b_s, b_z}, s.name + "_B");
+        if (per_channel) bn.attrs["axis"] = onnx::Attribute::integer(0);
+        return {w_out, bn.outputs[0]};
+    }
+
+    // A Relu / Clip(0, max) before a QuantizeLinear at q does nothing the
+    // QuantizeLinear's clamp does not: dropped (quantize.hpp).
+    static bool act_redundant(const Step& s, const QParams& q) {
+        if (s.act != Activation::Relu || q.zero_point != q.qmin()) return false;
+        if (!std::isfinite(s.clip_hi)) return true;
+        volatile float top = float(q.qmax() - q.zero_point) * q.scale;
+        return double(top) <= double(float(s.clip_hi));
+    }
+
+    // The float-scale spelling of one step; st / st_act are the statistics of
+    // its quantization points (null for MaxPool and Flatten).
+    QValue emit_float(const Step& s, const QValue& x, const Stats* st, Range r, const Stats* st_act, Range r_act) {
+        switch (s.kind) {
+        case StepKind::Conv:
+        case StepKind::Dense: {
+            auto [w, b] = dq_weights_f(s, x);
+            const std::string xf = dq(x, s.name);
+            Node& n = node(s.name, s.kind == StepKind::Conv ? "Conv" : "Gemm", {xf, w, b}, s.name + "_out");
+            if (s.kind == StepKind::Conv) copy_conv_attrs(n);
+            else n.attrs["transB"] = onnx::Attribute::integer(1);
+            std::string v = n.outputs[0];
+            if (s.act == Activation::Relu) {
+                if (!act_redundant(s, s.q_out)) v = act(s, v);
+                return qf(v, s.q_out, s.name, st, r);
+            }
+            if (s.act == Activation::Leaky && s.kind == StepKind::Conv) {
+                QValue y = qf(v, s.q_out, s.name, st, r);
+                return qf(act(s, dq(y, s.act_name)), s.q_act, s.act_name, st_act, r_act);
+            }
+            if (s.act == Activation::Leaky) v = act(s, v);
+            return qf(v, s.q_out, s.name, st, r);
+        }
+        case StepKind::MaxPool: {
+            Node& n = node(s.name, "MaxPool", {dq(x, s.name)}, s.name + "_out");
+            n.attrs = s.node->attrs;
+            return qf(n.outputs[0], x.q, s.name, nullptr, {}, &x);
+        }
+        case StepKind::AvgPool:
+        case StepKind::GlobalAvgPool: {
+            Node& n = node(s.name, s.node->op_type, {dq(x, s.name)}, s.name + "_out");
+            n.attrs = s.node->attrs;
+            return qf(n.outputs[0], s.q_out, s.name, st, r);
+        }
+        case StepKind::Act: return qf(act(s, dq(x, s.act_name)), s.q_out, s.act_name, st, r);
+        case StepKind::Flatten: {
+            Node& n = node(s.name, "Flatten", {x.name}, s.name + "_out");
+            n.attrs["axis"] = onnx::Attribute::integer(1);
+            QValue y = x;
+            y.name = n.outputs[0];
+            return y;
+        }
+        }
+        return x;
     }
 
     const Step* cur_ = nullptr;
@@ -506,15 +742,118 @@ const char* calibration_name(Calibration c) {
     case Calibration::Max: return "max";
     case Calibration::Percentile: return "percentile";
     case Calibration::Mse: return "mse";
+    case Calibration::Entropy: return "entropy";
     }
     return "?";
 }
 
-Calibration parse_calibration(const std::string& s) {
-    if (s == "max") return Calibration::Max;
+Calibration parse_calibration(const std::string& s, const std::string& opt) {
+    if (s == "max" || s == "minmax") return Calibration::Max;
     if (s == "percentile") return Calibration::Percentile;
     if (s == "mse") return Calibration::Mse;
-    throw Error("--method", "'" + s + "' is not one of max, percentile, mse");
+    if (s == "entropy") return Calibration::Entropy;
+    throw Error(opt, "'" + s + "' is not one of minmax (max), percentile, entropy, mse");
+}
+
+ScaleKind parse_scales(const std::string& s) {
+    if (s == "pow2") return ScaleKind::Pow2;
+    if (s == "float") return ScaleKind::Float;
+    throw Error("--scales", "'" + s + "' is not one of pow2, float");
+}
+
+void QuantizeOptions::validate() const {
+    if (scales == ScaleKind::Float) return;
+    if (per_channel) throw Error("--per-channel", "needs --scales float (power-of-two weights are one scale per tensor)");
+    if (activations_uint8)
+        throw Error("--activations uint8", "needs --scales float (power-of-two activations are int8, zero point 0)");
+    if (asymmetric) throw Error("--asymmetric", "needs --scales float (power-of-two activations have zero point 0)");
+}
+
+// compute_scale_zp as onnxruntime's quantizer states it: the range widened to
+// include 0 in float32, made symmetric, its width in float32 divided in
+// double by qmax - qmin, the zero point from the double scale, the scale
+// stored as float32.
+QParams activation_qparams(float rmin, float rmax, bool is_uint8, bool symmetric) {
+    QParams q;
+    q.is_uint8 = is_uint8;
+    const int qmin = is_uint8 ? 0 : symmetric ? -127 : -128, qmax = is_uint8 ? 255 : 127;
+    rmin = std::min(rmin, 0.0f);
+    rmax = std::max(rmax, 0.0f);
+    if (symmetric) {
+        const float a = std::max(std::abs(rmin), std::abs(rmax));
+        rmin = -a;
+        rmax = a;
+    }
+    volatile float width = rmax - rmin;
+    const double scale = double(width) / double(qmax - qmin);
+    if (!(scale >= double(FLT_MIN))) return q;  // scale 1, zero point 0
+    if (symmetric) {
+        q.zero_point = int(onnx::round_half_even((qmin + qmax) / 2.0));
+    } else {
+        q.zero_point = int(onnx::round_half_even(double(qmin) - double(rmin) / scale));
+        q.zero_point = std::clamp(q.zero_point, qmin, qmax);
+    }
+    q.scale = float(scale);
+    return q;
+}
+
+float weight_scale(float rmin, float rmax) { return activation_qparams(rmin, rmax, false, true).scale; }
+
+int quantize_weight(float w, float scale) {
+    volatile float v = w / scale;
+    return int(std::clamp(onnx::round_half_even(double(v)), -127.0, 127.0));
+}
+
+float bias_scale(float x_scale, float w_scale) {
+    volatile float s = x_scale * w_scale;
+    return s;
+}
+
+int64_t quantize_bias(float b, float scale) {
+    volatile float v = b / scale;
+    return int64_t(std::clamp(onnx::round_half_even(double(v)), -2147483648.0, 2147483647.0));
+}
+
+double entropy_threshold(const std::vector<double>& hist, double bin_width, int levels) {
+    const size_t n = hist.size(), L = size_t(std::max(1, levels));
+    double total = 0.0;
+    for (double h : hist) total += h;
+    if (n <= L || total <= 0.0) return double(n) * bin_width;
+    // suffix[i] = the count of bins >= i (what clipping at bin i moves into bin i - 1).
+    std::vector<double> suffix(n + 1, 0.0);
+    for (size_t i = n; i-- > 0;) suffix[i] = suffix[i + 1] + hist[i];
+    size_t best = n;
+    double best_kl = INFINITY;
+    std::vector<double> p(n), q(n);
+    for (size_t i = L; i <= n; ++i) {
+        if (hist[i - 1] == 0.0 && suffix[i] == 0.0) continue;  // the same clipping as a smaller i
+        std::copy(hist.begin(), hist.begin() + long(i), p.begin());
+        p[i - 1] += suffix[i];
+        // Q: hist[0, i) (without the clipped counts) in `L` groups, group j =
+        // [j * i / L, (j + 1) * i / L), each group's count spread evenly over
+        // its bins where P is non-zero.
+        double q_total = 0.0;
+        for (size_t j = 0; j < L; ++j) {
+            const size_t from = j * i / L, to = (j + 1) * i / L;
+            double sum = 0.0;
+            size_t nonzero = 0;
+            for (size_t k = from; k < to; ++k) {
+                sum += hist[k];
+                nonzero += p[k] > 0.0;
+            }
+            for (size_t k = from; k < to; ++k) q[k] = p[k] > 0.0 ? sum / double(nonzero) : 0.0;
+            q_total += sum;
+        }
+        // KL(P || Q), each normalised; a bin where P has mass and Q none is infinite.
+        double kl = 0.0;
+        for (size_t k = 0; k < i && kl < INFINITY; ++k)
+            if (p[k] > 0.0) kl += q[k] > 0.0 ? p[k] / total * std::log((p[k] / total) / (q[k] / q_total)) : INFINITY;
+        if (kl < best_kl) {
+            best_kl = kl;
+            best = i;
+        }
+    }
+    return double(best) * bin_width;
 }
 
 onnx::Tensor float_graph_input(const Graph& g, const std::vector<uint8_t>& hwc) {
@@ -536,20 +875,24 @@ onnx::Tensor float_graph_input(const Graph& g, const std::vector<uint8_t>& hwc) 
     return t;
 }
 
-QuantizeResult quantize_model(const Graph& float_model, const std::vector<std::vector<uint8_t>>& images,
+QuantizeResult quantize_graph(const Graph& float_model, const std::vector<std::vector<uint8_t>>& images,
                               const QuantizeOptions& opt, const std::string& source) {
+    opt.validate();
+    const bool fl = opt.scales == ScaleKind::Float;
     if (images.empty()) throw Error(source, "no calibration images");
     if (!is_float_model(float_model))
         throw Error(source, "is already quantized (it has QuantizeLinear or QLinear nodes)");
     Graph normalized = float_model;
     normalize_graph(normalized);
     const Graph g = fold_batchnorm(normalized);
-    Chain chain = ChainReader(g).read();
+    Chain chain = ChainReader(g, !fl).read();
 
     // Calibration: every quantization point's float values over the images.
     std::map<std::string, Stats> stats;
-    for (const Step& s : chain.steps)
+    for (const Step& s : chain.steps) {
         if (!s.stat.empty()) stats[s.stat];
+        if (fl && !s.stat_act.empty()) stats[s.stat_act];
+    }
     for (const auto& px : images) {
         auto values = onnx::run(g, {{g.inputs[0].name, float_graph_input(g, px)}}, true);
         for (auto& [name, st] : stats)
@@ -562,52 +905,84 @@ QuantizeResult quantize_model(const Graph& float_model, const std::vector<std::v
         }
     }
 
-    // Fractional bits, layer by layer.
-    int f = kInputFrac;
-    for (Step& s : chain.steps) {
-        s.f_in = f;
-        if (s.kind == StepKind::Conv || s.kind == StepKind::Dense) {
-            double m = 0.0;
-            for (double v : s.w) m = std::max(m, std::abs(v));
-            s.f_w = m == 0.0 ? 0 : largest_fitting_f(m);
-        }
-        s.f_out = s.stat.empty() ? f : stats.at(s.stat).choose_f(opt);
-        f = s.f_out;
-    }
-
-    // The graph.
     const onnx::ValueInfo& in = float_model.inputs[0];
     onnx::ValueInfo out = float_model.outputs[0];
-    Writer w(g, opt.qdq, {in.name, out.name});
+    Writer w(g, opt.qdq || fl, {in.name, out.name});
     w.g.inputs.push_back(in);
-    QValue x{w.node("input_q", "QuantizeLinear", {in.name, w.scale(kInputFrac), w.zp(DType::UInt8)}, in.name + "_q")
-                 .outputs[0],
-             kInputFrac, true};
-    for (const Step& s : chain.steps) {
-        w.cur_ = &s;
-        x = w.emit(s, x, s.stat.empty() ? -1.0 : stats.at(s.stat).clipped(s.f_out));
+    QValue x;
+    if (fl) {
+        // Float scales: each point's parameters from its calibrated range.
+        const bool symmetric = !opt.asymmetric;
+        auto qparams = [&](const std::string& stat, Range* r) {
+            *r = stats.at(stat).choose_range(opt);
+            return activation_qparams(float(r->lo), float(r->hi), opt.activations_uint8, symmetric);
+        };
+        w.per_channel = opt.per_channel;
+        // The graph input x = p / 255 lies in [0, 1].
+        const QParams q_in = activation_qparams(0.0f, 1.0f, opt.activations_uint8, symmetric);
+        x.q = q_in;
+        x.scale_name = w.add_init("input_scale", DType::Float, {}, {double(q_in.scale)});
+        x.zp_name = w.add_init("input_zero_point", q_in.is_uint8 ? DType::UInt8 : DType::Int8, {}, {double(q_in.zero_point)});
+        x.name = w.node("input_q", "QuantizeLinear", {in.name, x.scale_name, x.zp_name}, in.name + "_q").outputs[0];
+        for (Step& s : chain.steps) {
+            w.cur_ = &s;
+            Range r, r_act;
+            const Stats* st = s.stat.empty() ? nullptr : &stats.at(s.stat);
+            const Stats* st_act = s.stat_act.empty() ? nullptr : &stats.at(s.stat_act);
+            if (st) s.q_out = qparams(s.stat, &r);
+            if (st_act) s.q_act = qparams(s.stat_act, &r_act);
+            x = w.emit_float(s, x, st, r, st_act, r_act);
+        }
+    } else {
+        // Fractional bits, layer by layer.
+        int f = kInputFrac;
+        for (Step& s : chain.steps) {
+            s.f_in = f;
+            if (s.kind == StepKind::Conv || s.kind == StepKind::Dense) {
+                double m = 0.0;
+                for (double v : s.w) m = std::max(m, std::abs(v));
+                s.f_w = m == 0.0 ? 0 : largest_fitting_f(m);
+            }
+            s.f_out = s.stat.empty() ? f : stats.at(s.stat).choose_f(opt);
+            f = s.f_out;
+        }
+        x = qv(w.node("input_q", "QuantizeLinear", {in.name, w.scale(kInputFrac), w.zp(DType::UInt8)}, in.name + "_q")
+                   .outputs[0],
+               kInputFrac, true);
+        for (const Step& s : chain.steps) {
+            w.cur_ = &s;
+            x = w.emit(s, x, s.stat.empty() ? -1.0 : stats.at(s.stat).clipped(s.f_out));
+        }
     }
     out.dtype = DType::Float;
+    std::vector<std::string> last = fl ? std::vector<std::string>{x.name, x.scale_name, x.zp_name}
+                                       : std::vector<std::string>{x.name, w.scale(x.f), w.zp(DType::Int8)};
     if (chain.softmax) {
-        std::string v = w.node("output_dq", "DequantizeLinear", {x.name, w.scale(x.f), w.zp(DType::Int8)}, "output_dq_out")
-                            .outputs[0];
+        std::string v = w.node("output_dq", "DequantizeLinear", last, "output_dq_out").outputs[0];
         w.node(chain.softmax->name, "Softmax", {v}, out.name, true).attrs = chain.softmax->attrs;
     } else {
-        w.node("output_dq", "DequantizeLinear", {x.name, w.scale(x.f), w.zp(DType::Int8)}, out.name, true);
+        w.node("output_dq", "DequantizeLinear", last, out.name, true);
     }
     w.g.outputs.push_back(out);
 
     QuantizeResult r;
     r.graph = std::move(w.g);
+    r.points = std::move(w.points);
+    r.clipped = std::move(w.clipped);
+    r.images = int(images.size());
+    return r;
+}
+
+void import_back(QuantizeResult& r, const std::vector<std::vector<uint8_t>>& images, const std::string& source) {
     r.network = import_network(r.graph, source);
     run_passes(r.network);
-    r.images = int(images.size());
 
     // The report: saturation from the integer executor, clipping from the float values.
     const Network& net = r.network;
     std::vector<QTensor> inputs;
     for (const auto& px : images) inputs.push_back(quantize_input(net, px));
     const std::vector<Saturation> sat = measure_saturation(net, inputs);
+    r.layers.clear();
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         QuantLayerReport rep;
@@ -619,18 +994,62 @@ QuantizeResult quantize_model(const Graph& float_model, const std::vector<std::v
         rep.f_w = l.f_w;
         rep.f_out = l.f_out;
         rep.saturated = sat[i].fraction();
-        if (l.kind != LayerKind::MaxPool)
-            for (const QuantParam& q : l.onnx.qparams)
-                if (q.role == "y" && w.clipped.count(q.tensor)) rep.clipped = w.clipped.at(q.tensor);
+        for (const QuantParam& q : l.onnx.qparams)
+            if (q.role == "y") {
+                rep.scale_out = q.scale;
+                rep.zp_out = q.zero_point;
+                if (l.kind != LayerKind::MaxPool && r.clipped.count(q.tensor)) rep.clipped = r.clipped.at(q.tensor);
+            }
         r.layers.push_back(rep);
     }
+    r.imported = true;
+}
+
+QuantizeResult quantize_model(const Graph& float_model, const std::vector<std::vector<uint8_t>>& images,
+                              const QuantizeOptions& opt, const std::string& source) {
+    QuantizeResult r = quantize_graph(float_model, images, opt, source);
+    import_back(r, images, source);
     return r;
 }
 
+static std::string options_line(const QuantizeResult& r, const QuantizeOptions& opt) {
+    std::string s = fmt("calibration: %d images, method %s", r.images, calibration_name(opt.method));
+    if (opt.method == Calibration::Percentile) s += fmt(" (%g%% of |values| fit in int8)", opt.percentile);
+    if (opt.scales == ScaleKind::Pow2) return s + fmt("; spelling %s\n", opt.qdq ? "QDQ" : "QLinear");
+    return s + fmt("; float scales, weights %s int8, activations %s %s; spelling QDQ\n",
+                   opt.per_channel ? "per channel" : "per tensor", opt.activations_uint8 ? "uint8" : "int8",
+                   opt.asymmetric ? "asymmetric" : "symmetric");
+}
+
+void print_quantize_points(const QuantizeResult& r, const QuantizeOptions& opt, std::ostream& os) {
+    os << options_line(r, opt);
+    if (opt.scales != ScaleKind::Float) return;
+    os << fmt("%-3s %-24s %-25s %-13s %5s %9s\n", "#", "quantized at", "calibrated range", "scale", "zp", "clip%");
+    for (size_t i = 0; i < r.points.size(); ++i) {
+        const QuantPointReport& p = r.points[i];
+        std::string name = p.at.size() > 24 ? p.at.substr(0, 21) + "..." : p.at;
+        std::string range = fmt("[%.5g, %.5g]", p.lo, p.hi);
+        os << fmt("%-3zu %-24s %-25s %-13.6g %5d %9.4f\n", i, name.c_str(), range.c_str(), double(p.q.scale),
+                  p.q.zero_point, 100.0 * p.clipped);
+    }
+    os << "clip%: calibration values outside the quantized range (they saturate).\n";
+}
+
 void print_quantize_report(const QuantizeResult& r, const QuantizeOptions& opt, std::ostream& os) {
-    os << fmt("calibration: %d images, method %s", r.images, calibration_name(opt.method));
-    if (opt.method == Calibration::Percentile) os << fmt(" (%g%% of |values| fit in int8)", opt.percentile);
-    os << fmt("; spelling %s\n", opt.qdq ? "QDQ" : "QLinear");
+    if (opt.scales == ScaleKind::Float) {  // the points came first (print_quantize_points)
+        os << fmt("%-3s %-22s %-14s %-9s %-13s %5s %9s %9s\n", "#", "layer", "op", "act", "scale out", "zp",
+                  "sat%", "clip%");
+        for (size_t i = 0; i < r.layers.size(); ++i) {
+            const QuantLayerReport& l = r.layers[i];
+            std::string clip = l.clipped < 0 ? "-" : fmt("%.4f", 100.0 * l.clipped);
+            std::string name = l.name.size() > 22 ? l.name.substr(0, 19) + "..." : l.name;
+            os << fmt("%-3zu %-22s %-14s %-9s %-13.6g %5.0f %9.4f %9s\n", i, name.c_str(), l.kind.c_str(),
+                      l.act.c_str(), l.scale_out, l.zp_out, 100.0 * l.saturated, clip.c_str());
+        }
+        os << "sat%: outputs clamped by saturation (integer executor, calibration images).\n";
+        return;
+    }
+    os << options_line(r, opt);
     os << fmt("input uint8, f=%d (x = p/255)\n", r.network.f_input);
     os << fmt("%-3s %-22s %-14s %-9s %-10s %9s %9s\n", "#", "layer", "op", "act", "f in/w/out", "sat%", "clip%");
     for (size_t i = 0; i < r.layers.size(); ++i) {

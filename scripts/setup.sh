@@ -10,6 +10,7 @@ packages=(
   doctest-dev libopencv-dev nlohmann-json3-dev zlib1g-dev
   bc   # bench/sim_speed.sh
   python3-matplotlib   # sim/plot_report.py (the pictures of a run report)
+  dataset-fashion-mnist   # make fashion, make sim MODEL=fashion.onnx (its IDX files, gzipped)
 )
 
 # make fuzz / make asan (and CI, which runs both) also need clang's

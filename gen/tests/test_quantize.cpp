@@ -14,6 +14,11 @@
 #include "interp.hpp"
 #include "passes.hpp"
 #include "quantize.hpp"
+#include "images.hpp"
+#include "run_command.hpp"
+
+#include <algorithm>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace cnn;
@@ -268,4 +273,383 @@ TEST_CASE("quantize: refuses what the hardware cannot take, naming the node") {
     // A quantized model is not quantized again.
     QuantizeResult r = quantize_model(float_model({}), calib, {});
     CHECK_THROWS_AS(quantize_model(r.graph, calib, {}), Error);
+}
+
+// --- float scales (onnxruntime's quantize_static and PyTorch's modes) --------
+
+namespace {
+
+const onnx::Tensor& init_of(const onnx::Graph& g, const std::string& name) {
+    const onnx::Tensor* t = g.initializer(name);
+    REQUIRE_MESSAGE(t, "no initializer " << name);
+    return *t;
+}
+
+const onnx::Node* producer(const onnx::Graph& g, const std::string& value) {
+    for (const auto& n : g.nodes)
+        for (const auto& o : n.outputs)
+            if (o == value) return &n;
+    return nullptr;
+}
+
+int count_op(const onnx::Graph& g, const std::string& op) {
+    int n = 0;
+    for (const auto& node : g.nodes) n += node.op_type == op;
+    return n;
+}
+
+QuantizeOptions float_options(bool per_channel, bool u8, bool asymmetric,
+                              Calibration method = Calibration::Max) {
+    QuantizeOptions o;
+    o.scales = ScaleKind::Float;
+    o.per_channel = per_channel;
+    o.activations_uint8 = u8;
+    o.asymmetric = asymmetric;
+    o.method = method;
+    return o;
+}
+
+// input [1,1,2,2] -> Conv 1->2 1x1 (weights 0.5 and -0.25, bias 0.1 and -0.2) -> output:
+// on the all-0 and the all-255 image, channel 0 is 0.1 or 0.6, channel 1 -0.2 or -0.45.
+onnx::Graph one_by_one_conv() {
+    GraphBuilder b;
+    b.g.name = "conv1x1";
+    b.g.opset = 13;
+    b.g.inputs.push_back({"x", onnx::DType::Float, {1, 1, 2, 2}});
+    onnx::Node& c = b.node("conv", "Conv", {"x", b.init("w", {2, 1, 1, 1}, {0.5, -0.25}),
+                                            b.init("b", {2}, {double(0.1f), double(-0.2f)})});
+    c.attrs["kernel_shape"] = onnx::Attribute::integers({1, 1});
+    b.g.outputs.push_back({c.outputs[0], onnx::DType::Float, {1, 2, 2, 2}});
+    return b.g;
+}
+
+}  // namespace
+
+TEST_CASE("quantize float: scale and zero point as onnxruntime's compute_scale_zp, on hand-checkable ranges") {
+    // uint8 asymmetric [-1, 3]: scale 4/255, zero point RNE(0 + 1 / (4/255)) = RNE(63.75) = 64.
+    QParams q = activation_qparams(-1.0f, 3.0f, true, false);
+    CHECK(q.scale == float(4.0 / 255.0));
+    CHECK(q.zero_point == 64);
+    CHECK(q.is_uint8);
+    // int8 asymmetric: the same scale, zero point RNE(-128 + 63.75) = -64.
+    q = activation_qparams(-1.0f, 3.0f, false, false);
+    CHECK(q.scale == float(4.0 / 255.0));
+    CHECK(q.zero_point == -64);
+    // int8 symmetric: [-3, 3] over [-127, 127], 6 / 254; zero point 0.
+    q = activation_qparams(-1.0f, 3.0f, false, true);
+    CHECK(q.scale == float(6.0 / 254.0));
+    CHECK(q.zero_point == 0);
+    // uint8 symmetric: 6 / 255, zero point RNE(255 / 2) = 128.
+    q = activation_qparams(-1.0f, 3.0f, true, true);
+    CHECK(q.scale == float(6.0 / 255.0));
+    CHECK(q.zero_point == 128);
+    // The range is widened to include 0: [0.5, 2] -> [0, 2]; [-2, -0.5] -> [-2, 0].
+    q = activation_qparams(0.5f, 2.0f, true, false);
+    CHECK(q.scale == float(2.0 / 255.0));
+    CHECK(q.zero_point == 0);
+    q = activation_qparams(-2.0f, -0.5f, false, false);
+    CHECK(q.scale == float(2.0 / 255.0));
+    CHECK(q.zero_point == 127);
+    // An empty range: scale 1, zero point 0.
+    q = activation_qparams(0.0f, 0.0f, true, false);
+    CHECK(q.scale == 1.0f);
+    CHECK(q.zero_point == 0);
+
+    // Weights: symmetric int8, max|w| / 127, clamped to [-127, 127].
+    const float s = weight_scale(-0.5f, 1.27f);
+    CHECK(s == float(2.0 * double(1.27f) / 254.0));
+    CHECK(quantize_weight(1.27f, s) == 127);
+    CHECK(quantize_weight(-0.5f, s) == -50);
+    CHECK(quantize_weight(5.0f, s) == 127);
+    CHECK(quantize_weight(-5.0f, s) == -127);
+    CHECK(weight_scale(0.0f, 0.0f) == 1.0f);
+    // Bias: the float32 product of the scales; RNE(b / scale) in float32.
+    CHECK(bias_scale(0.1f, 0.02f) == 0.1f * 0.02f);
+    CHECK(quantize_bias(0.5f, 0.002f) == 250);
+    CHECK(quantize_bias(-0.003f, 0.002f) == -2);  // -1.5 -> -2 (half to even)
+    CHECK(quantize_bias(1e30f, 1e-10f) == 2147483647);
+}
+
+TEST_CASE("quantize float: a 1x1 conv on two images gives the hand-computed scales, zero points and bias") {
+    const onnx::Graph g = one_by_one_conv();
+    const std::vector<std::vector<uint8_t>> calib = {std::vector<uint8_t>(4, 0), std::vector<uint8_t>(4, 255)};
+    const QuantizeResult r = quantize_graph(g, calib, float_options(true, true, true));
+    const onnx::Graph& q = r.graph;
+    CHECK(q.opset >= 13);
+    CHECK(count_op(q, "QLinearConv") == 0);
+    // The input: [0, 1] as uint8 asymmetric, scale 1/255, zero point 0.
+    CHECK(init_of(q, "input_scale").data == std::vector<double>{double(float(1.0 / 255.0))});
+    CHECK(init_of(q, "input_zero_point").data == std::vector<double>{0.0});
+    CHECK(init_of(q, "input_zero_point").dtype == onnx::DType::UInt8);
+    // Per-channel weights: 0.5 / 127 and 0.25 / 127, each weight at 127 or -127.
+    const onnx::Tensor& ws = init_of(q, "conv_W_scale");
+    REQUIRE(ws.dims == std::vector<int64_t>{2});
+    CHECK(ws.data[0] == double(float(0.5 / 127.0)));
+    CHECK(ws.data[1] == double(float(0.25 / 127.0)));
+    CHECK(init_of(q, "conv_W_q").data == std::vector<double>{127.0, -127.0});
+    CHECK(init_of(q, "conv_W_q").dtype == onnx::DType::Int8);
+    // Bias at f32(s_x * s_w[oc]), zero point 0.
+    const onnx::Tensor& bs = init_of(q, "conv_B_scale");
+    REQUIRE(bs.data.size() == 2);
+    for (int c = 0; c < 2; ++c) CHECK(float(bs.data[size_t(c)]) == float(1.0 / 255.0) * float(ws.data[size_t(c)]));
+    const onnx::Tensor& bq = init_of(q, "conv_B_q");
+    CHECK(bq.dtype == onnx::DType::Int32);
+    CHECK(bq.data[0] == double(quantize_bias(0.1f, float(bs.data[0]))));
+    CHECK(bq.data[0] == 6477.0);  // 0.1 / (0.5/127/255) = 6477.0
+    CHECK(bq.data[1] == -25908.0);  // -0.2 / (0.25/127/255) = -25908
+    CHECK(init_of(q, "conv_B_zero_point").data == std::vector<double>{0.0, 0.0});
+    // The output: min -0.45, max 0.6 -> scale 1.05/255, zero point RNE(0.45 * 255 / 1.05) = RNE(109.29) = 109.
+    REQUIRE(r.points.size() == 1);
+    CHECK(r.points[0].lo == doctest::Approx(-0.45).epsilon(1e-6));
+    CHECK(r.points[0].hi == doctest::Approx(0.6).epsilon(1e-6));
+    CHECK(r.points[0].q.scale == doctest::Approx(1.05 / 255.0).epsilon(1e-6));
+    CHECK(r.points[0].q.zero_point == 109);
+    CHECK(r.points[0].clipped == 0.0);
+    // The DequantizeLinear of the per-channel weights and bias says axis 0.
+    for (const char* dq : {"conv_W_dq", "conv_B_dq"}) {
+        bool found = false;
+        for (const auto& n : q.nodes)
+            if (n.name == dq) {
+                found = true;
+                CHECK(n.attr_int("axis", 1) == 0);
+            }
+        CHECK(found);
+    }
+}
+
+TEST_CASE("quantize float: every mode writes the QDQ structure it states (per-channel scales, zero points, "
+          "bias scale s_x * s_w, Relu dropped or kept)") {
+    const onnx::Graph fg = float_model({});
+    const auto calib = random_images(8, 1);
+    struct Mode {
+        bool per_channel, u8, asym;
+        Calibration method;
+    };
+    for (const Mode m : {Mode{false, false, false, Calibration::Max}, Mode{true, true, true, Calibration::Percentile},
+                         Mode{true, false, true, Calibration::Entropy}, Mode{false, true, false, Calibration::Mse}}) {
+        CAPTURE(m.per_channel);
+        CAPTURE(m.u8);
+        CAPTURE(m.asym);
+        const std::string method = calibration_name(m.method);
+        CAPTURE(method);
+
+        const QuantizeResult r = quantize_graph(fg, calib, float_options(m.per_channel, m.u8, m.asym, m.method));
+        const onnx::Graph& g = r.graph;
+        CHECK(g.opset >= 13);
+        for (const auto& n : g.nodes) CHECK(n.op_type.rfind("QLinear", 0) == std::string::npos);
+        CHECK(count_op(g, "Conv") == 2);
+        CHECK(count_op(g, "Gemm") == 2);
+        // Asymmetric: every Relu follows a Conv/Gemm whose QuantizeLinear has zero point qmin: dropped.
+        CHECK(count_op(g, "Relu") == (m.asym ? 0 : 3));
+        for (const auto& n : g.nodes) {
+            if (n.op_type == "QuantizeLinear") {
+                const onnx::Tensor& zp = init_of(g, n.inputs.at(2));
+                CHECK(zp.dtype == (m.u8 ? onnx::DType::UInt8 : onnx::DType::Int8));
+                REQUIRE(zp.data.size() == 1);
+                CHECK(zp.data[0] >= (m.u8 ? 0 : -128));
+                CHECK(zp.data[0] <= (m.u8 ? 255 : 127));
+                if (!m.asym) CHECK(zp.data[0] == (m.u8 ? 128 : 0));
+                const double sc = init_of(g, n.inputs.at(1)).data.at(0);
+                CHECK(sc > 0.0);
+                CHECK(double(float(sc)) == sc);
+            }
+            if (n.op_type != "Conv" && n.op_type != "Gemm") continue;
+            CAPTURE(n.name);
+            const onnx::Node* xdq = producer(g, n.inputs.at(0));
+            const onnx::Node* wdq = producer(g, n.inputs.at(1));
+            const onnx::Node* bdq = producer(g, n.inputs.at(2));
+            REQUIRE(xdq);
+            REQUIRE(wdq);
+            REQUIRE(bdq);
+            CHECK(xdq->op_type == "DequantizeLinear");
+            CHECK(wdq->op_type == "DequantizeLinear");
+            CHECK(bdq->op_type == "DequantizeLinear");
+            const onnx::Tensor& w = init_of(g, wdq->inputs[0]);
+            const onnx::Tensor& ws = init_of(g, wdq->inputs[1]);
+            const onnx::Tensor& wz = init_of(g, wdq->inputs[2]);
+            const onnx::Tensor& b = init_of(g, bdq->inputs[0]);
+            const onnx::Tensor& bs = init_of(g, bdq->inputs[1]);
+            const onnx::Tensor& bz = init_of(g, bdq->inputs[2]);
+            const float sx = float(init_of(g, xdq->inputs[1]).data.at(0));
+            CHECK(w.dtype == onnx::DType::Int8);
+            CHECK(b.dtype == onnx::DType::Int32);
+            const size_t oc = size_t(w.dims.at(0)), per = w.data.size() / oc;
+            CHECK(b.data.size() == oc);
+            CHECK(ws.data.size() == (m.per_channel ? oc : 1));
+            CHECK(bs.data.size() == ws.data.size());
+            CHECK(wdq->attr_int("axis", 1) == (m.per_channel ? 0 : 1));
+            for (double z : wz.data) CHECK(z == 0.0);
+            for (double z : bz.data) CHECK(z == 0.0);
+            for (size_t k = 0; k < ws.data.size(); ++k) CHECK(float(bs.data[k]) == sx * float(ws.data[k]));
+            // Symmetric weights: the largest magnitude of each scale group is 127.
+            for (size_t grp = 0; grp < ws.data.size(); ++grp) {
+                double mx = 0;
+                const size_t from = m.per_channel ? grp * per : 0, to = m.per_channel ? from + per : w.data.size();
+                for (size_t i = from; i < to; ++i) mx = std::max(mx, std::abs(w.data[i]));
+                CHECK(mx == 127.0);
+            }
+        }
+        // The interpreter runs the written graph and it follows the float model.
+        int agree = 0, n = 0;
+        for (const auto& px : random_images(20, 9)) {
+            auto want = onnx::run(fg, {{"x", float_graph_input(fg, px)}}).at(fg.outputs[0].name).data;
+            auto got = onnx::run(g, {{"x", float_graph_input(g, px)}}).at(g.outputs[0].name).data;
+            REQUIRE(got.size() == want.size());
+            agree += argmax_first(got) == argmax_first(want);
+            ++n;
+        }
+        CHECK(agree >= n * 8 / 10);
+    }
+}
+
+TEST_CASE("quantize float: the calibration methods' ranges (minmax exact, the others inside it)") {
+    const onnx::Graph fg = float_model({});
+    const auto calib = random_images(8, 1);
+    const QuantizeResult mm = quantize_graph(fg, calib, float_options(false, false, true, Calibration::Max));
+    for (Calibration c : {Calibration::Percentile, Calibration::Entropy, Calibration::Mse}) {
+        const std::string method = calibration_name(c);
+        CAPTURE(method);
+        const QuantizeResult r = quantize_graph(fg, calib, float_options(false, false, true, c));
+        REQUIRE(r.points.size() == mm.points.size());
+        bool any_narrower = false;
+        for (size_t i = 0; i < r.points.size(); ++i) {
+            CAPTURE(r.points[i].at);
+            CHECK(mm.points[i].clipped == 0.0);  // minmax: nothing saturates
+            CHECK(r.points[i].lo >= mm.points[i].lo);
+            CHECK(r.points[i].hi <= mm.points[i].hi);
+            CHECK(r.points[i].hi > 0.0);
+            any_narrower |= r.points[i].hi < mm.points[i].hi;
+        }
+        if (c != Calibration::Mse) CHECK(any_narrower);  // Mse may keep the whole range
+    }
+}
+
+TEST_CASE("quantize: entropy threshold on synthetic histograms") {
+    // A uniform histogram: clipping anywhere costs, the full range is kept.
+    CHECK(entropy_threshold(std::vector<double>(2048, 10.0), 0.5) == 1024.0);
+    // Fewer bins than levels: the full range.
+    CHECK(entropy_threshold(std::vector<double>(100, 1.0), 1.0) == 100.0);
+    // An exponential bulk (scale 40 bins: 99% of it below bin 185) and a
+    // single far outlier in the last bin: the threshold clips the outlier but
+    // keeps the bulk.
+    std::vector<double> h(2048, 0.0);
+    for (int i = 0; i < 600; ++i) h[size_t(i)] = std::round(100000.0 * std::exp(-i / 40.0));
+    h[2047] = 1.0;
+    const double t = entropy_threshold(h, 1.0);
+    MESSAGE("entropy threshold of the exponential bulk: bin " << t);
+    CHECK(t >= 185.0);
+    CHECK(t <= 700.0);
+    // Pow2 and float calibration both accept it by name.
+    CHECK(parse_calibration("entropy") == Calibration::Entropy);
+    CHECK(parse_calibration("minmax") == Calibration::Max);
+    CHECK(parse_calibration("max") == Calibration::Max);
+    CHECK_THROWS_WITH_AS(parse_calibration("kl"), doctest::Contains("'kl' is not one of"), Error);
+}
+
+TEST_CASE("quantize: the float options refuse power-of-two scales, and pow2 output is unchanged by them") {
+    QuantizeOptions o;
+    o.per_channel = true;
+    CHECK_THROWS_WITH_AS(o.validate(), doctest::Contains("--per-channel: needs --scales float"), Error);
+    o.per_channel = false;
+    o.activations_uint8 = true;
+    CHECK_THROWS_AS(o.validate(), Error);
+    o.activations_uint8 = false;
+    o.asymmetric = true;
+    CHECK_THROWS_AS(o.validate(), Error);
+    CHECK(parse_scales("float") == ScaleKind::Float);
+    CHECK_THROWS_AS(parse_scales("fp32"), Error);
+    // Float scales take any LeakyRelu alpha (SPEC v2: a lookup table).
+    FloatSpec s;
+    s.leaky = true;
+    s.leaky_alpha = 0.01;
+    const QuantizeResult r = quantize_graph(float_model(s), random_images(2, 1), float_options(true, false, false));
+    CHECK(count_op(r.graph, "LeakyRelu") == 2);
+}
+
+// Import back needs the SPEC v2 importer (float scales, zero points,
+// per-channel weights), which the lead merges in parallel. Until then the
+// importer refuses the per-channel weights ("per-channel quantization is not
+// supported") or the legality pass the first float scale ("is not an exact
+// power of two"): this test then says so and checks that refusal; once the importer
+// reads the file, it checks the report and that the golden model equals the
+// interpreter on the written graph for every layer output's final value.
+TEST_CASE("quantize float: import back (report with scales and zero points; golden model equals interpreter)") {
+    const onnx::Graph fg = float_model({});
+    const auto calib = random_images(6, 1);
+    QuantizeResult r = quantize_graph(fg, calib, float_options(true, true, true));
+    try {
+        import_back(r, calib, "tiny_float.onnx");
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        // Today's importer's two refusals of SPEC v2 quantization.
+        if (what.find("is not an exact power of two") != std::string::npos ||
+            what.find("per-channel quantization is not supported") != std::string::npos) {
+            MESSAGE("import back of float scales waits for the SPEC v2 importer: " << what.substr(0, 160));
+            CHECK(!r.imported);
+            return;
+        }
+        FAIL("import back fails other than the known power-of-two refusal: " << what);
+    }
+    REQUIRE(r.imported);
+    REQUIRE(!r.layers.empty());
+    for (const auto& l : r.layers) {
+        CAPTURE(l.name);
+        CHECK(l.scale_out > 0.0);
+        CHECK(l.saturated >= 0.0);
+    }
+    for (const auto& px : random_images(8, 2)) {
+        auto a = run_network(r.network, quantize_input(r.network, px));
+        auto values = onnx::run(r.graph, {{r.graph.inputs[0].name, float_graph_input(r.graph, px)}}, true);
+        REQUIRE(values.count(r.network.output_q.tensor));
+        const auto& want = values.at(r.network.output_q.tensor).data;
+        REQUIRE(want.size() == a.back().data.size());
+        int diffs = 0;
+        for (size_t i = 0; i < want.size(); ++i) diffs += std::abs(want[i] - double(a.back().data[i])) > 1.0;
+        CHECK(diffs == 0);
+    }
+}
+
+// The command line: `cnnc quantize --scales float ...` writes the file, prints
+// every quantization point, then imports it back: exit 0 with the layer table
+// once the importer reads float scales, until then exit 1 with one line that
+// names the written file. Bad option combinations are one line, exit 1.
+TEST_CASE("cnnc quantize --scales float --per-channel --activations uint8 --asymmetric: the file, the points, "
+          "the import back") {
+    const fs::path dir = fs::temp_directory_path() / ("cnn_quantize_cli_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string model = (dir / "conv1x1.onnx").string(), images = (dir / "calib-images-idx3-ubyte").string(),
+                      out = (dir / "conv1x1_q.onnx").string();
+    onnx::save_model(one_by_one_conv(), model);
+    write_idx(images, {2, 2, 2}, {0, 0, 0, 0, 255, 255, 255, 255});
+    auto cnnc = [&](const std::string& args) {
+        return test::run_command(std::string(CNN_BINARY_DIR) + "/gen/cnnc quantize " + model + " --calib " + images +
+                                     " --out " + out + " " + args,
+                                 "cnn_quantize_cli_" + std::to_string(::getpid()) + ".txt");
+    };
+    const auto r = cnnc("--scales float --per-channel --activations uint8 --asymmetric --calibration minmax");
+    CAPTURE(r.out);
+    CHECK(r.out.find("weights per channel int8, activations uint8 asymmetric; spelling QDQ") != std::string::npos);
+    CHECK(r.out.find("[-0.45, 0.6]") != std::string::npos);  // the conv's calibrated range, as computed above
+    CHECK(r.out.find("internal error") == std::string::npos);
+    const onnx::Graph written = onnx::load_model(out);  // ONNX's checker and shape inference accept it
+    CHECK(count_op(written, "Conv") == 1);
+    if (r.code == 1) {
+        const size_t at = r.out.find("cnnc: " + out + ": written, but reading it back fails: ");
+        CHECK(at != std::string::npos);
+        CHECK(r.out.find('\n', at) == r.out.size() - 1);  // one line, the last
+        MESSAGE("import back waits for the SPEC v2 importer: " << r.out.substr(at));
+    } else {
+        CHECK(r.code == 0);
+        CHECK(r.out.find("scale out") != std::string::npos);
+    }
+    for (const char* bad : {"--per-channel", "--asymmetric", "--activations uint8", "--scales fp16",
+                                   "--scales float --activations u8", "--calibration kl"}) {
+        CAPTURE(bad);
+        const auto e = cnnc(std::string(bad));
+        CAPTURE(e.out);
+        CHECK(e.code == 1);
+        CHECK(std::count(e.out.begin(), e.out.end(), '\n') == 1);
+        CHECK(e.out.rfind("cnnc: ", 0) == 0);
+    }
+    fs::remove_all(dir);
 }
