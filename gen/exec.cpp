@@ -60,7 +60,9 @@ int32_t output_stage(const Layer& layer, int64_t v, int64_t n, int oc) {
         Saturation& c = (*g_saturation)[g_layer];
         ++c.outputs;
         // int8 saturation, not an intended clamp (Relu, Clip).
-        c.saturated += (y < -128 && layer.clamp_lo == -128 && layer.act != Activation::Relu) ||
+        // A zero point at -128 makes the range's bottom a Relu (what
+        // quantizers write for a ReLU'd tensor): not counted either.
+        c.saturated += (y < -128 && layer.clamp_lo == -128 && layer.act != Activation::Relu && layer.zp_out > -128) ||
                        (y > 127 && layer.clamp_hi == 127);
     }
     return int32_t(std::clamp<int64_t>(y, layer.clamp_lo, layer.clamp_hi));
