@@ -4,10 +4,11 @@
 -- TABLE holds int8 values (-128..127); gen/ops/lut.cpp builds it as
 -- onnxruntime builds its lookup tables (LeakyRelu, HardSigmoid, HardSwish).
 --
--- The table is a constant array (a ROM) read at a registered address by a
--- clocked read with a read enable: the form that synthesis maps to a block
--- RAM or to LUT ROM with its output register, never a `case` (GHDL 2.0's
--- Verilog writer turns a `case` table into C++ that explodes in Verilator).
+-- The table is a constant array (a ROM) addressed by the input byte and read
+-- into a register with a read enable (a synchronous read): the form that
+-- synthesis maps to a block RAM or to a LUT ROM with its output register,
+-- never a `case` (GHDL 2.0's Verilog writer turns a `case` table into C++
+-- that explodes in Verilator).
 --
 -- Cycle model: cycles per image = H * W * C (beats per image; one per cycle).
 -- Latency: 2 cycles (the ROM read register, then cnn_skid).
@@ -15,8 +16,11 @@
 -- Backpressure: the read register holds its word (read enable low) while the
 -- skid buffer behind it is full; in_ready = read register empty or skid
 -- buffer not full, a function of registers only (no path from out_ready).
--- Resources: one 256 x 8 ROM (yosys synth_xilinx: see the README's table),
--- 9 flip-flops of read register, the skid buffer's 18.
+-- Resources: one 256 x 8 ROM; 9 flip-flops of read register, the skid
+-- buffer's 18. Yosys 0.23 synth_xilinx on GHDL's Verilog (a random table):
+-- a LUT ROM, 40 LUT6 + 16 MUXF7 + 8 MUXF8 + 5 small LUTs and 27 FDRE, no
+-- block RAM (2 Kbit is below its threshold); with rom_style "block" on the
+-- memory, 1 RAMB18E1 that absorbs the read register (19 FDRE, 13 LUTs, 8 INV).
 library ieee;
 use ieee.std_logic_1164.all;
 use ieee.numeric_std.all;
