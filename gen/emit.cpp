@@ -181,7 +181,9 @@ Design build_design(const Network& net) {
     top += "      out_valid => s_in_valid, out_ready => s_in_ready, out_data => s_in_data, tlast_error => tlast_error);\n\n";
     top += b.body;
     const std::string& last = b.current;
-    top += "  axis_out : entity work.cnn_axis_out\n    generic map (BEATS => " + std::to_string(out_beats) + ")\n";
+    // A uint8 output travels the pipeline as u - 128: axis_out flips bit 7 back.
+    top += "  axis_out : entity work.cnn_axis_out\n    generic map (BEATS => " + std::to_string(out_beats) +
+           ", FLIP_MSB => " + (net.output_unsigned ? "true" : "false") + ")\n";
     top += "    port map (clk => clk, rst => rst,\n";
     top += "      in_valid => " + last + "_valid, in_ready => " + last + "_ready, in_data => " + last + "_data,\n";
     top += "      out_valid => m_axis_tvalid, out_ready => m_axis_tready, out_data => m_axis_tdata, out_last => m_axis_tlast);\n\n";
@@ -203,6 +205,7 @@ Design build_design(const Network& net) {
     m["input_beats"] = in_beats;
     m["output_beats"] = out_beats;
     m["input_unsigned"] = net.input_unsigned;
+    m["output_unsigned"] = net.output_unsigned;  // m_axis carries uint8 (stream value + 128)
     m["f_input"] = net.f_input;
     m["f_output"] = net.f_output;
     m["expected_cycles_per_image"] = d.expected_cycles;

@@ -1,6 +1,8 @@
 -- cnn_axis_out: the last stage before the top's m_axis. Passes the internal
 -- stream through and drives out_last on every BEATS-th beat (the last beat
--- of each result), counting beats since reset.
+-- of each result), counting beats since reset. FLIP_MSB inverts bit 7 of
+-- every beat: a model whose output is uint8 streams it inside the pipeline
+-- as u - 128 (SPEC v2, gen/ir.hpp), and m_axis then carries u again.
 --
 -- Cycle model: cycles per image = BEATS. Latency: 1 cycle.
 -- Throughput: 1 beat per cycle. Backpressure: cnn_skid (data and last
@@ -11,7 +13,8 @@ use ieee.numeric_std.all;
 
 entity cnn_axis_out is
   generic (
-    BEATS : positive := 10
+    BEATS    : positive := 10;
+    FLIP_MSB : boolean  := false   -- out_data = in_data xor x"80" (uint8 output)
   );
   port (
     clk       : in  std_logic;
@@ -31,9 +34,11 @@ architecture rtl of cnn_axis_out is
   signal st_ready : std_logic;
   signal st_data  : std_logic_vector(8 downto 0);
   signal q        : std_logic_vector(8 downto 0);
+  signal y        : std_logic_vector(7 downto 0);
 begin
   in_ready <= st_ready;
-  st_data  <= ('1' & in_data) when cnt = BEATS - 1 else ('0' & in_data);
+  y        <= (not in_data(7)) & in_data(6 downto 0) when FLIP_MSB else in_data;
+  st_data  <= ('1' & y) when cnt = BEATS - 1 else ('0' & y);
 
   process (clk)
   begin

@@ -59,7 +59,8 @@ Setup setup(int argc, char** argv) {
     if (manifest_path.empty()) throw Error("usage", "--manifest DIR/manifest.json is required");
     s.manifest = Manifest::load(manifest_path);
     s.net = load_network(a.get("--model", s.manifest.source));
-    if (!(s.net.input == s.manifest.input) || !(s.net.output() == s.manifest.output))
+    if (!(s.net.input == s.manifest.input) || !(s.net.output() == s.manifest.output) ||
+        s.net.output_unsigned != s.manifest.output_unsigned)
         throw Error(manifest_path, "the manifest does not match " + s.net.source + " (rebuild with make sim)");
 
     const size_t count = to_u64(a.get("--count", "0"), "--count");

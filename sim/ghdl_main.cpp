@@ -133,7 +133,7 @@ RunReport run_ghdl(const Setup& s, const fs::path& work, const fs::path& run) {
         } else if (kind == 'O') {
             int d = 0, last = 0;
             is >> d >> last;
-            board.output_beat(int8_t(d), last, cyc);
+            board.output_beat(uint8_t(d), last, cyc);  // the byte (logged as int8)
         } else if (kind == 'L') {
             int link = 0, d = 0;
             is >> link >> d;

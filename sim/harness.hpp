@@ -115,7 +115,7 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
             const auto& b = monitor.beats().back();
             if (events)
                 std::fprintf(events.get(), "O %llu %d %d\n", (unsigned long long)cyc, int(int8_t(b.data)), int(b.last));
-            board.output_beat(int8_t(b.data), b.last, cyc);
+            board.output_beat(uint8_t(b.data), b.last, cyc);
             last_progress = cyc;
             monitor.beats().clear();
         }

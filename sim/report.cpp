@@ -13,6 +13,7 @@ namespace cnn::sim {
 void RunReport::finish(const Manifest& m) {
     model = m.model;
     expected_cycles_per_image = m.expected_cycles;
+    output_unsigned = m.output_unsigned;
     images = results.size();
     mismatches = 0;
     labelled = correct = 0;
@@ -117,6 +118,7 @@ void RunReport::write_json(const std::string& path) const {
     j["wall_s"] = wall_s;
     j["errors"] = errors;
     j["ok"] = ok();
+    j["output_unsigned"] = output_unsigned;  // results' output/reference: uint8 0..255, else int8
     nlohmann::json pe = nlohmann::json::array();
     for (const auto& p : pes)
         pe.push_back({{"instance", p.instance}, {"expected_cycles_per_image", p.expected}, {"busy", p.busy},

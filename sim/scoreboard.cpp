@@ -31,6 +31,7 @@ Manifest Manifest::load(const std::string& path) {
         m.input_beats = j.at("input_beats");
         m.output_beats = j.at("output_beats");
         m.expected_cycles = j.at("expected_cycles_per_image");
+        m.output_unsigned = j.at("output_unsigned");
         m.links = j.at("links").get<std::vector<std::string>>();
         for (const auto& l : j.at("layers")) {
             Layer layer{l.at("name"), l.at("kind"), shape_of(l.at("out")), -1};
@@ -46,6 +47,12 @@ Manifest Manifest::load(const std::string& path) {
         throw Error(path, std::string("malformed manifest: ") + e.what());
     }
 }
+
+int output_value(int32_t v, bool output_unsigned) {
+    return output_unsigned ? int(v) + 128 : int(v);
+}
+
+int m_axis_value(uint8_t byte, bool output_unsigned) { return output_unsigned ? int(byte) : int(int8_t(byte)); }
 
 std::vector<Job> make_jobs(const Network& net, const std::vector<Image>& images) {
     std::vector<Job> jobs;
@@ -116,7 +123,7 @@ Scoreboard::Scoreboard(const Manifest& m, const std::vector<Job>& jobs) : m_(m),
         results_[i].id = jobs[i].id;
         results_[i].label = jobs[i].label;
         const auto& ref = jobs[i].golden.empty() ? jobs[i].input.data : jobs[i].golden.back().data;
-        results_[i].reference.assign(ref.begin(), ref.end());
+        for (int32_t v : ref) results_[i].reference.push_back(output_value(v, m.output_unsigned));
     }
 }
 
@@ -182,7 +189,8 @@ void Scoreboard::input_beat(uint64_t cycle, bool last) {
     }
 }
 
-void Scoreboard::output_beat(int8_t data, bool last, uint64_t cycle) {
+void Scoreboard::output_beat(uint8_t byte, bool last, uint64_t cycle) {
+    const int data = m_axis_value(byte, m_.output_unsigned);
     if (out_image_ >= jobs_.size()) {
         protocol_error("m_axis: a beat after the last expected result (cycle " + std::to_string(cycle) + ")");
         return;

@@ -20,6 +20,7 @@ struct Manifest {
     std::string model, source;
     Shape input, output;
     int64_t input_beats = 0, output_beats = 0, expected_cycles = 0;
+    bool output_unsigned = false;         // m_axis carries uint8 (the top flips bit 7)
     std::vector<std::string> links;       // probe index -> link name
     struct Layer {
         std::string name, kind;
@@ -47,6 +48,14 @@ struct Job {
 
 std::vector<Job> make_jobs(const Network& net, const std::vector<Image>& images);
 
+// The value m_axis carries for the last layer's value v (int8 bits inside the
+// pipeline, as the golden model computes it): v, or for a uint8 output
+// (Manifest::output_unsigned) u = v + 128, which cnn_axis_out makes by
+// flipping bit 7. What a report's "output" and "reference" hold (SPEC §4).
+int output_value(int32_t v, bool output_unsigned);
+// The value one m_axis byte stands for: int8, or uint8 for a uint8 output.
+int m_axis_value(uint8_t byte, bool output_unsigned);
+
 struct RunOptions;
 // The beats the driver streams into s_axis (data, tlast), fault injection
 // (short_image, drop_beats) applied: what every simulator is fed.
@@ -69,7 +78,7 @@ struct Mismatch {
 struct ImageResult {
     std::string id;
     int label = -1, predicted = -1;
-    std::vector<int> output, reference;
+    std::vector<int> output, reference;  // m_axis values: int8, or uint8 (output_value)
     bool match = false;
     std::optional<Mismatch> first;     // earliest layer with a difference
     uint64_t first_in_cycle = 0, last_in_cycle = 0, last_out_cycle = 0;
@@ -83,8 +92,8 @@ public:
     Scoreboard(const Manifest& m, const std::vector<Job>& jobs);
     // A beat on probe link `link` (internal streams) at `cycle`.
     void link_beat(int link, int8_t data, uint64_t cycle);
-    // A beat on m_axis; checks tlast placement too.
-    void output_beat(int8_t data, bool last, uint64_t cycle);
+    // A beat on m_axis (its byte as the port carries it); checks tlast placement too.
+    void output_beat(uint8_t byte, bool last, uint64_t cycle);
     void input_beat(uint64_t cycle, bool last);    // a beat accepted on s_axis
     bool done() const { return out_image_ == jobs_.size(); }
     size_t images_out() const { return out_image_; }
@@ -149,6 +158,7 @@ struct RunReport {
     uint64_t timeline_bucket = 1;
     std::vector<std::vector<std::array<uint32_t, 3>>> timeline;
     std::string simulator = "verilator";
+    bool output_unsigned = false;      // output values are uint8 (the manifest's, set by finish)
 
     bool ok() const { return mismatches == 0 && errors.empty() && images > 0; }
     void finish(const Manifest& m);    // latency, interval, accuracy from results

@@ -69,7 +69,9 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
 }
 
 void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
-    if (l.has_padding()) emit_zero_pad(l, prefix, 0, b);  // padding is the quantized zero
+    // Padding is the quantized zero: the input's zero point as the byte the
+    // stream carries (a uint8 graph input's 0..255 too, hence the cast).
+    if (l.has_padding()) emit_zero_pad(l, prefix, int8_t(uint8_t(l.zp_in)), b);
     const Shape p = padded_shape(l);
     b.constant(prefix + "_weights", std::vector<int64_t>(l.weights.begin(), l.weights.end()));
     b.constant(prefix + "_bias", std::vector<int64_t>(l.bias.begin(), l.bias.end()));

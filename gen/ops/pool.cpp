@@ -89,14 +89,15 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     return v;
 }
 
-// A padded pool is cnn_zero_pad (-128 before a MaxPool: it never wins; 0, the
-// quantized zero, before an AvgPool) and the pool over the padded image; the
+// A padded pool is cnn_zero_pad (-128 before a MaxPool: it never wins; the
+// quantized zero zp_in before an AvgPool) and the pool over the padded image; the
 // AvgPool is told where the padding is, for count_include_pad 0.
 void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
     auto n = [](int v) { return std::to_string(v); };
     const bool is_max = l.kind == LayerKind::MaxPool;
     const Shape p = padded_shape(l);
-    if (l.has_padding()) emit_zero_pad(l, prefix, is_max ? -128 : 0, b);
+    // zp_in as the byte the stream carries (a uint8 graph input's 0..255 too).
+    if (l.has_padding()) emit_zero_pad(l, prefix, is_max ? -128 : int8_t(uint8_t(l.zp_in)), b);
     std::vector<std::pair<std::string, std::string>> g = {
         {"C", n(p.c)}, {"H", n(p.h)}, {"W", n(p.w)},
         {"KH", n(l.kernel_h)}, {"KW", n(l.kernel_w)},

@@ -83,3 +83,32 @@ TEST_CASE("parallelism planning meets the interval with the fewest multipliers")
         CHECK_MESSAGE(slower > d.expected_cycles, "layer " << i << " has more parallelism than it needs");
     }
 }
+
+TEST_CASE("padding before a conv or an average pool is the input's zero point, before a max pool -128") {
+    auto pad_value = [](LayerKind kind, int zp_in, bool in_unsigned) {
+        Layer l;
+        l.name = "x";
+        l.kind = kind;
+        l.in = {2, 5, 5};
+        l.kernel_h = l.kernel_w = 3;
+        l.pad_t = l.pad_l = l.pad_b = l.pad_r = 1;
+        l.out = {kind == LayerKind::Conv ? 3 : 2, 5, 5};
+        l.zp_in = zp_in;
+        l.in_unsigned = in_unsigned;
+        if (kind == LayerKind::Conv) {
+            l.weights.assign(size_t(3 * 9 * 2), 1);
+            l.bias.assign(3, 0);
+        }
+        VhdlBuilder b;
+        b.current = b.link("s_in");
+        op_def(kind).emit(l, "l0", b);
+        const size_t at = b.body.find("PAD_VALUE => ");
+        REQUIRE(at != std::string::npos);
+        return std::stoi(b.body.substr(at + 13));
+    };
+    CHECK(pad_value(LayerKind::Conv, 0, false) == 0);
+    CHECK(pad_value(LayerKind::Conv, -7, false) == -7);
+    CHECK(pad_value(LayerKind::Conv, 200, true) == -56);  // a uint8 input's zero point 200: the byte 0xC8
+    CHECK(pad_value(LayerKind::AvgPool, 12, false) == 12);
+    CHECK(pad_value(LayerKind::MaxPool, 12, false) == -128);
+}
