@@ -76,6 +76,14 @@ sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data) $(if $(and $(sim_fa
 # The translation check: the same run in Verilator and GHDL, every beat and its cycle compared.
 # make xcheck [MODEL=...] [COUNT=4] [STALL=random] [SEED=1]   (GHDL runs ~2-5k cycles/s: keep COUNT small)
 .PHONY: xcheck
+# The hardware's outputs in a simulation report against onnxruntime on the
+# same images, value by value: make ort-check MODEL=m.onnx REPORT=r.json
+.PHONY: ort-check
+ort-check: tools
+	@test -n "$(REPORT)" || { echo "make ort-check: give REPORT=path.json (from make sim ... REPORT=...)"; exit 2; }
+	@cmake --build $(BUILD) -j $(JOBS) --target ort_tests
+	CNN_ORT_MODEL=$(sim_model) CNN_ORT_REPORT=$(REPORT) $(BUILD)/gen/ort_tests --test-case='report:*'
+
 xcheck: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
 	@PAR=$(PAR) sim/xcheck.sh $(BUILD) $(sim_model) \
 	  $(if $(or $(IMAGES),$(sim_lenet)),$(sim_images) --count $(or $(COUNT),4),--random $(or $(COUNT),4)) --stall $(STALL) --seed $(SEED)

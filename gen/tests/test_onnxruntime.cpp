@@ -45,6 +45,7 @@
 #include "interp.hpp"
 #include "quantize.hpp"
 #include "run_command.hpp"
+#include "images.hpp"
 
 namespace fs = std::filesystem;
 using namespace cnn;
@@ -601,4 +602,78 @@ TEST_CASE("ort: models/fashion.onnx (float-scale quantizer mode) runs in onnxrun
               << " equal, largest difference " << worst << " steps\n";
     CHECK(values == 8 * 10);
     CHECK(exact == values);
+}
+
+// `make ort-check MODEL=... REPORT=...`: the hardware's output values in a
+// simulation report (sim's JSON, every image) against onnxruntime on the same
+// images, value by value, without the golden model in between. Not a CTest
+// case (it needs a report); CI runs it after simulating a model.
+TEST_CASE("report: a simulation report's outputs equal onnxruntime's, image by image") {
+    const char* report_path = std::getenv("CNN_ORT_REPORT");
+    const char* model = std::getenv("CNN_ORT_MODEL");
+    if (!report_path || !model) {
+        MESSAGE("set CNN_ORT_REPORT and CNN_ORT_MODEL (make ort-check MODEL=... REPORT=...)");
+        return;
+    }
+    std::ifstream in(report_path);
+    REQUIRE_MESSAGE(in, "cannot read " << report_path);
+    const nlohmann::json report = nlohmann::json::parse(in);
+    const Network net = load_network(model);
+    const onnx::Graph g = onnx::load_model(model);
+    const nlohmann::json& results = report.at("results");
+    REQUIRE(!results.empty());
+
+    // The images the report names ("file#index" for IDX entries, or a file).
+    std::map<std::string, std::vector<Image>> files;
+    std::vector<std::vector<uint8_t>> images;
+    for (const auto& r : results) {
+        const std::string id = r.at("image").get<std::string>();
+        const size_t hash = id.rfind('#');
+        const std::string file = hash == std::string::npos ? id : id.substr(0, hash);
+        REQUIRE_MESSAGE(fs::exists(file), "image " << id << " is no file (random images cannot be re-read): "
+                                                       "simulate with IMAGES=... for an onnxruntime check");
+        if (!files.count(file)) files[file] = load_images(file, ImageSpec{net.input.c, net.input.h, net.input.w});
+        const auto& list = files.at(file);
+        size_t k = 0;
+        if (hash != std::string::npos) k = size_t(std::stoul(id.substr(hash + 1)));
+        else
+            for (k = 0; k < list.size() && list[k].id != id; ++k) {}
+        REQUIRE_MESSAGE(k < list.size(), "image " << id << " not found");
+        images.push_back(list[k].pixels);
+    }
+    // The compared value is the model's output, the final DequantizeLinear's.
+    REQUIRE_MESSAGE(g.nodes.back().op_type == "DequantizeLinear",
+                    model << " ends in " << g.nodes.back().op_type << ": compared only where the output is the "
+                          "final DequantizeLinear's");
+    OrtResult ort = run_ort(model, g.inputs.at(0).dtype, net.input.c, net.input.h, net.input.w, images);
+    if (ort.code == 3 && ort.message.find("Could not find an implementation for QLinearConv") != std::string::npos) {
+        const fs::path path = scratch_dir() / "report_check.ort.onnx";
+        onnx::save_model(qlinearconv_as_qdq(g), path.string());
+        ort = run_ort(path.string(), g.inputs.at(0).dtype, net.input.c, net.input.h, net.input.w, images);
+        MESSAGE("onnxruntime has no QLinearConv kernel for this model's types: run on its ONNX definition");
+    }
+    REQUIRE_MESSAGE(ort.code == 0, "onnxruntime: " << ort.message);
+    REQUIRE(ort.values.size() == images.size());
+    int64_t values = 0, differences = 0;
+    const Shape s = net.output();
+    for (size_t i = 0; i < images.size(); ++i) {
+        const std::vector<int> hw = results[i].at("output").get<std::vector<int>>();
+        const std::vector<double>& got = ort.values[i].at(0);
+        REQUIRE(hw.size() == got.size());
+        for (int c = 0; c < s.c; ++c)
+            for (int y = 0; y < s.h; ++y)
+                for (int x = 0; x < s.w; ++x) {
+                    const size_t hwc = (size_t(y) * s.w + x) * s.c + c, nchw = (size_t(c) * s.h + y) * s.w + x;
+                    // The report holds the output in its own type (uint8 0..255 for a uint8 output).
+                    const float want = float(float(hw[hwc] - net.output_q.zero_point) * float(net.output_q.scale));
+                    ++values;
+                    if (float(got[nchw]) != want && differences++ < 8)
+                        FAIL_CHECK(results[i].at("image").get<std::string>()
+                                   << " output " << nchw << ": onnxruntime " << num(got[nchw]) << ", hardware "
+                                   << hw[hwc] << " (" << num(want) << ")");
+                }
+    }
+    std::cout << "hardware (" << report_path << ") vs onnxruntime: " << images.size() << " images, " << values
+              << " values compared, " << differences << " differences\n";
+    CHECK(differences == 0);
 }
