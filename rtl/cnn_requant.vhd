@@ -41,9 +41,15 @@
 -- Latency: 5 cycles from in_valid to out_valid (one register per stage
 -- S1..S5). Throughput: one value per cycle. Backpressure: none (a plain
 -- pipeline, like cnn_mac's stages): the caller reserves room downstream.
--- Resources (one instance alone, in_zp/in_lo/in_hi as ports; Yosys
--- synth_xilinx on the GHDL-made Verilog, rtl/flow/resources_requant.sh):
--- see the figures at the end of this header.
+-- Resources (Yosys 0.23 `synth_xilinx -flatten` on GHDL's Verilog,
+-- rtl/flow/ghdl2v.sh; LUT = LUT1..LUT6, FF = FDRE/FDSE):
+--   cnn_requant alone (zp/lo/hi as ports)  471 LUT, 159 FF + 25 SRL16E, 2 DSP48E1, 43 CARRY4
+--   the shift stage alone (32-bit acc, SHIFT 8, cnn_pkg.requant)  58 LUT, 8 FF, 0 DSP
+--     the same with a zero point and CLAMP_LO (requant_zp)       62 LUT, 8 FF, 0 DSP
+--   cnn_mac PAR 1, ACC_W 40: shift 142 LUT, 120 FF, 1 DSP; shift with
+--     ZP_OUT/CLAMP_LO 179 LUT, 120 FF, 1 DSP; REQUANT_F32 528 LUT, 363 FF
+--     (+ the scale's 3 pipeline registers), 1 SRL16E, 3 DSP.
+-- The two DSPs are the 24 x 24 product (25 x 18 slices).
 library ieee;
 use ieee.std_logic_1164.all;
 use ieee.numeric_std.all;
