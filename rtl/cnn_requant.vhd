@@ -43,12 +43,15 @@
 -- pipeline, like cnn_mac's stages): the caller reserves room downstream.
 -- Resources (Yosys 0.23 `synth_xilinx -flatten` on GHDL's Verilog,
 -- rtl/flow/ghdl2v.sh; LUT = LUT1..LUT6, FF = FDRE/FDSE):
---   cnn_requant alone (zp/lo/hi as ports)  471 LUT, 159 FF + 25 SRL16E, 2 DSP48E1, 43 CARRY4
+--   cnn_requant alone (zp/lo/hi as ports)  471 LUT, 147 FF + 25 SRL16E, 2 DSP48E1, 43 CARRY4
 --   the shift stage alone (32-bit acc, SHIFT 8, cnn_pkg.requant)  58 LUT, 8 FF, 0 DSP
 --     the same with a zero point and CLAMP_LO (requant_zp)       62 LUT, 8 FF, 0 DSP
 --   cnn_mac PAR 1, ACC_W 40: shift 142 LUT, 120 FF, 1 DSP; shift with
---     ZP_OUT/CLAMP_LO 179 LUT, 120 FF, 1 DSP; REQUANT_F32 528 LUT, 363 FF
---     (+ the scale's 3 pipeline registers), 1 SRL16E, 3 DSP.
+--     ZP_OUT/CLAMP_LO 179 LUT, 120 FF, 1 DSP; REQUANT_F32 526 LUT, 351 FF
+--     (96 of them the scale's 3 pipeline registers), 1 SRL16E, 3 DSP.
+-- (e.g. yosys -p "read_verilog cnn_requant.v; synth_xilinx -top cnn_requant
+-- -flatten; stat" after rtl/flow/ghdl2v.sh OUT cnn_requant -- cnn_pkg.vhd
+-- cnn_requant.vhd.)
 -- The two DSPs are the 24 x 24 product (25 x 18 slices).
 library ieee;
 use ieee.std_logic_1164.all;
@@ -75,25 +78,27 @@ architecture rtl of cnn_requant is
 
   -- S1
   signal v1, neg1 : std_logic := '0';
-  signal m1   : unsigned(31 downto 0);
-  signal e1   : unsigned(7 downto 0);
-  signal ms1  : unsigned(23 downto 0);
+  signal m1   : unsigned(31 downto 0) := (others => '0');
+  signal e1   : unsigned(7 downto 0) := (others => '0');
+  signal ms1  : unsigned(23 downto 0) := (others => '0');
+  -- The bounds ride along without an initial value: tied to constants (as
+  -- every caller does), their registers then fold away in synthesis.
   signal zp1, lo1, hi1 : q8_t;
   -- S2
   signal v2, neg2, zero2 : std_logic := '0';
-  signal ma2  : unsigned(23 downto 0);
-  signal ms2  : unsigned(23 downto 0);
-  signal kb2  : exp_t;                       -- 119 + lz - c1 - E
+  signal ma2  : unsigned(23 downto 0) := (others => '0');
+  signal ms2  : unsigned(23 downto 0) := (others => '0');
+  signal kb2  : exp_t := (others => '0');    -- 119 + lz - c1 - E
   signal zp2, lo2, hi2 : q8_t;
   -- S3
   signal v3, neg3, zero3 : std_logic := '0';
-  signal p3   : unsigned(47 downto 0);
-  signal kb3  : exp_t;
+  signal p3   : unsigned(47 downto 0) := (others => '0');
+  signal kb3  : exp_t := (others => '0');
   signal zp3, lo3, hi3 : q8_t;
   -- S4
   signal v4, neg4, zero4, sat4 : std_logic := '0';
-  signal pr4  : unsigned(24 downto 0);       -- Pr, 2^23 .. 2^24
-  signal sh4  : unsigned(3 downto 0);        -- k - 14 (0 .. 10 when used)
+  signal pr4  : unsigned(24 downto 0) := (others => '0');  -- Pr, 2^23 .. 2^24
+  signal sh4  : unsigned(3 downto 0) := (others => '0');   -- k - 14 (0 .. 10 when used)
   signal zp4, lo4, hi4 : q8_t;
   -- S5
   signal v5   : std_logic := '0';
