@@ -1,5 +1,8 @@
 #include "ops.hpp"
 
+#include <cmath>
+#include <cstring>
+
 #include "error.hpp"
 
 namespace cnn {
@@ -38,6 +41,31 @@ std::vector<std::pair<std::string, std::string>> output_generics(const Layer& l)
             {"LEAKY_K", std::to_string(l.leaky_k)},
             {"CLAMP_HI", std::to_string(l.clamp_hi)}};
 }
+
+std::vector<std::pair<std::string, std::string>> requant_generics(const Layer& l, const std::string& prefix,
+                                                                  VhdlBuilder& b) {
+    std::vector<std::pair<std::string, std::string>> g = {{"ZP_OUT", std::to_string(l.zp_out)},
+                                                          {"CLAMP_LO", std::to_string(l.clamp_lo)},
+                                                          {"REQUANT_F32", l.requant_f32 ? "true" : "false"}};
+    if (l.requant_f32) {
+        if (l.scale.empty()) throw Error("layer '" + l.name + "'", "float32 requantisation without a scale");
+        std::vector<int64_t> bits;
+        for (float s : l.scale) {
+            uint32_t u = 0;
+            std::memcpy(&u, &s, 4);
+            // rtl/cnn_requant.vhd takes positive normal floats only.
+            if (!(s > 0) || !std::isnormal(s))
+                throw Error("layer '" + l.name + "'", "requantisation scale " + std::to_string(s) +
+                                                          " is not a positive normal float32");
+            bits.push_back(int64_t(u));
+        }
+        b.constant(prefix + "_scales", bits);
+        g.push_back({"SCALES", prefix + "_scales"});
+    }
+    return g;
+}
+
+int64_t requant_extra_latency(const Layer& l) { return l.requant_f32 ? 4 : 0; }
 
 Shape padded_shape(const Layer& l) {
     return Shape{l.in.c, l.in.h + l.pad_t + l.pad_b, l.in.w + l.pad_l + l.pad_r};

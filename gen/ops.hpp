@@ -56,6 +56,17 @@ int output_shift(const Layer& l);                    // e_in - f_out
 int64_t ceil_div(int64_t a, int64_t b);
 // Generics of the output stage: SHIFT, ACT, LEAKY_K, CLAMP_HI.
 std::vector<std::pair<std::string, std::string>> output_generics(const Layer& l);
+// SPEC v2's part of the output stage of cnn_conv, cnn_dense and cnn_gap
+// (rtl/cnn_mac.vhd, rtl/cnn_requant.vhd): ZP_OUT, CLAMP_LO, REQUANT_F32 and,
+// for a float32 layer, SCALES, the constant <prefix>_scales of the scales'
+// float32 bit patterns (one per output channel; GlobalAvgPool: one), which
+// it adds to the weights package. Kept apart from output_generics(): the
+// other PEs (cnn_act, cnn_maxpool, cnn_avgpool) have no such generics yet.
+std::vector<std::pair<std::string, std::string>> requant_generics(const Layer& l, const std::string& prefix,
+                                                                  VhdlBuilder& b);
+// The float32 output stage's latency beyond the shift stage's, in cycles
+// (cnn_requant's 5 stages for requant's 1): 4 when l.requant_f32, else 0.
+int64_t requant_extra_latency(const Layer& l);
 
 // rtl/cnn_zero_pad in front of a padded window layer (l.has_padding()): the
 // padded input shape, the PE's model (instance <prefix>_pad; one output beat

@@ -5,7 +5,11 @@
 -- (H - KH) / STRIDE_H + 1, W_OUT = (W - KW) / STRIDE_W + 1 (floor):
 --     y[oy][ox][oc] = requant(BIAS[oc] + sum_{ky,kx,ic} x[oy*STRIDE_H+ky][ox*STRIDE_W+kx][ic]
 --                                      * WEIGHTS[((oc*KH + ky)*KW + kx)*C_IN + ic])
--- with requant's upper clamp CLAMP_HI (127, or less for Clip(0, max)).
+-- with requant's upper clamp CLAMP_HI (127, or less for Clip(0, max)), or,
+-- with ZP_OUT / CLAMP_LO, y = clamp(requant's rounding + ZP_OUT, CLAMP_LO,
+-- CLAMP_HI) (cnn_mac), or with REQUANT_F32 onnxruntime's float32 stage
+--     y = clamp(RNE(f32(f32(acc) * SCALES[oc])) + ZP_OUT, CLAMP_LO, CLAMP_HI)
+-- (cnn_requant; SCALES: the float32 bit patterns, one per output channel).
 --
 -- Structure: a line buffer of NROWS = KH + RREL rows x W pixels, RREL =
 -- min(STRIDE_H, KH) the rows released per output row, each pixel stored as
@@ -35,12 +39,14 @@
 --     T_IN   = H * ROW                                    (1 beat/cycle)
 --     T_CONV = max(H_OUT * T_ROW + R,
 --                  (KH + RREL) * ROW + TR + (H_OUT - 2) * T_ROW)  (2nd: H_OUT >= 3)
---     T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + DW - S)
+--     T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + X + DW - S)
 --     cycles/image = max(T_IN, T_CONV, T_OUT)
 --   with LAST = C_OUT - (NOG - 1) * PAR_OUT (lanes of a pixel's last group),
---     S  = 8 * PAR_OUT - (floor(7 / NOG) + 1) * (PAR_OUT - LAST)
+--     D  = the output FIFO's entries: 8, or 8 + X with REQUANT_F32,
+--     X  = the float stage's extra latency: 0, or 4 with REQUANT_F32,
+--     S  = D * PAR_OUT - (floor((D - 1) / NOG) + 1) * (PAR_OUT - LAST)
 --     DW = max(0, KKN - LAST - M * (PAR_OUT - KKN)) if PAR_OUT > KKN, else 0,
---     M  = (NOG - 1 - (7 mod NOG)) mod NOG.
+--     M  = (NOG - 1 - ((D - 1) mod NOG)) mod NOG.
 -- T_CONV is the longest loop of the row FIFO through an image boundary (the
 -- handshakes add no cycles: a release lets a row start the next cycle, a
 -- completed row lets the issue go on the next cycle). First term, the refill:
@@ -54,9 +60,9 @@
 -- T_OUT is the output link (1 beat/cycle), the limit when PAR_OUT > KKN: the
 -- issue then runs ahead until the FIFO's 8 entries (groups) are full and
 -- afterwards takes each freed entry at once. S is the beats of the image's
--- last 8 groups, which the link still sends after the entry freed for the
+-- last D groups, which the link still sends after the entry freed for the
 -- image's last group; the link idles when the refill plus the next image's
--- first group (R + KKN + 6 cycles from the last group's issue to the next
+-- first group (R + KKN + 6 + X cycles from the last group's issue to the next
 -- first beat) outlast them. DW: that last group's issue comes DW cycles after
 -- its credit when the freed entry was a short one (LAST < KKN lanes; M full
 -- entries later the PAR_OUT - KKN slack per entry has absorbed it). With
@@ -66,16 +72,18 @@
 -- (KH, KW 1..11, strides 1..4, PAR, PAR_OUT) and against this entity in the
 -- block test (rtl/tests, pe_conv: measured == model for every config).
 -- Latency (image into an idle block, no stalls): the first output beat is
--- valid KH*W*C_IN + KH*KW*NG + 5 cycles after the first input beat is
+-- valid KH*W*C_IN + KH*KW*NG + 5 + X cycles after the first input beat is
 -- accepted (the KH-th row completes; KH*KW*NG issue cycles for the first
 -- group; 5 stages: RAM/ROM read, products, adder tree, accumulator, requant
--- into the FIFO). NG = ceil(C_IN / PAR) in all formulas.
+-- into the FIFO; the float stage has 5 where requant has 1). NG = ceil(C_IN
+-- / PAR) in all formulas.
 --
 -- Resources: PAR * PAR_OUT multipliers (8 x 9 bit); PAR_OUT weight ROMs of
 -- NOG * KH*KW * NG words x (8*PAR + 1) bits (the +1: see the salt below) and
 -- PAR_OUT bias ROMs of max(NOG, 2) words x 33 bits; a line buffer of
--- (KH + min(STRIDE_H, KH)) * W * NG words x 8*PAR bits; an output FIFO of 8
--- entries x 8*PAR_OUT bits.
+-- (KH + min(STRIDE_H, KH)) * W * NG words x 8*PAR bits; an output FIFO of D
+-- entries x 8*PAR_OUT bits. REQUANT_F32 adds per lane a scale ROM of
+-- max(NOG, 2) words x 31 bits and a cnn_requant (a 24 x 24 multiplier).
 --
 -- Backpressure: out_ready low fills the output FIFO, then the issue stops
 -- (credits); the line buffer then fills and in_ready drops at the start of a
@@ -102,8 +110,12 @@ entity cnn_conv is
     SHIFT     : integer  := 0;
     ACT       : natural  := ACT_NONE;
     LEAKY_K   : natural  := 0;
-    CLAMP_HI  : integer  := 127;     -- upper clamp of y (0..127)
-    IN_SIGNED : boolean  := true
+    CLAMP_HI  : integer  := 127;     -- upper clamp of y (-128..127)
+    IN_SIGNED : boolean  := true;
+    CLAMP_LO  : integer  := -128;    -- lower clamp of y (-128..CLAMP_HI)
+    ZP_OUT    : integer  := 0;       -- zero point of y
+    REQUANT_F32 : boolean := false;  -- float32 output stage with SCALES
+    SCALES    : int_array := (0 => 0)  -- REQUANT_F32: C_OUT float32 bit patterns (positive normal)
   );
   port (
     clk       : in  std_logic;
@@ -134,7 +146,16 @@ architecture rtl of cnn_conv is
   constant NBR    : positive := max_int(NOG, 2);        -- bias ROM words (same reason: never one word)
   -- |x * w| < 2^15, KH*KW*C_IN terms, |bias| <= 2^31: never overflows.
   constant ACC_W  : positive := max_int(33, clog2(KH * KW * C_IN) + 17);
-  constant FIFO_DEPTH : positive := 8;                 -- > issue-to-push latency (5)
+  -- The float stage's extra latency (cnn_mac: 5 cycles instead of 1).
+  function f32_extra return natural is
+  begin
+    if REQUANT_F32 then
+      return 4;
+    end if;
+    return 0;
+  end function;
+  constant X_F32  : natural := f32_extra;
+  constant FIFO_DEPTH : positive := 8 + X_F32;         -- > issue-to-push latency (5 + X)
   constant OW     : positive := 8 * PAR_OUT;            -- FIFO entry: one group
 
   subtype word_t is std_logic_vector(PAR * 8 - 1 downto 0);
@@ -191,6 +212,22 @@ architecture rtl of cnn_conv is
     for og in 0 to NOG - 1 loop
       if og * PAR_OUT + ln < C_OUT then
         r(og)(31 downto 0) := std_logic_vector(to_signed(BIAS(BIAS'low + og * PAR_OUT + ln), 32));
+      end if;
+    end loop;
+    return r;
+  end function;
+
+  -- Scale ROM of lane ln (REQUANT_F32): word og holds bits 30..0 of
+  -- SCALES[og*PAR_OUT + ln] (the sign bit is 0); lanes beyond C_OUT and the
+  -- spare word repeat word 0 of lane 0, so no word is zero (see the salt).
+  type scale_array is array (natural range <>) of std_logic_vector(30 downto 0);
+  function build_srom(ln : natural) return scale_array is
+    variable r : scale_array(0 to NBR - 1);
+  begin
+    for og in 0 to NBR - 1 loop
+      r(og) := std_logic_vector(to_unsigned(SCALES(SCALES'low), 31));
+      if og < NOG and og * PAR_OUT + ln < C_OUT then
+        r(og) := std_logic_vector(to_unsigned(SCALES(SCALES'low + og * PAR_OUT + ln), 31));
       end if;
     end loop;
     return r;
@@ -261,6 +298,8 @@ architecture rtl of cnn_conv is
   signal o_og    : natural range 0 to NOG - 1 := 0;
   signal o_end   : std_logic;                           -- o_lane is the entry's last
 begin
+  assert not REQUANT_F32 or SCALES'length = C_OUT
+    report "cnn_conv: SCALES must hold C_OUT float32 bit patterns" severity failure;
   assert PAR_OUT <= C_OUT report "cnn_conv: PAR_OUT must be 1..C_OUT" severity failure;
   assert KH <= H and KW <= W report "cnn_conv: the kernel is larger than the image" severity failure;
 
@@ -437,6 +476,7 @@ begin
     constant BROM : bias_array(0 to NBR - 1) := build_brom(ln);
     signal m_w    : wrom_word_t := (others => '0');              -- with the salt bit
     signal m_bias : std_logic_vector(32 downto 0) := (others => '0');
+    signal m_scale : std_logic_vector(30 downto 0) := (others => '0');
   begin
     process (clk)
     begin
@@ -446,14 +486,27 @@ begin
       end if;
     end process;
 
+    g_srom : if REQUANT_F32 generate
+      constant SROM : scale_array(0 to NBR - 1) := build_srom(ln);
+    begin
+      process (clk)
+      begin
+        if rising_edge(clk) then
+          m_scale <= SROM(c_og);
+        end if;
+      end process;
+    end generate;
+
     mac : entity work.cnn_mac
       generic map (
         PAR => PAR, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
-        SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI)
+        SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
+        CLAMP_LO => CLAMP_LO, ZP_OUT => ZP_OUT, REQUANT_F32 => REQUANT_F32)
       port map (
         clk => clk, rst => rst,
         in_valid => m_valid, in_first => m_first, in_last => m_last,
         in_x => m_x, in_w => m_w(PAR * 8 - 1 downto 0), in_bias => m_bias(31 downto 0),
+        in_scale => '0' & m_scale,
         out_valid => r_valid(ln), out_data => r_data(8 * ln + 7 downto 8 * ln));
   end generate;
 

@@ -3,6 +3,10 @@
 -- IN_SIGNED); stream out: N_OUT beats per image (int8):
 --     y[o] = requant(BIAS[o] + sum_i x[i] * WEIGHTS[o*N_IN + i], SHIFT, ACT, LEAKY_K,
 --                    CLAMP_HI)
+-- or, with ZP_OUT / CLAMP_LO, clamp(requant's rounding + ZP_OUT, CLAMP_LO,
+-- CLAMP_HI), or with REQUANT_F32 onnxruntime's float32 stage
+--     y[o] = clamp(RNE(f32(f32(acc) * SCALES[o])) + ZP_OUT, CLAMP_LO, CLAMP_HI)
+-- (cnn_mac / cnn_requant; SCALES: float32 bit patterns, one per output).
 --
 -- Structure: the input vector is stored in one of two banks (NG = ceil(N_IN /
 -- PAR) words of PAR bytes each), so image n+1 is received while image n is
@@ -14,10 +18,13 @@
 --
 -- Cycle model (no stalls from outside, images back to back), per image:
 --     cycles/image = max(N_IN, N_OUT * NG)
+-- (The same with REQUANT_F32: the output FIFO grows with the float stage's
+-- 4 extra cycles, so the issue never waits for a credit at full rate.)
 -- Latency (image into an idle block, no stalls): the first output beat is
 -- valid N_IN + NG + 5 cycles after the first input beat is accepted (the
 -- vector completes; NG issue cycles for y[0]; 5 stages: RAM/ROM read,
--- products, adder tree, accumulator, requant into the FIFO).
+-- products, adder tree, accumulator, requant into the FIFO); + 4 with
+-- REQUANT_F32 (cnn_requant's 5 stages for requant's 1).
 --
 -- Backpressure: out_ready low fills the output FIFO, then the issue stops
 -- (credits); in_ready drops when both banks hold vectors not yet computed.
@@ -37,8 +44,12 @@ entity cnn_dense is
     SHIFT     : integer  := 0;
     ACT       : natural  := ACT_NONE;
     LEAKY_K   : natural  := 0;
-    CLAMP_HI  : integer  := 127;     -- upper clamp of y (0..127)
-    IN_SIGNED : boolean  := true
+    CLAMP_HI  : integer  := 127;     -- upper clamp of y (-128..127)
+    IN_SIGNED : boolean  := true;
+    CLAMP_LO  : integer  := -128;    -- lower clamp of y (-128..CLAMP_HI)
+    ZP_OUT    : integer  := 0;       -- zero point of y
+    REQUANT_F32 : boolean := false;  -- float32 output stage with SCALES
+    SCALES    : int_array := (0 => 0)  -- REQUANT_F32: N_OUT float32 bit patterns (positive normal)
   );
   port (
     clk       : in  std_logic;
@@ -63,7 +74,14 @@ architecture rtl of cnn_dense is
   constant NBR    : positive := max_int(N_OUT, 2);      -- bias ROM words (same reason)
   -- |x * w| < 2^15, N_IN terms, |bias| <= 2^31: never overflows.
   constant ACC_W    : positive := max_int(33, clog2(N_IN) + 17);
-  constant FIFO_DEPTH : positive := 8;                  -- > issue-to-push latency (5)
+  function f32_extra return natural is
+  begin
+    if REQUANT_F32 then
+      return 4;                                         -- cnn_requant: 5 cycles for 1
+    end if;
+    return 0;
+  end function;
+  constant FIFO_DEPTH : positive := 8 + f32_extra;      -- > issue-to-push latency (5 + 4)
 
   subtype word_t is std_logic_vector(PAR * 8 - 1 downto 0);
   type word_array is array (natural range <>) of word_t;
@@ -114,6 +132,21 @@ architecture rtl of cnn_dense is
     return r;
   end function;
 
+  -- Scale ROM (REQUANT_F32): word o holds bits 30..0 of SCALES[o] (the sign
+  -- is 0); the spare word repeats word 0, so no word is zero.
+  type scale_array is array (natural range <>) of std_logic_vector(30 downto 0);
+  function build_srom return scale_array is
+    variable r : scale_array(0 to NBR - 1);
+  begin
+    for o in 0 to NBR - 1 loop
+      r(o) := std_logic_vector(to_unsigned(SCALES(SCALES'low), 31));
+      if o < N_OUT then
+        r(o) := std_logic_vector(to_unsigned(SCALES(SCALES'low + o), 31));
+      end if;
+    end loop;
+    return r;
+  end function;
+
   constant WROM : wrom_array(0 to NWR - 1) := build_wrom;
   constant BROM : bias_array(0 to NBR - 1) := build_brom;
 
@@ -147,9 +180,13 @@ architecture rtl of cnn_dense is
   signal m_x    : word_t := (others => '0');
   signal m_w    : wrom_word_t := (others => '0');                -- with the salt bit
   signal m_bias : std_logic_vector(32 downto 0) := (others => '0');  -- with the salt bit
+  signal m_scale : std_logic_vector(30 downto 0) := (others => '0');
   signal r_valid : std_logic;
   signal r_data  : std_logic_vector(7 downto 0);
 begin
+  assert not REQUANT_F32 or SCALES'length = N_OUT
+    report "cnn_dense: SCALES must hold N_OUT float32 bit patterns" severity failure;
+
   ---------------------------------------------------------------- input side
   in_ready_i <= not bank_full(i_bank);
   in_ready   <= in_ready_i;
@@ -179,6 +216,17 @@ begin
   rd_addr <= c_bank * NG + c_g;
 
   -- Vector RAM, weight and bias ROMs (stage 1).
+  g_srom : if REQUANT_F32 generate
+    constant SROM : scale_array(0 to NBR - 1) := build_srom;
+  begin
+    process (clk)
+    begin
+      if rising_edge(clk) then
+        m_scale <= SROM(c_o);
+      end if;
+    end process;
+  end generate;
+
   process (clk)
   begin
     if rising_edge(clk) then
@@ -251,11 +299,13 @@ begin
   mac : entity work.cnn_mac
     generic map (
       PAR => PAR, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
-      SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI)
+      SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
+      CLAMP_LO => CLAMP_LO, ZP_OUT => ZP_OUT, REQUANT_F32 => REQUANT_F32)
     port map (
       clk => clk, rst => rst,
       in_valid => m_valid, in_first => m_first, in_last => m_last,
       in_x => m_x, in_w => m_w(PAR * 8 - 1 downto 0), in_bias => m_bias(31 downto 0),
+      in_scale => '0' & m_scale,
       out_valid => r_valid, out_data => r_data);
 
   fifo : entity work.cnn_credit_fifo

@@ -1,5 +1,6 @@
 -- cnn_div_rhe: combinational exact division with one rounding, the output
 -- stage of the average pools:  y = sat8(RHE(v / (N * 2^SHIFT))),
+-- (satN to OUT_W bits when OUT_W > 8: cnn_gap's zero point is added after),
 -- RHE = round half to even, SHIFT any integer (negative = multiply).
 -- N is a constant, or (DIVS given) one of a table of constants chosen per
 -- value by `sel`: N = DIVS(sel) (an average pool without count_include_pad
@@ -29,12 +30,13 @@ entity cnn_div_rhe is
     SHIFT : integer  := 0;
     -- A table of divisors (each 1 .. 2^30-1), one per value of sel; the
     -- default (0 => 0) means "no table: N".
-    DIVS  : int_array := (0 => 0)
+    DIVS  : int_array := (0 => 0);
+    OUT_W : positive := 8     -- width of y (saturated to it)
   );
   port (
     v   : in  signed(WIDTH - 1 downto 0);
     sel : in  natural range 0 to 255 := 0;   -- index into DIVS (ignored without)
-    y   : out signed(7 downto 0)
+    y   : out signed(OUT_W - 1 downto 0)
   );
 end entity;
 
@@ -103,7 +105,7 @@ architecture rtl of cnn_div_rhe is
   constant WM  : positive := P + 1;               -- M <= 2^P (N = 1)
   constant LN  : positive := ceil_log2(NMAX + 1) + 1; -- bits of every divisor
   constant WC  : positive := max_int(BN, LN + RS) + 2; -- remainder arithmetic
-  constant QW  : positive := max_int(BH + 2, 9);      -- rounded quotient
+  constant QW  : positive := max_int(BH + 2, OUT_W + 1); -- rounded quotient
 
   type m_rom_t is array (0 to NT - 1) of unsigned(WM - 1 downto 0);
   type d_rom_t is array (0 to NT - 1) of unsigned(WC - 1 downto 0);
@@ -208,22 +210,22 @@ begin
     end if;
   end process;
 
-  -- Sign back, saturate to int8.
+  -- Sign back, saturate to OUT_W bits (int8 by default).
   process (q2, neg)
     variable t : signed(QW downto 0);
   begin
     t := -signed('0' & q2);
     if neg = '1' then
-      if q2 > to_unsigned(128, QW) then
-        y <= to_signed(-128, 8);
+      if q2 > to_unsigned(2 ** (OUT_W - 1), QW) then
+        y <= to_signed(-(2 ** (OUT_W - 1)), OUT_W);
       else
-        y <= t(7 downto 0);
+        y <= t(OUT_W - 1 downto 0);
       end if;
     else
-      if q2 > to_unsigned(127, QW) then
-        y <= to_signed(127, 8);
+      if q2 > to_unsigned(2 ** (OUT_W - 1) - 1, QW) then
+        y <= to_signed(2 ** (OUT_W - 1) - 1, OUT_W);
       else
-        y <= signed(q2(7 downto 0));
+        y <= signed(q2(OUT_W - 1 downto 0));
       end if;
     end if;
   end process;

@@ -15,7 +15,8 @@
 -- narrow() below); SHIFT must be >= -22.
 --
 -- Latency: 4 cycles from an in_last cycle to its out_valid pulse (stages:
--- products, adder tree, accumulator, requant). Throughput: one input cycle
+-- products, adder tree, accumulator, requant); 4 + F32_EXTRA = 8 with
+-- REQUANT_F32 (cnn_requant's 5 stages instead of the one requant stage). Throughput: one input cycle
 -- per clock, one result per clock when every cycle is first and last.
 -- Backpressure: none; the pipeline never stalls. The caller reserves room
 -- for each result downstream before issuing its in_last cycle (cnn_conv and
@@ -33,7 +34,10 @@ entity cnn_mac is
     SHIFT     : integer  := 0;
     ACT       : natural  := ACT_NONE;
     LEAKY_K   : natural  := 0;
-    CLAMP_HI  : integer  := 127      -- upper clamp of y (0..127; < 127: Clip(0, max))
+    CLAMP_HI  : integer  := 127;     -- upper clamp of y (-128..127; < 127: Clip(0, max))
+    CLAMP_LO  : integer  := -128;    -- lower clamp of y (-128..CLAMP_HI)
+    ZP_OUT    : integer  := 0;       -- zero point of y (-128..127)
+    REQUANT_F32 : boolean := false   -- float32 output stage (in_scale) instead of SHIFT
   );
   port (
     clk       : in  std_logic;
@@ -44,6 +48,7 @@ entity cnn_mac is
     in_x      : in  std_logic_vector(PAR * 8 - 1 downto 0);
     in_w      : in  std_logic_vector(PAR * 8 - 1 downto 0);
     in_bias   : in  std_logic_vector(31 downto 0);
+    in_scale  : in  std_logic_vector(31 downto 0) := (others => '0');  -- REQUANT_F32 only
     out_valid : out std_logic;
     out_data  : out std_logic_vector(7 downto 0)
   );
@@ -75,7 +80,18 @@ architecture rtl of cnn_mac is
     return 0;
   end function;
 
-  constant SMAX : integer := SHIFT + k_eff;              -- largest right shift used
+  -- The shift stage's SHIFT (0 with REQUANT_F32: that stage is then unused,
+  -- and the generator's SHIFT of a float layer means nothing).
+  function shift_e return integer is
+  begin
+    if REQUANT_F32 then
+      return 0;
+    end if;
+    return SHIFT;
+  end function;
+  constant SH   : integer := shift_e;
+
+  constant SMAX : integer := SH + k_eff;              -- largest right shift used
   constant T    : natural := max_int(0, SMAX - 22);      -- sticky pre-shift
   constant W2   : positive := max_int(SMAX - T, 0) + 10;  -- <= 32
 
@@ -114,6 +130,7 @@ architecture rtl of cnn_mac is
   signal p_valid, p_first, p_last : std_logic := '0';
   signal p_prod : prod_array := (others => (others => '0'));
   signal p_bias : signed(31 downto 0) := (others => '0');
+  signal p_scale, s_scale, a_scale : std_logic_vector(31 downto 0) := (others => '0');
   -- Stage 3: sum of the PAR products.
   signal s_valid, s_first, s_last : std_logic := '0';
   signal s_sum  : signed(SUM_W - 1 downto 0) := (others => '0');
@@ -125,11 +142,12 @@ architecture rtl of cnn_mac is
   signal r_valid : std_logic := '0';
   signal r_data  : std_logic_vector(7 downto 0) := (others => '0');
 begin
-  assert SHIFT >= -22 and (T = 0 or T + 2 <= SHIFT)
+  assert not REQUANT_F32 or ACT /= ACT_LEAKY
+    report "cnn_mac: ACT_LEAKY has no float32 output stage (a Lut layer does it)" severity failure;
+  assert CLAMP_LO >= -128 and CLAMP_LO <= CLAMP_HI and CLAMP_HI <= 127 and ZP_OUT >= -128 and ZP_OUT <= 127
+    report "cnn_mac: ZP_OUT, CLAMP_LO, CLAMP_HI out of range" severity failure;
+  assert REQUANT_F32 or (SHIFT >= -22 and (T = 0 or T + 2 <= SHIFT))
     report "cnn_mac: SHIFT out of the supported range" severity failure;
-
-  out_valid <= r_valid;
-  out_data  <= r_data;
 
   process (clk)
     variable xv  : signed(8 downto 0);
@@ -150,6 +168,7 @@ begin
       p_first <= in_first;
       p_last  <= in_last;
       p_bias  <= signed(in_bias);
+      p_scale <= in_scale;
 
       -- Stage 3: adder tree (written as a sum; synthesis balances it).
       sum := (others => '0');
@@ -161,6 +180,7 @@ begin
       s_first <= p_first;
       s_last  <= p_last;
       s_bias  <= p_bias;
+      s_scale <= p_scale;
 
       -- Stage 4: accumulate; a first cycle restarts from the bias.
       a_done <= '0';
@@ -172,11 +192,17 @@ begin
         end if;
         a_acc  <= acc + resize(s_sum, ACC_W);
         a_done <= s_last;
+        a_scale <= s_scale;              -- the last cycle's: the result's channel
       end if;
 
-      -- Stage 5: the output stage of SPEC §2.
+      -- Stage 5: the shift output stage of SPEC §2 (unused with REQUANT_F32).
       r_valid <= a_done;
-      r_data  <= std_logic_vector(requant(narrow(a_acc), SHIFT - T, ACT, LEAKY_K, CLAMP_HI));
+      if ZP_OUT = 0 and CLAMP_LO = -128 then
+        r_data <= std_logic_vector(requant(narrow(a_acc), SH - T, ACT, LEAKY_K, CLAMP_HI));
+      else
+        r_data <= std_logic_vector(requant_zp(narrow(a_acc), SH - T, ACT, LEAKY_K,
+                                              ZP_OUT, CLAMP_LO, CLAMP_HI));
+      end if;
 
       if rst = '1' then
         p_valid <= '0';
@@ -186,4 +212,31 @@ begin
       end if;
     end if;
   end process;
+
+  g_shift : if not REQUANT_F32 generate
+    out_valid <= r_valid;
+    out_data  <= r_data;
+  end generate;
+
+  -- The float32 stage: cnn_requant (5 cycles) on the int32 accumulator.
+  g_f32 : if REQUANT_F32 generate
+    function lo_eff return integer is
+    begin
+      if ACT = ACT_RELU then
+        return max_int(CLAMP_LO, ZP_OUT);  -- Relu: y >= the quantized zero
+      end if;
+      return CLAMP_LO;
+    end function;
+    signal acc32 : std_logic_vector(31 downto 0);
+  begin
+    acc32 <= std_logic_vector(sat_bits(a_acc, 32));
+    u_f32 : entity work.cnn_requant
+      port map (
+        clk => clk, rst => rst,
+        in_valid => a_done, in_acc => acc32, in_scale => a_scale,
+        in_zp => std_logic_vector(to_signed(ZP_OUT, 8)),
+        in_lo => std_logic_vector(to_signed(lo_eff, 8)),
+        in_hi => std_logic_vector(to_signed(CLAMP_HI, 8)),
+        out_valid => out_valid, out_data => out_data);
+  end generate;
 end architecture;

@@ -38,6 +38,18 @@ package cnn_pkg is
   -- last step of requant, for output stages that round elsewhere).
   function clamp_hi8(v : signed(7 downto 0); hi : integer) return signed;
 
+  -- The shift output stage with a zero point and a lower clamp (SPEC §2):
+  -- y = clamp(r + zp, lo, hi), r = requant's rounding of v (shift, act, k)
+  -- before any saturation; -128 <= lo <= hi <= 127, zp in -128..127.
+  -- r is saturated to 10 bits first, exactly: |r| >= 384 lands beyond the
+  -- same bound after + zp either way.
+  function requant_zp(v : signed; shift : integer; act : natural; k : natural;
+                      zp, lo, hi : integer) return signed;
+
+  -- Saturate a signed value to n bits (n <= v'length), by its bits alone (no
+  -- wide constants).
+  function sat_bits(v : signed; n : positive) return signed;
+
   function ceil_div(a, b : positive) return positive;
   -- Integer minimum and maximum for generic arithmetic (elaboration-time
   -- constants only: numeric_std's maximum/minimum on signed mistranslate).
@@ -137,6 +149,66 @@ package body cnn_pkg is
       end if;
     end if;
     return clamp_hi8(scale8(x, shift), hi);
+  end function;
+
+  function sat_bits(v : signed; n : positive) return signed is
+    constant W : natural := v'length;
+    variable x : signed(W - 1 downto 0) := v;
+    variable r : signed(n - 1 downto 0);
+    variable same : boolean := true;
+  begin
+    if n >= W then
+      return resize(x, n);
+    end if;
+    for i in n - 1 to W - 2 loop
+      if x(i) /= x(W - 1) then
+        same := false;
+      end if;
+    end loop;
+    if same then
+      return x(n - 1 downto 0);
+    end if;
+    r := (others => not x(W - 1));
+    r(n - 1) := x(W - 1);
+    return r;
+  end function;
+
+  -- v / 2^s rounded half to even (s >= 0) or v * 2^-s (s < 0), saturated
+  -- to 10 bits.
+  function scale10(v : signed; s : integer) return signed is
+    constant W : natural := v'length;
+    variable x : signed(W - 1 downto 0) := v;
+    variable t : signed(W - s - 1 downto 0);
+  begin
+    if s >= 0 then
+      return sat_bits(rhe_shift(x, s), 10);
+    end if;
+    t := (others => '0');
+    t(W - s - 1 downto -s) := x;
+    return sat_bits(t, 10);
+  end function;
+
+  function requant_zp(v : signed; shift : integer; act : natural; k : natural;
+                      zp, lo, hi : integer) return signed is
+    constant W : natural := v'length;
+    variable x : signed(W - 1 downto 0) := v;
+    variable r : signed(9 downto 0);
+    variable y : signed(10 downto 0);
+  begin
+    if x(W - 1) = '1' and act = ACT_RELU then
+      r := (others => '0');
+    elsif x(W - 1) = '1' and act = ACT_LEAKY then
+      r := scale10(x, shift + integer(k));
+    else
+      r := scale10(x, shift);
+    end if;
+    y := resize(r, 11) + to_signed(zp, 11);
+    if y < to_signed(lo, 11) then
+      return to_signed(lo, 8);
+    elsif y > to_signed(hi, 11) then
+      return to_signed(hi, 8);
+    end if;
+    return y(7 downto 0);
   end function;
 
   function ceil_div(a, b : positive) return positive is

@@ -40,10 +40,12 @@ QTensor reference(const Layer& l, const QTensor& in) {
 //   T_IN   = H * W * C_IN
 //   T_CONV = max(H_OUT * T_ROW + R,
 //                (KH + RREL) * W * C_IN + T_TR + (H_OUT-2) * T_ROW  if H_OUT >= 3)
-//   T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + DW - S),
-//   S      = 8*PAR_OUT - (floor(7/NOG) + 1) * (PAR_OUT - LAST)
+//   T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + X + DW - S),
+//   X      = the float32 stage's extra latency (0, or 4 with requant_f32)
+//   D      = the output FIFO's entries, 8 + X
+//   S      = D*PAR_OUT - (floor((D-1)/NOG) + 1) * (PAR_OUT - LAST)
 //   DW     = PAR_OUT > KKN ? max(0, KKN - LAST - M * (PAR_OUT - KKN)) : 0,
-//   M      = (NOG - 1 - (7 mod NOG)) mod NOG
+//   M      = (NOG - 1 - ((D-1) mod NOG)) mod NOG
 //   cycles/image = max(T_IN, T_CONV, T_OUT)
 std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     std::vector<PeModel> v;
@@ -60,10 +62,11 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     int64_t t_conv = l.out.h * t_row + refill;
     if (l.out.h >= 3)
         t_conv = std::max(t_conv, (l.kernel_h + rrel) * row + trailing + (l.out.h - 2) * t_row);
-    const int64_t s8 = 8 * l.par_out - (7 / nog + 1) * (l.par_out - last);
-    const int64_t m = ((nog - 1 - 7 % nog) % nog + nog) % nog;
+    const int64_t x = requant_extra_latency(l), d = 8 + x;
+    const int64_t sd = d * l.par_out - ((d - 1) / nog + 1) * (l.par_out - last);
+    const int64_t m = ((nog - 1 - (d - 1) % nog) % nog + nog) % nog;
     const int64_t dw = l.par_out > kkn ? std::max<int64_t>(0, kkn - last - m * (l.par_out - kkn)) : 0;
-    const int64_t t_out = l.out.size() + std::max<int64_t>(0, refill + kkn + 6 + dw - s8);
+    const int64_t t_out = l.out.size() + std::max<int64_t>(0, refill + kkn + 6 + x + dw - sd);
     v.push_back({prefix + "_conv", "cnn_conv", std::max({t_in, t_conv, t_out}), t_in, l.out.size()});
     return v;
 }
@@ -84,6 +87,7 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
         {"WEIGHTS", prefix + "_weights"},
         {"BIAS", prefix + "_bias"},               {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
+    for (auto& kv : requant_generics(l, prefix, b)) g.push_back(kv);
     b.append(prefix + "_conv", "cnn_conv", g);
 }
 

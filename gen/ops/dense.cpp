@@ -33,6 +33,7 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
         {"PAR", std::to_string(l.par_in)},     {"WEIGHTS", prefix + "_weights"},
         {"BIAS", prefix + "_bias"},            {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
+    for (auto& kv : requant_generics(l, prefix, b)) g.push_back(kv);
     b.append(prefix + "_dense", "cnn_dense", g);
 }
 

@@ -31,6 +31,8 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
         {"W", std::to_string(l.in.w)},         {"PRE_ACT", vhdl_act(l.pre_act)},
         {"PRE_LEAKY_K", std::to_string(l.pre_leaky_k)}};
     for (auto& kv : output_generics(l)) g.push_back(kv);
+    for (auto& kv : requant_generics(l, prefix, b)) g.push_back(kv);
+    g.push_back({"ZP_IN", std::to_string(l.zp_in)});  // acc = sum - zp_in * N
     b.append(prefix + "_gap", "cnn_gap", g);
 }
 

@@ -4,7 +4,8 @@
 // counters and in_ready, full_rows / free_slots, the issue condition with
 // its credits, the 5-stage pipeline into the 8-entry credit FIFO, the lane
 // serialiser), for thousands of random shapes: kernels 1..11 per axis,
-// strides 1..4 per axis, PAR, PAR_OUT. The block test (rtl/tests/tb_conv.cpp)
+// strides 1..4 per axis, PAR, PAR_OUT; with the shift output stage and with
+// the float32 one (requant_f32: 4 more pipeline stages, 4 more FIFO entries). The block test (rtl/tests/tb_conv.cpp)
 // proves the same model on the real entity in Verilator for a few dozen
 // shapes; this covers the corners between them (e.g. trailing rows that make
 // T_CONV's second term bind, which a shape picked by hand rarely hits).
@@ -21,6 +22,7 @@ namespace {
 
 struct ConvShape {
     int h, w, c_in, kh, kw, sh, sw, par, c_out, par_out;
+    bool f32 = false;  // the float32 output stage
 };
 
 // Cycles per image in steady state, images back to back, out_ready always 1:
@@ -37,9 +39,10 @@ int64_t simulate(const ConvShape& s) {
 
     int i_y = 0, i_b = 0, full_rows = 0, free_slots = nrows;   // input side
     int c_k = 0, c_og = 0, c_ox = 0, c_oy = 0;                 // issue counters
-    std::deque<int> pipe(5, 0);  // issue -> FIFO push: lanes of the entry, 0 = none
+    const int x = s.f32 ? 4 : 0;     // the float32 stage's extra stages
+    std::deque<int> pipe(size_t(5 + x), 0);  // issue -> FIFO push: lanes of the entry, 0 = none
     std::deque<int> fifo;        // stored entries (their lane counts)
-    int credits = 8, o_lane = 0;
+    int credits = 8 + x, o_lane = 0;
     const int64_t per_image = int64_t(h_out) * w_out * s.c_out;
     int64_t beats = 0;
     std::vector<int64_t> ends;
@@ -98,13 +101,15 @@ int64_t model(const ConvShape& s) {
     l.out = {s.c_out, (s.h - s.kh) / s.sh + 1, (s.w - s.kw) / s.sw + 1};
     l.kernel_h = s.kh, l.kernel_w = s.kw, l.stride_h = s.sh, l.stride_w = s.sw;
     l.par_in = s.par, l.par_out = s.par_out;
+    l.requant_f32 = s.f32;
     return op_def(LayerKind::Conv).pes(l, "t").back().cycles;
 }
 
 std::string describe(const ConvShape& s) {
     auto n = [](int v) { return std::to_string(v); };
     return n(s.c_in) + "x" + n(s.h) + "x" + n(s.w) + " k" + n(s.kh) + "x" + n(s.kw) + " s" + n(s.sh) + "x" +
-           n(s.sw) + " par " + n(s.par) + " -> " + n(s.c_out) + " par_out " + n(s.par_out);
+           n(s.sw) + " par " + n(s.par) + " -> " + n(s.c_out) + " par_out " + n(s.par_out) +
+           (s.f32 ? " float32 stage" : "");
 }
 
 }  // namespace
@@ -123,6 +128,11 @@ TEST_CASE("cnn_conv's cycle model equals a cycle-level simulation of its counter
         if (i % 2) s.kh = pick(1, 4), s.kw = pick(1, 3);  // small kernels: the output link binds more often
         s.h = pick(s.kh, s.kh + 16), s.w = pick(s.kw, s.kw + 20), s.c_in = pick(1, 5);
         s.par = pick(1, s.c_in), s.c_out = pick(1, 24), s.par_out = pick(1, s.c_out);
+        shapes.push_back(s);
+    }
+    for (size_t i = 0, n = shapes.size(); i < n; ++i) {  // the same shapes with the float32 stage
+        ConvShape s = shapes[i];
+        s.f32 = true;
         shapes.push_back(s);
     }
     for (const ConvShape& s : shapes) {

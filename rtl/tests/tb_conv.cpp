@@ -16,13 +16,15 @@
 #include "exec.hpp"
 #include "ops.hpp"
 #include "pe_conv_models.h"
+#include "tb_expect.hpp"
 #include "tb_lcg.hpp"
 #include "tb_main.hpp"
 
-// cnn_conv.vhd's latency: first output beat after the first input beat.
+// cnn_conv.vhd's latency: first output beat after the first input beat
+// (the float32 stage has 4 more cycles).
 static long long conv_model_first_out(long long c_in, long long w, long long kh, long long kw,
-                                      long long par) {
-    return kh * w * c_in + kh * kw * ((c_in + par - 1) / par) + 5;
+                                      long long par, bool f32) {
+    return kh * w * c_in + kh * kw * ((c_in + par - 1) / par) + 5 + (f32 ? 4 : 0);
 }
 
 // Cycles per image in the generator's model of the layer: its slowest PE
@@ -48,6 +50,11 @@ CNN_OPTIONAL_GENERIC(PAD_T, 0)
 CNN_OPTIONAL_GENERIC(PAD_L, 0)
 CNN_OPTIONAL_GENERIC(PAD_B, 0)
 CNN_OPTIONAL_GENERIC(PAD_R, 0)
+CNN_OPTIONAL_GENERIC(REQUANT_F32_I, 0)
+CNN_OPTIONAL_GENERIC(ZP_OUT, 0)
+CNN_OPTIONAL_GENERIC(CLAMP_LO, -128)
+CNN_OPTIONAL_GENERIC(SCALE_E, 120)
+CNN_OPTIONAL_GENERIC(SCALE_FRAC, 1)
 
 template <class Cfg>
 bool run() {
@@ -76,6 +83,13 @@ bool run() {
     cnn::rtl_tb::lcg_values(Cfg::SEED, Cfg::BMUL, size_t(Cfg::C_OUT * Cfg::KH * Cfg::KW * Cfg::C_IN),
                             size_t(Cfg::C_OUT), l.weights, l.bias);
     if (Cfg::WFILL != 0) std::fill(l.weights.begin(), l.weights.end(), int8_t(Cfg::WFILL));
+    // SPEC v2 output stage (tb_conv_wrap.vhd's generics of the same names).
+    l.requant_f32 = Opt_REQUANT_F32_I<Cfg>::value != 0;
+    l.zp_out = int(Opt_ZP_OUT<Cfg>::value);
+    l.clamp_lo = int(Opt_CLAMP_LO<Cfg>::value);
+    if (l.requant_f32)
+        l.scale = cnn::rtl_tb::lcg_scales(Cfg::SEED, l.weights.size(), l.bias.size(), size_t(Cfg::C_OUT),
+                                          Opt_SCALE_E<Cfg>::value, Opt_SCALE_FRAC<Cfg>::value != 0);
 
     std::mt19937_64 rng(0xc0 + Cfg::SEED);
     std::uniform_int_distribution<int> d(Cfg::IN_SIGNED_I ? -128 : 0, Cfg::IN_SIGNED_I ? 127 : 255);
@@ -89,7 +103,7 @@ bool run() {
         for (auto& v : t.data) v = d(rng);
         if (i == 1)  // extremes: every input at its most negative / largest value
             for (auto& v : t.data) v = Cfg::IN_SIGNED_I ? -128 : 255;
-        cnn::QTensor o = cnn::run_layer(l, t);
+        cnn::QTensor o = cnn::rtl_tb::spec_v2_stage(l) ? cnn::rtl_tb::expect_conv(l, t) : cnn::run_layer(l, t);
         job.inputs.emplace_back(t.data.begin(), t.data.end());
         job.expected.emplace_back(o.data.begin(), o.data.end());
     }
@@ -99,7 +113,7 @@ bool run() {
     if (cnn::rtl_tb::run_once<typename Cfg::Model>(job, cnn::rtl_tb::Stall::Off, cnn::rtl_tb::Stall::Off,
                                                    5 + uint64_t(Cfg::SEED), &m)) {
         // A zero pad in front adds its 1-cycle stage (its border beats flow at full rate).
-        const long long want = conv_model_first_out(Cfg::C_IN, wp, Cfg::KH, Cfg::KW, Cfg::PAR) + (l.has_padding() ? 1 : 0);
+        const long long want = conv_model_first_out(Cfg::C_IN, wp, Cfg::KH, Cfg::KW, Cfg::PAR, l.requant_f32) + (l.has_padding() ? 1 : 0);
         if ((long long)m.first_out != want) {
             std::fprintf(stderr, "FAIL %s: first output beat after %llu cycles, the model says %lld\n",
                          job.label.c_str(), (unsigned long long)m.first_out, want);

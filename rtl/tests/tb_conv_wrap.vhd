@@ -18,7 +18,11 @@ entity tb_conv_wrap is
     PAD_T : natural := 0; PAD_L : natural := 0; PAD_B : natural := 0; PAD_R : natural := 0;
     IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
     WFILL : integer := 0;   -- nonzero: every weight = WFILL (worst-case sums)
-    IMAGES : positive := 4  -- testbench only: images per run
+    IMAGES : positive := 4; -- testbench only: images per run
+    -- SPEC v2 output stage: REQUANT_F32_I = 1 for the float32 stage with
+    -- seeded scales (lcg_scales), zero point and lower clamp.
+    REQUANT_F32_I : natural := 0; ZP_OUT : integer := 0; CLAMP_LO : integer := -128;
+    SCALE_E : natural := 120; SCALE_FRAC : natural := 1
   );
   port (
     clk : in std_logic; rst : in std_logic;
@@ -52,8 +56,28 @@ architecture wrap of tb_conv_wrap is
     return wv;
   end function;
 
+  -- The scales after the weights and biases (tests/tb_lcg.hpp lcg_scales):
+  -- (SCALE_E - x mod 4) * 2^23 + (SCALE_FRAC /= 0 ? (127 x) mod 2^23 : 0).
+  function lcg_scales(n_w, n_b, n_s : positive) return int_array is
+    variable x  : natural := SEED mod 65537;
+    variable sv : int_array(0 to n_s - 1);
+  begin
+    for i in 0 to n_w + n_b - 1 loop
+      x := (75 * x + 74) mod 65537;
+    end loop;
+    for i in 0 to n_s - 1 loop
+      x := (75 * x + 74) mod 65537;
+      sv(i) := (SCALE_E - x mod 4) * 2 ** 23;
+      if SCALE_FRAC /= 0 then
+        sv(i) := sv(i) + (127 * x) mod 2 ** 23;
+      end if;
+    end loop;
+    return sv;
+  end function;
+
   constant WTS : int_array(0 to NWT - 1) := lcg_values(NWT, C_OUT, false);
   constant BS  : int_array(0 to C_OUT - 1) := lcg_values(NWT, C_OUT, true);
+  constant SCS : int_array(0 to C_OUT - 1) := lcg_scales(NWT, C_OUT, C_OUT);
   constant PADDED : boolean := PAD_T + PAD_L + PAD_B + PAD_R > 0;
   signal p_valid, p_ready : std_logic;
   signal p_data : std_logic_vector(7 downto 0);
@@ -77,7 +101,8 @@ begin
       C_IN => C_IN, C_OUT => C_OUT, H => H + PAD_T + PAD_B, W => W + PAD_L + PAD_R, KH => KH, KW => KW,
       STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, PAR => PAR, PAR_OUT => PAR_OUT,
       WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
-      IN_SIGNED => IN_SIGNED_I /= 0)
+      IN_SIGNED => IN_SIGNED_I /= 0,
+      CLAMP_LO => CLAMP_LO, ZP_OUT => ZP_OUT, REQUANT_F32 => REQUANT_F32_I /= 0, SCALES => SCS)
     port map (
       clk => clk, rst => rst, in_valid => p_valid, in_ready => p_ready, in_data => p_data,
       out_valid => out_valid, out_ready => out_ready, out_data => out_data);

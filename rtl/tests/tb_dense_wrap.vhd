@@ -14,11 +14,15 @@ use work.cnn_pkg.all;
 entity tb_dense_wrap is
   generic (
     N_IN : positive := 8; N_OUT : positive := 2; PAR : positive := 1;
-    SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0;
+    SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0; CLAMP_HI : integer := 127;
     IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
     WFILL : integer := 0;   -- nonzero: every weight = WFILL (worst-case sums)
     ZEROS : natural := 0;   -- bit 0: last bias 0; bit 1: last output's weights 0
-    IMAGES : positive := 4  -- testbench only: images per run
+    IMAGES : positive := 4; -- testbench only: images per run
+    -- SPEC v2 output stage: REQUANT_F32_I = 1 for the float32 stage with
+    -- seeded scales (lcg_scales), zero point and lower clamp.
+    REQUANT_F32_I : natural := 0; ZP_OUT : integer := 0; CLAMP_LO : integer := -128;
+    SCALE_E : natural := 120; SCALE_FRAC : natural := 1
   );
   port (
     clk : in std_logic; rst : in std_logic;
@@ -60,14 +64,35 @@ architecture wrap of tb_dense_wrap is
     return wv;
   end function;
 
+  -- The scales after the weights and biases (tests/tb_lcg.hpp lcg_scales):
+  -- (SCALE_E - x mod 4) * 2^23 + (SCALE_FRAC /= 0 ? (127 x) mod 2^23 : 0).
+  function lcg_scales(n_w, n_b, n_s : positive) return int_array is
+    variable x  : natural := SEED mod 65537;
+    variable sv : int_array(0 to n_s - 1);
+  begin
+    for i in 0 to n_w + n_b - 1 loop
+      x := (75 * x + 74) mod 65537;
+    end loop;
+    for i in 0 to n_s - 1 loop
+      x := (75 * x + 74) mod 65537;
+      sv(i) := (SCALE_E - x mod 4) * 2 ** 23;
+      if SCALE_FRAC /= 0 then
+        sv(i) := sv(i) + (127 * x) mod 2 ** 23;
+      end if;
+    end loop;
+    return sv;
+  end function;
+
   constant WTS : int_array(0 to NWT - 1) := lcg_values(NWT, N_OUT, false);
   constant BS  : int_array(0 to N_OUT - 1) := lcg_values(NWT, N_OUT, true);
+  constant SCS : int_array(0 to N_OUT - 1) := lcg_scales(NWT, N_OUT, N_OUT);
 begin
   dut : entity work.cnn_dense
     generic map (
       N_IN => N_IN, N_OUT => N_OUT, PAR => PAR,
-      WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K,
-      IN_SIGNED => IN_SIGNED_I /= 0)
+      WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
+      IN_SIGNED => IN_SIGNED_I /= 0,
+      CLAMP_LO => CLAMP_LO, ZP_OUT => ZP_OUT, REQUANT_F32 => REQUANT_F32_I /= 0, SCALES => SCS)
     port map (
       clk => clk, rst => rst, in_valid => in_valid, in_ready => in_ready, in_data => in_data,
       out_valid => out_valid, out_ready => out_ready, out_data => out_data);

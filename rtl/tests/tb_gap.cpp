@@ -3,6 +3,7 @@
 // image must equal gen/ops/gap.cpp pes() exactly.
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <type_traits>
 
@@ -10,7 +11,21 @@
 #include "exec.hpp"
 #include "ops.hpp"
 #include "pe_gap_models.h"
+#include "tb_expect.hpp"
 #include "tb_main.hpp"
+
+// SPEC v2 generics (tb_gap_wrap.vhd; configs without them: cnn_gap's defaults).
+#define CNN_OPTIONAL_GENERIC(NAME, DEFAULT)                                                   \
+    template <class Cfg, class = void>                                                        \
+    struct Opt_##NAME { static constexpr long long value = DEFAULT; };                        \
+    template <class Cfg>                                                                      \
+    struct Opt_##NAME<Cfg, std::void_t<decltype(Cfg::NAME)>> { static constexpr long long value = Cfg::NAME; };
+CNN_OPTIONAL_GENERIC(CLAMP_HI, 127)
+CNN_OPTIONAL_GENERIC(CLAMP_LO, -128)
+CNN_OPTIONAL_GENERIC(ZP_OUT, 0)
+CNN_OPTIONAL_GENERIC(ZP_IN, 0)
+CNN_OPTIONAL_GENERIC(REQUANT_F32_I, 0)
+CNN_OPTIONAL_GENERIC(SCALE_BITS, 0x3F800000)
 
 // PRE_ACT / PRE_LEAKY_K of a config (configs written before they existed leave them out: 0).
 template <class Cfg, class = void>
@@ -38,6 +53,17 @@ bool run() {
     l.f_out = 0;
     l.act = act_of(Cfg::ACT);
     l.leaky_k = int(Cfg::LEAKY_K);
+    l.clamp_hi = int(Opt_CLAMP_HI<Cfg>::value);
+    l.clamp_lo = int(Opt_CLAMP_LO<Cfg>::value);
+    l.zp_out = int(Opt_ZP_OUT<Cfg>::value);
+    l.zp_in = int(Opt_ZP_IN<Cfg>::value);
+    l.requant_f32 = Opt_REQUANT_F32_I<Cfg>::value != 0;
+    if (l.requant_f32) {
+        const uint32_t bits = uint32_t(Opt_SCALE_BITS<Cfg>::value);
+        float sc;
+        std::memcpy(&sc, &bits, 4);
+        l.scale = {sc};
+    }
     if (cnn::output_shift(l) != Cfg::SHIFT) {
         std::fprintf(stderr, "FAIL gap %s: output shift %d is not SHIFT\n", Cfg::name, cnn::output_shift(l));
         return false;
@@ -65,7 +91,7 @@ bool run() {
             in[k] = std::clamp(off + noise(rng), -128, 127);
         }
         for (size_t k = 0; k < in.size(); ++k) t.data[k] = in[k];
-        cnn::QTensor o = cnn::run_layer(l, t);
+        cnn::QTensor o = cnn::rtl_tb::spec_v2_stage(l) ? cnn::rtl_tb::expect_gap(l, t) : cnn::run_layer(l, t);
         job.inputs.push_back(in);
         job.expected.emplace_back(o.data.begin(), o.data.end());
     }
