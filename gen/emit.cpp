@@ -174,19 +174,28 @@ Design build_design(const Network& net) {
     top += "    probe_valid   : out std_logic_vector(" + std::to_string(n - 1) + " downto 0);\n";
     top += "    probe_ready   : out std_logic_vector(" + std::to_string(n - 1) + " downto 0);\n";
     top += "    probe_data    : out std_logic_vector(" + std::to_string(8 * n - 1) + " downto 0)\n  );\nend entity;\n\n";
-    top += "architecture rtl of cnn_top is\n" + b.signals + "begin\n";
+    // The reset is registered once here (rst_i): a reset that enters as a
+    // top-level input makes Verilator re-evaluate all the logic it feeds on
+    // every eval. While rst_i is high the ports show no valid beat and no
+    // ready, so nothing is transferred into a pipeline that is resetting.
+    top += "architecture rtl of cnn_top is\n  signal rst_i : std_logic := '1';\n"
+           "  signal s_tvalid_i, s_tready_i, m_tvalid_i : std_logic;\n" + b.signals + "begin\n";
+    top += "  reset_register : process (clk)\n  begin\n    if rising_edge(clk) then\n      rst_i <= rst;\n"
+           "    end if;\n  end process;\n";
+    top += "  s_tvalid_i    <= s_axis_tvalid and not rst_i;\n  s_axis_tready <= s_tready_i and not rst_i;\n"
+           "  m_axis_tvalid <= m_tvalid_i and not rst_i;\n\n";
     top += "  axis_in : entity work.cnn_axis_in\n    generic map (BEATS => " + std::to_string(in_beats) + ")\n";
-    top += "    port map (clk => clk, rst => rst,\n";
-    top += "      in_valid => s_axis_tvalid, in_ready => s_axis_tready, in_data => s_axis_tdata, in_last => s_axis_tlast,\n";
+    top += "    port map (clk => clk, rst => rst_i,\n";
+    top += "      in_valid => s_tvalid_i, in_ready => s_tready_i, in_data => s_axis_tdata, in_last => s_axis_tlast,\n";
     top += "      out_valid => s_in_valid, out_ready => s_in_ready, out_data => s_in_data, tlast_error => tlast_error);\n\n";
     top += b.body;
     const std::string& last = b.current;
     // A uint8 output travels the pipeline as u - 128: axis_out flips bit 7 back.
     top += "  axis_out : entity work.cnn_axis_out\n    generic map (BEATS => " + std::to_string(out_beats) +
            ", FLIP_MSB => " + (net.output_unsigned ? "true" : "false") + ")\n";
-    top += "    port map (clk => clk, rst => rst,\n";
+    top += "    port map (clk => clk, rst => rst_i,\n";
     top += "      in_valid => " + last + "_valid, in_ready => " + last + "_ready, in_data => " + last + "_data,\n";
-    top += "      out_valid => m_axis_tvalid, out_ready => m_axis_tready, out_data => m_axis_tdata, out_last => m_axis_tlast);\n\n";
+    top += "      out_valid => m_tvalid_i, out_ready => m_axis_tready, out_data => m_axis_tdata, out_last => m_axis_tlast);\n\n";
     for (size_t i = 0; i < n; ++i) {
         top += "  probe_valid(" + std::to_string(i) + ") <= " + b.links[i] + "_valid;\n";
         top += "  probe_ready(" + std::to_string(i) + ") <= " + b.links[i] + "_ready;\n";

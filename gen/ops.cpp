@@ -113,7 +113,7 @@ void VhdlBuilder::append(const std::string& name, const std::string& entity,
     body += "  " + name + " : entity work." + entity + "\n    generic map (";
     for (size_t i = 0; i < generics.size(); ++i)
         body += (i ? ", " : "") + generics[i].first + " => " + generics[i].second;
-    body += ")\n    port map (clk => clk, rst => rst,\n";
+    body += ")\n    port map (clk => clk, rst => rst_i,\n";
     body += "      in_valid => " + in + "_valid, in_ready => " + in + "_ready, in_data => " + in + "_data,\n";
     body += "      out_valid => " + out + "_valid, out_ready => " + out + "_ready, out_data => " + out + "_data);\n\n";
     current = out;
