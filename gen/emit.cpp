@@ -63,8 +63,8 @@ std::vector<int> useful_pars(int n) {
     return v;
 }
 
-// Sets the layer's parallelism: as few multipliers (par_in * par_out) as
-// meet `target` (ties: fewer cycles, then the wider par_in: one wider
+// Sets the layer's parallelism: as few multipliers (par_in * par_out, plus
+// two per output lane with a float32 output stage) as meet `target` (ties: fewer cycles, then the wider par_in: one wider
 // line-buffer word is cheaper than another lane of ROM and accumulator); if
 // nothing meets it, the fewest cycles with as few multipliers.
 void choose_par(Layer& l, size_t i, int64_t target) {
@@ -82,7 +82,10 @@ void choose_par(Layer& l, size_t i, int64_t target) {
         for (int po : outs) {
             l.par_in = pi;
             l.par_out = po;
-            Pick c{pi, po, int64_t(pi) * po, worst_cycles(l, i), false};
+            // A float32 output stage (cnn_requant) per output lane costs two
+            // more multipliers (its 24 x 24-bit mantissa product).
+            const int64_t mults = int64_t(pi) * po + (l.requant_f32 ? 2 * int64_t(po) : 0);
+            Pick c{pi, po, mults, worst_cycles(l, i), false};
             c.meets = c.cycles <= target;
             bool better;
             if (!have) better = true;
