@@ -626,11 +626,14 @@ std::vector<Tensor> op_quantize(const Ctx& cx) {
     double lo = 0, hi = 0;
     if (y.dtype == DType::Int32 || !quant_range(y.dtype, lo, hi))
         cx.unsupported(std::string("quantizing to ") + dtype_name(y.dtype));
-    // x / scale in double; for the power-of-two scales the hardware takes it
-    // is exact, as in the float32 reference.
+    // x / scale in float32, as onnxruntime's MlasQuantizeLinear and ONNX's
+    // reference compute it (x itself may come from ops evaluated in double:
+    // it is rounded to float32 first, as a float tensor would be). For the
+    // power-of-two scales of exact segments nothing rounds.
     for (size_t i = 0; i < x.data.size(); ++i) {
         const size_t p = pa.at(i);
-        const double q = round_half_even(x.data[i] / scale.data[p]) + (zp ? zp->data[p] : 0.0);
+        volatile float v = float(x.data[i]) / float(scale.data[p]);
+        const double q = round_half_even(double(v)) + (zp ? zp->data[p] : 0.0);
         y.data[i] = std::clamp(q, lo, hi);
     }
     return {y};

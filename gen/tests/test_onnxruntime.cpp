@@ -504,14 +504,12 @@ TEST_CASE("ort: PyTorch float models against the interpreter, quantized ones aga
 // --per-channel, --activations, --asymmetric, --calibration) on every PyTorch
 // model and the float LeNet: onnxruntime must load and run each written
 // file. Its output (the tensor after the final DequantizeLinear, in units of
-// that scale) is compared with the interpreter's on the same QDQ graph; the
-// interpreter evaluates each float segment in double, onnxruntime fuses the
-// QDQ groups into integer kernels with float32 requantisation (SPEC §2), so a
-// value at a rounding boundary may differ by one step, and that step may move
-// later layers: the figures are printed, and the bound below is on the share
-// of exact values and the largest difference. Once the importer reads float
-// scales (load_network succeeds on the file), the file is also compared bit
-// for bit with the golden model, as every quantized model is above.
+// that scale) is compared with the interpreter's on the same QDQ graph (the
+// interpreter evaluates float segments in double and QuantizeLinear in
+// float32, as onnxruntime: on these files every value agrees, which is
+// required). Every file the importer takes (those the hardware can build) is
+// also compared bit for bit with the golden model, as every quantized model
+// is above; the others are listed with the importer's refusal.
 TEST_CASE("ort: every float-scale quantizer mode loads and runs in onnxruntime") {
     std::vector<std::string> files = onnx_files(source("models/pytorch"));
     REQUIRE(files.size() >= 7);
@@ -557,11 +555,7 @@ TEST_CASE("ort: every float-scale quantizer mode loads and runs in onnxruntime")
             ++runs;
             values += model_values;
             exact += model_exact;
-            // uint8 symmetric puts the input at scale 2/255, zero point 128: every odd
-            // pixel p lands on a tie p/2; the interpreter divides in double,
-            // onnxruntime in float32, and 32 of the 256 pixels round apart.
-            const int64_t share = m.u8 && !m.asym ? 7 : 9;
-            CHECK_MESSAGE(model_exact * 10 >= model_values * share,
+            CHECK_MESSAGE(model_exact == model_values,
                           label << ": only " << model_exact << " of " << model_values << " values equal");
             mode_exact[m.name] += model_exact;
             mode_values[m.name] += model_values;
@@ -569,8 +563,9 @@ TEST_CASE("ort: every float-scale quantizer mode loads and runs in onnxruntime")
             bool loads = true;
             try {
                 (void)load_network(qfile);
-            } catch (const Error&) {
+            } catch (const Error& e) {
                 loads = false;
+                fg.notes.push_back(label + ": not imported: " + std::string(e.what()).substr(0, 160));
             }
             if (loads) {
                 ++imported;
@@ -587,7 +582,8 @@ TEST_CASE("ort: every float-scale quantizer mode loads and runs in onnxruntime")
     else
         fg.print("golden model (float-scale quantizer modes)");
     CHECK(runs == int(files.size() * std::size(modes)));
-    CHECK(worst <= 4.0);
+    CHECK(worst < 0.01);
+    CHECK(imported * 2 >= runs);
     CHECK(fg.differences == 0);
 }
 
