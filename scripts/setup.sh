@@ -10,6 +10,7 @@ packages=(
   doctest-dev libopencv-dev nlohmann-json3-dev zlib1g-dev
   bc   # bench/sim_speed.sh
   python3-matplotlib   # sim/plot_report.py (the pictures of a run report)
+  slurm-wlm munge      # ENGINE=slurm, scripts/slurm_local.sh (the single-node cluster of the slurm tests)
 )
 
 # make fuzz / make asan (and CI, which runs both) also need clang's

@@ -32,11 +32,13 @@ struct Setup {
 };
 
 // Reads the options below; throws cnn::Error on a bad one.
-//   --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N] [--count N] [--resize]
+//   [--manifest DIR/manifest.json] [--model M.onnx] [--images PATH | --random N] [--count N] [--resize]
 //   [--only K] [--stall off|random|heavy] [--seed S] [--clock-mhz F] [--threads N] [--quiet]
 //   [--trace OUT.fst [--trace-from C] [--trace-cycles N]] [--events FILE]
 //   [--short-image K] [--drop-beats N]
-Setup setup(int argc, char** argv);
+// `manifest` is the default of --manifest: the Verilator simulator of a
+// model is built with its own (sim/model), the GHDL one needs the option.
+Setup setup(int argc, char** argv, const std::string& manifest = "");
 
 // Prints the report, writes --report JSON and --mismatch-file (the index and
 // id of the first image that failed, for sim/run.sh's waveform re-run);

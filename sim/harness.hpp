@@ -211,7 +211,7 @@ RunReport run_model(const Manifest& m, const std::vector<Job>& jobs, const RunOp
             RunOptions o = opt;
             o.progress = opt.progress && t == 0;  // instance 0 speaks for all
             try {
-                reps[t] = run_instance<Top>(m, shares[t], o, int(t));
+                reps[t] = run_instance<Top>(m, shares[t], o, opt.instance + int(t));
             } catch (const std::exception& e) {
                 reps[t].errors.push_back(std::string("instance ") + std::to_string(t) + ": " + e.what());
             }

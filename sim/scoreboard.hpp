@@ -123,6 +123,8 @@ struct RunOptions {
     int64_t drop_beats = 0;        // fault injection: withhold the run's last N input beats
     int threads = 1;               // model instances run in parallel, each on a share of the images
     std::string events;            // file of every beat with its cycle (I/O/L lines, sim/cnn_tb.vhd's format)
+    int instance = 0;              // the first model instance's number (a --shard K/N run is instance K)
+    double interval_tolerance = -1;   // >= 0: the measured interval must be within this fraction of the model
 };
 
 struct RunReport {
@@ -150,8 +152,16 @@ struct RunReport {
     std::vector<std::vector<std::array<uint32_t, 3>>> timeline;
     std::string simulator = "verilator";
 
+    // The verdict of a run, the only one: the exit code of every simulator,
+    // hence CTest's and the regression's.
     bool ok() const { return mismatches == 0 && errors.empty() && images > 0; }
     void finish(const Manifest& m);    // latency, interval, accuracy from results
+    void finish();                     // the same with model and expected cycles already set
+    // An error when the measured interval is more than `tolerance` (a
+    // fraction; < 0: no check) away from the analytical model.
+    void check_interval(double tolerance);
+    // A report write_json wrote (sim/report_merge joins shards' reports).
+    static RunReport read_json(const std::string& path);
     // Adds the report of another model instance (run on later images).
     void merge(const RunReport& other);
     void print(std::FILE* f) const;
