@@ -207,6 +207,6 @@ ASAN_BUILD ?= build-asan
 asan: setup
 	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=None \
 	  -DCMAKE_CXX_FLAGS="-O1 -g $(SAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" > /dev/null
-	cmake --build $(ASAN_BUILD) -j $(JOBS) --target cnnc gen_tests sim_tests
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target cnnc gen_tests sim_tests lib_tests
 	cd $(ASAN_BUILD) && export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 && \
-	  ./gen/gen_tests && ./sim/sim_tests -sfe='*test_faults*,*test_sim_images*'
+	  ./lib/lib_tests && ./gen/gen_tests && ./sim/sim_tests -sfe='*test_faults*,*test_sim_images*'
