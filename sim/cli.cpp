@@ -14,29 +14,6 @@
 
 namespace cnn::sim {
 
-std::string Args::get(const std::string& name, const std::string& dflt) const {
-    std::string r = dflt;
-    for (size_t i = 0; i + 1 < v.size(); ++i)
-        if (v[i] == name) r = v[i + 1];
-    return r;
-}
-
-bool Args::has(const std::string& name) const {
-    for (const auto& a : v)
-        if (a == name) return true;
-    return false;
-}
-
-uint64_t to_u64(const std::string& s, const char* what) {
-    try {
-        size_t used = 0;
-        unsigned long long x = std::stoull(s, &used);
-        if (used == s.size() && !s.empty() && s[0] != '-') return x;
-    } catch (const std::exception&) {
-    }
-    throw Error(what, "'" + s + "' is not a whole number");
-}
-
 namespace {
 
 double to_mhz(const std::string& s) {

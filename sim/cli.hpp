@@ -8,18 +8,17 @@
 #include <vector>
 
 #include "ir.hpp"
-#include "scoreboard.hpp"
+#include "options.hpp"
+#include "jobs.hpp"
+#include "manifest.hpp"
+#include "report.hpp"
+#include "run_options.hpp"
 
 namespace cnn::sim {
 
-struct Args {
-    std::vector<std::string> v;
-    // The last occurrence wins, so a wrapper's defaults can be overridden.
-    std::string get(const std::string& name, const std::string& dflt = "") const;
-    bool has(const std::string& name) const;
-};
-
-uint64_t to_u64(const std::string& s, const char* what);
+// The one option parser, cnnc's too (lib/options.hpp): the last occurrence wins.
+using Args = cnn::Options;
+using cnn::to_u64;
 
 struct Setup {
     Args args;

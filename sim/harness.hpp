@@ -22,6 +22,8 @@
 
 #include "axis.hpp"
 #include "error.hpp"
+#include "jobs.hpp"
+#include "report.hpp"
 #include "scoreboard.hpp"
 
 namespace cnn::sim {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
-#include "scoreboard.hpp"
+#include "report.hpp"
 
 namespace cnn::sim {
 

@@ -9,7 +9,7 @@
 
 #include "cli.hpp"
 #include "error.hpp"
-#include "scoreboard.hpp"
+#include "report.hpp"
 
 int main(int argc, char** argv) {
     if (argc < 3) {
