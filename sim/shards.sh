@@ -10,8 +10,9 @@
 # the N shards side by side on this machine, ENGINE=slurm as one job array
 # (sbatch --wait; SBATCH_ARGS are passed on). sim/report_merge then prints
 # the report of the whole run and writes it to --report's file (default
-# BUILD/shards/<model>/report.json): the report a single run with
-# --threads N writes, but for its timing. Exit code: the joined run's verdict.
+# BUILD/shards/<model>/report.json, with its pictures unless CNN_PLOTS=0):
+# the report a single run with --threads N writes, but for its timing.
+# Exit code: the joined run's verdict.
 set -euo pipefail
 die() { echo "shards.sh: $*" >&2; exit 1; }
 [ $# -ge 3 ] || die "usage: shards.sh BUILD MODEL N [options]"
@@ -61,4 +62,10 @@ for ((k = 0; k < N; k++)); do
   [ -f "$OUT/shard.$k.json" ] || { tail -3 "$OUT/shard.$k.log" >&2 2>/dev/null; die "shard $k/$N wrote no report (log: $OUT/shard.$k.log)"; }
   shards+=("$OUT/shard.$k.json")
 done
-exec "$BUILD/sim/report_merge" "$report" "${shards[@]}"
+rc=0
+"$BUILD/sim/report_merge" "$report" "${shards[@]}" || rc=$?
+# The pictures of the joined report, as sim/run.sh draws a run's.
+if [ -f "$report" ] && [ "${CNN_PLOTS:-1}" != 0 ] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+  /usr/bin/python3 "$HERE/plot_report.py" "$report" || echo "shards.sh: the pictures failed (see above)" >&2
+fi
+exit $rc
