@@ -85,7 +85,8 @@ xcheck: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
 	@PAR=$(PAR) sim/xcheck.sh $(BUILD) $(sim_model) \
 	  $(if $(or $(IMAGES),$(sim_lenet)),$(sim_images) --count $(or $(COUNT),4),--random $(or $(COUNT),4)) --stall $(STALL) --seed $(SEED)
 
-# make regress [REGRESS=regex] [ENGINE=local|slurm] [JOBS=N]
+# make regress [REGRESS=regex] [REGRESS_MODELS=...] [REGRESS_STALLS="off random"] [REGRESS_IMAGES=16]
+#              [ENGINE=local|slurm] [JOBS=N]
 # CTest's regress label: every zoo model and LeNet (CNN_REGRESS_MODELS) under
 # each stall mode (CNN_REGRESS_STALLS), CNN_REGRESS_IMAGES random images;
 # REGRESS picks tests by name (ctest -R). A summary table and CTest's JUnit
@@ -106,7 +107,19 @@ ifeq ($(ENGINE),slurm)
     endif
   endif
 endif
+# REGRESS_MODELS, REGRESS_STALLS, REGRESS_IMAGES set those cache variables,
+# which stay set (CMake's cache); `make regress-defaults` puts them back.
+REGRESS_MODELS ?=
+REGRESS_STALLS ?=
+REGRESS_IMAGES ?=
+comma := ,
+empty :=
+space := $(empty) $(empty)
+regress_cache = $(if $(REGRESS_MODELS),-DCNN_REGRESS_MODELS='$(subst $(space),;,$(abspath $(foreach m,$(REGRESS_MODELS),$(call model_path,$(m)))))') \
+                $(if $(REGRESS_STALLS),-DCNN_REGRESS_STALLS='$(subst $(space),;,$(strip $(REGRESS_STALLS)))') \
+                $(if $(REGRESS_IMAGES),-DCNN_REGRESS_IMAGES=$(REGRESS_IMAGES))
 regress: tools
+	@$(if $(strip $(regress_cache)),cmake -S . -B $(BUILD) $(regress_cache) > /dev/null)
 	@rm -rf $(REGRESS_DIR) && mkdir -p $(REGRESS_DIR)
 ifeq ($(ENGINE),slurm)
 	@scripts/slurm_regress.sh $(BUILD) '$(REGRESS)'
@@ -116,6 +129,10 @@ else
 	  tail -3 $(abspath $(REGRESS_DIR))/ctest.log
 endif
 	$(BUILD)/sim/regress_report table $(REGRESS_DIR)/junit.xml $(REGRESS_DIR)
+
+.PHONY: regress-defaults
+regress-defaults:
+	cmake -U 'CNN_REGRESS_*' -S . -B $(BUILD) > /dev/null
 
 # The local single-node Slurm cluster (tests, CI): start | stop | status.
 .PHONY: slurm-start slurm-stop slurm-status
