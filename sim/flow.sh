@@ -49,6 +49,9 @@ if [ ! -f "$DIR/Makefile" ] || ! grep -qxF "CNN_MODEL:FILEPATH=$MODEL" "$DIR/CMa
    || { [ -n "${VERILATOR_OPT:-}" ] && ! grep -qxF "CNN_VERILATOR_OPT:STRING=$VERILATOR_OPT" "$DIR/CMakeCache.txt"; }; then
   cmake -S "$ROOT/sim/model" -B "$DIR" "${args[@]}" > "$DIR.log" 2>&1 || { tail -30 "$DIR.log" >&2; die "configuring $dir failed (log: $DIR.log)"; }
 fi
+if [ "$target" = sim_trace ] && ! grep -qx "CNN_WITH_TRACE:BOOL=ON" "$DIR/CMakeCache.txt"; then
+  cmake -DCNN_WITH_TRACE=ON "$DIR" >> "$DIR.log" 2>&1 || { tail -30 "$DIR.log" >&2; die "configuring $dir for TRACE=1 failed (log: $DIR.log)"; }
+fi
 cmake --build "$DIR" --target "$target" -j "${CNN_BUILD_JOBS:-$(nproc)}" >> "$DIR.log" 2>&1 \
   || { tail -30 "$DIR.log" >&2; die "building $dir failed (log: $DIR.log)"; }
 echo "flow: $dir $target ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms ($DIR)" >&2
