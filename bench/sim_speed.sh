@@ -19,7 +19,7 @@ run() {  # model opt threads -> "build_s cycles_per_s"
   sim=$(CNN_REBUILD=1 VERILATOR_OPT=$2 "$ROOT/sim/flow.sh" "$BUILD" "$1" 2>/dev/null | tail -1)
   t1=$(date +%s.%N)
   local json; json=$(mktemp)
-  "$sim" --manifest "$(dirname "$(dirname "$sim")")/gen/manifest.json" --model "$1" --random "$IMAGES" \
+  "$sim" --model "$1" --random "$IMAGES" \
     --threads "$3" --quiet --report "$json" > /dev/null
   printf '%s %s\n' "$(echo "$t1 - $t0" | bc)" "$(sed -n 's/.*"sim_cycles_per_s": *\([0-9.e+]*\).*/\1/p' "$json")"
   rm -f "$json"

@@ -41,6 +41,7 @@
 #include "images.hpp"
 #include "import.hpp"
 #include "interp.hpp"
+#include "options.hpp"
 #include "onnx_graph.hpp"
 #include "passes.hpp"
 #include "quantize.hpp"
@@ -65,17 +66,12 @@ int usage() {
     return 2;
 }
 
+// The one option parser of cnnc and the simulators (lib/options.hpp): the last occurrence wins.
 std::string option(const std::vector<std::string>& args, const std::string& name, const std::string& dflt) {
-    for (size_t i = 0; i + 1 < args.size(); ++i)
-        if (args[i] == name) return args[i + 1];
-    return dflt;
+    return cnn::Options{args}.get(name, dflt);
 }
 
-bool flag(const std::vector<std::string>& args, const std::string& name) {
-    for (const auto& a : args)
-        if (a == name) return true;
-    return false;
-}
+bool flag(const std::vector<std::string>& args, const std::string& name) { return cnn::Options{args}.has(name); }
 
 int to_int(const std::string& s, const std::string& what) {
     try {

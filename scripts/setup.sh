@@ -11,6 +11,7 @@ packages=(
   bc   # bench/sim_speed.sh
   python3-matplotlib   # sim/plot_report.py (the pictures of a run report)
   dataset-fashion-mnist   # make fashion, make sim MODEL=fashion.onnx (its IDX files, gzipped)
+  slurm-wlm munge      # ENGINE=slurm, scripts/slurm_local.sh (the single-node cluster of the slurm tests)
 )
 
 # make fuzz / make asan (and CI, which runs both) also need clang's

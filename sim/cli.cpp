@@ -14,29 +14,6 @@
 
 namespace cnn::sim {
 
-std::string Args::get(const std::string& name, const std::string& dflt) const {
-    std::string r = dflt;
-    for (size_t i = 0; i + 1 < v.size(); ++i)
-        if (v[i] == name) r = v[i + 1];
-    return r;
-}
-
-bool Args::has(const std::string& name) const {
-    for (const auto& a : v)
-        if (a == name) return true;
-    return false;
-}
-
-uint64_t to_u64(const std::string& s, const char* what) {
-    try {
-        size_t used = 0;
-        unsigned long long x = std::stoull(s, &used);
-        if (used == s.size() && !s.empty() && s[0] != '-') return x;
-    } catch (const std::exception&) {
-    }
-    throw Error(what, "'" + s + "' is not a whole number");
-}
-
 namespace {
 
 double to_mhz(const std::string& s) {
@@ -51,11 +28,11 @@ double to_mhz(const std::string& s) {
 
 }  // namespace
 
-Setup setup(int argc, char** argv) {
+Setup setup(int argc, char** argv, const std::string& manifest) {
     Setup s;
     s.args.v.assign(argv + 1, argv + argc);
     const Args& a = s.args;
-    const std::string manifest_path = a.get("--manifest");
+    const std::string manifest_path = a.get("--manifest", manifest);
     if (manifest_path.empty()) throw Error("usage", "--manifest DIR/manifest.json is required");
     s.manifest = Manifest::load(manifest_path);
     s.net = load_network(a.get("--model", s.manifest.source));
@@ -88,6 +65,30 @@ Setup setup(int argc, char** argv) {
         s.index = {k};
     }
 
+    // --shard K/N: share K of the N a run with --threads N gives its model
+    // instances, run as instance K (sim/shards.sh runs the N of them apart,
+    // report_merge joins their reports into the report of that one run).
+    if (a.has("--shard")) {
+        const std::string v = a.get("--shard");
+        const size_t slash = v.find('/');
+        if (slash == std::string::npos) throw Error("--shard", "'" + v + "' is not K/N");
+        const size_t k = to_u64(v.substr(0, slash), "--shard"), n = to_u64(v.substr(slash + 1), "--shard");
+        if (n == 0 || k >= n) throw Error("--shard", "'" + v + "': K must be below N");
+        if (a.has("--only")) throw Error("--shard", "does not go with --only");
+        if (n > images.size())
+            throw Error("--shard", std::to_string(n) + " shards of " + std::to_string(images.size()) + " images");
+        std::vector<Image> mine;
+        std::vector<size_t> index;
+        for (size_t i = 0; i < images.size(); ++i)
+            if (i * n / images.size() == k) {
+                mine.push_back(images[i]);
+                index.push_back(i);
+            }
+        images = std::move(mine);
+        s.index = std::move(index);
+        s.opt.instance = int(k);
+    }
+
     RunOptions& opt = s.opt;
     opt.stall = a.get("--stall", "off");
     if (opt.stall != "off" && opt.stall != "random" && opt.stall != "heavy")
@@ -99,6 +100,17 @@ Setup setup(int argc, char** argv) {
     opt.trace_cycles = to_u64(a.get("--trace-cycles", "200000"), "--trace-cycles");
     opt.progress = !a.has("--quiet");
     opt.threads = int(to_u64(a.get("--threads", "1"), "--threads"));
+    if (a.has("--shard")) opt.threads = 1;   // a shard is one model instance
+    if (a.has("--interval-tolerance")) {
+        const std::string t = a.get("--interval-tolerance");
+        try {
+            size_t used = 0;
+            opt.interval_tolerance = std::stod(t, &used);
+            if (used != t.size() || opt.interval_tolerance < 0) throw Error("", "");
+        } catch (const std::exception&) {
+            throw Error("--interval-tolerance", "'" + t + "' is not a fraction >= 0");
+        }
+    }
     opt.events = a.get("--events");
     if (a.has("--short-image")) opt.short_image = int64_t(to_u64(a.get("--short-image"), "--short-image"));
     opt.drop_beats = int64_t(to_u64(a.get("--drop-beats", "0"), "--drop-beats"));
@@ -129,6 +141,7 @@ int guarded_main(const char* tool, const std::function<int()>& body) {
 
 int finish(const Setup& s, RunReport& rep) {
     rep.model = printable(s.net.name);
+    rep.check_interval(s.opt.interval_tolerance);
     rep.print(stdout);
     if (!s.opt.trace.empty())
         std::printf("  waveform          %s (cycles %llu..%llu)\n", s.opt.trace.c_str(),

@@ -8,18 +8,17 @@
 #include <vector>
 
 #include "ir.hpp"
-#include "scoreboard.hpp"
+#include "options.hpp"
+#include "jobs.hpp"
+#include "manifest.hpp"
+#include "report.hpp"
+#include "run_options.hpp"
 
 namespace cnn::sim {
 
-struct Args {
-    std::vector<std::string> v;
-    // The last occurrence wins, so a wrapper's defaults can be overridden.
-    std::string get(const std::string& name, const std::string& dflt = "") const;
-    bool has(const std::string& name) const;
-};
-
-uint64_t to_u64(const std::string& s, const char* what);
+// The one option parser, cnnc's too (lib/options.hpp): the last occurrence wins.
+using Args = cnn::Options;
+using cnn::to_u64;
 
 struct Setup {
     Args args;
@@ -32,11 +31,13 @@ struct Setup {
 };
 
 // Reads the options below; throws cnn::Error on a bad one.
-//   --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N] [--count N] [--resize]
+//   [--manifest DIR/manifest.json] [--model M.onnx] [--images PATH | --random N] [--count N] [--resize]
 //   [--only K] [--stall off|random|heavy] [--seed S] [--clock-mhz F] [--threads N] [--quiet]
 //   [--trace OUT.fst [--trace-from C] [--trace-cycles N]] [--events FILE]
 //   [--short-image K] [--drop-beats N]
-Setup setup(int argc, char** argv);
+// `manifest` is the default of --manifest: the Verilator simulator of a
+// model is built with its own (sim/model), the GHDL one needs the option.
+Setup setup(int argc, char** argv, const std::string& manifest = "");
 
 // Prints the report, writes --report JSON and --mismatch-file (the index and
 // id of the first image that failed, for sim/run.sh's waveform re-run);

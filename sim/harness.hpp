@@ -22,6 +22,8 @@
 
 #include "axis.hpp"
 #include "error.hpp"
+#include "jobs.hpp"
+#include "report.hpp"
 #include "scoreboard.hpp"
 
 namespace cnn::sim {
@@ -211,7 +213,7 @@ RunReport run_model(const Manifest& m, const std::vector<Job>& jobs, const RunOp
             RunOptions o = opt;
             o.progress = opt.progress && t == 0;  // instance 0 speaks for all
             try {
-                reps[t] = run_instance<Top>(m, shares[t], o, int(t));
+                reps[t] = run_instance<Top>(m, shares[t], o, opt.instance + int(t));
             } catch (const std::exception& e) {
                 reps[t].errors.push_back(std::string("instance ") + std::to_string(t) + ": " + e.what());
             }

@@ -1,12 +1,13 @@
 // The run report of SPEC §4: terminal summary and JSON.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
-#include "scoreboard.hpp"
+#include "report.hpp"
 
 namespace cnn::sim {
 
@@ -14,6 +15,21 @@ void RunReport::finish(const Manifest& m) {
     model = m.model;
     expected_cycles_per_image = m.expected_cycles;
     output_unsigned = m.output_unsigned;
+    finish();
+}
+
+void RunReport::check_interval(double tolerance) {
+    if (tolerance < 0 || expected_cycles_per_image <= 0) return;
+    const double ratio = interval_cycles / double(expected_cycles_per_image);
+    if (std::abs(ratio - 1.0) > tolerance) {
+        char b[160];
+        std::snprintf(b, sizeof b, "interval %.0f cycles is %.3fx the analytical model %lld (tolerance %.0f%%)",
+                      interval_cycles, ratio, (long long)expected_cycles_per_image, 100 * tolerance);
+        errors.push_back(b);
+    }
+}
+
+void RunReport::finish() {
     images = results.size();
     mismatches = 0;
     labelled = correct = 0;
@@ -146,7 +162,7 @@ void RunReport::write_json(const std::string& path) const {
                             {"reference", r.reference}, {"match", r.match},
                             {"latency_cycles", r.last_out_cycle - r.first_in_cycle + 1},
                             {"first_in_cycle", r.first_in_cycle}, {"last_out_cycle", r.last_out_cycle},
-                            {"instance", r.instance}};
+                            {"seen_input", r.seen_input}, {"instance", r.instance}};
         if (r.first)
             x["first_difference"] = {{"layer", r.first->layer}, {"layer_index", r.first->layer_index},
                                      {"row", r.first->row},     {"col", r.first->col},
@@ -159,6 +175,61 @@ void RunReport::write_json(const std::string& path) const {
     std::ofstream f(path);
     f << j.dump(1) << "\n";
     if (!f) throw Error(path, "cannot write the report");
+}
+
+RunReport RunReport::read_json(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) throw Error(path, "cannot read the report");
+    nlohmann::json j;
+    try {
+        f >> j;
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(path, std::string("not a report: ") + e.what());
+    }
+    RunReport r;
+    r.model = j.at("model");
+    r.clock_mhz = j.at("clock_mhz");
+    r.stall = j.at("stall");
+    r.cycles = j.at("cycles");
+    r.expected_cycles_per_image = j.at("expected_cycles_per_image");
+    r.wall_s = j.at("wall_s");
+    r.errors = j.at("errors").get<std::vector<std::string>>();
+    r.simulator = j.at("simulator");
+    r.output_unsigned = j.value("output_unsigned", false);
+    for (const auto& p : j.at("pes"))
+        r.pes.push_back({p.at("instance"), p.at("expected_cycles_per_image"), p.at("busy"), p.at("starved"),
+                         p.at("blocked"), p.at("measured_cycles_per_image")});
+    const auto& tl = j.at("timeline");
+    r.timeline_bucket = tl.at("bucket_cycles");
+    const auto& tpes = tl.at("pes");
+    for (size_t p = 0; p < tpes.size(); ++p) {
+        const auto& b = tpes[p].at("busy");
+        if (r.timeline.size() < b.size())
+            r.timeline.resize(b.size(), std::vector<std::array<uint32_t, 3>>(tpes.size()));
+        for (size_t k = 0; k < b.size(); ++k)
+            r.timeline[k][p] = {b[k].get<uint32_t>(), tpes[p].at("starved")[k].get<uint32_t>(),
+                                tpes[p].at("blocked")[k].get<uint32_t>()};
+    }
+    for (const auto& x : j.at("results")) {
+        ImageResult ir;
+        ir.id = x.at("image");
+        ir.label = x.at("label").is_null() ? -1 : x.at("label").get<int>();
+        ir.predicted = x.at("predicted");
+        ir.output = x.at("output").get<std::vector<int>>();
+        ir.reference = x.at("reference").get<std::vector<int>>();
+        ir.match = x.at("match");
+        ir.first_in_cycle = x.at("first_in_cycle");
+        ir.last_out_cycle = x.at("last_out_cycle");
+        ir.seen_input = x.contains("seen_input") ? x.at("seen_input").get<bool>() : true;
+        ir.instance = x.at("instance");
+        if (x.contains("first_difference")) {
+            const auto& d = x.at("first_difference");
+            ir.first = Mismatch{d.at("layer"), d.at("layer_index"), d.at("row"), d.at("col"), d.at("channel"),
+                                d.at("expected"), d.at("got"), d.at("link"), d.at("cycle")};
+        }
+        r.results.push_back(ir);
+    }
+    return r;
 }
 
 }  // namespace cnn::sim

@@ -23,11 +23,11 @@ SIM=${SIM:-verilator}
 if [ "$SIM" = ghdl ]; then
   WORK=$(SIM=ghdl "$HERE/flow.sh" "$BUILD" "$MODEL" | tail -1)
   [ "${1:-}" = "--build-only" ] && exit 0
-  RUN=("$BUILD/sim/cnn_ghdl" --ghdl-work "$WORK" --manifest "$(dirname "$WORK")/gen/manifest.json")
+  RUN=("$BUILD/sim/cnn_ghdl" --ghdl-work "$WORK" --manifest "$("$HERE/flow.sh" "$BUILD" "$MODEL" manifest 2>/dev/null | tail -1)")
 else
   EXE=$("$HERE/flow.sh" "$BUILD" "$MODEL" | tail -1)
   [ "${1:-}" = "--build-only" ] && exit 0
-  RUN=("$EXE" --manifest "$(dirname "$(dirname "$EXE")")/gen/manifest.json")
+  RUN=("$EXE")
 fi
 
 # --waveform is this script's; the rest goes to the simulator.
@@ -75,7 +75,7 @@ if [ $rc = 1 ] && [ -s "$MM" ] && [ "$SIM" != ghdl ] && [ $faults = 0 ] && [ "${
   FST=${wave:-$(cd "$BUILD" && pwd)/$stem-mismatch.fst}
   echo "run.sh: image $image ($id) failed: simulating it alone with a waveform (TRACE=1 build)" >&2
   TEXE=$(TRACE=1 "$HERE/flow.sh" "$BUILD" "$MODEL" | tail -1)
-  "$TEXE" --manifest "$(dirname "$(dirname "$TEXE")")/gen/manifest.json" --model "$MODEL" "${rerun_args[@]}" \
+  "$TEXE" --model "$MODEL" "${rerun_args[@]}" \
     --quiet --threads 1 --only "$image" --trace-mismatch "$FST" | grep -A1 '^  waveform' || true
 fi
 exit $rc

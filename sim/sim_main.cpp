@@ -1,8 +1,9 @@
 // The simulator of one generated model: this file is compiled against the
-// model's Verilator class (Vcnn_top) by sim/flow.sh; everything else comes
+// model's Verilator class (Vcnn_top) by the model's project sim/model, which
+// also gives it its manifest (CNN_MANIFEST_DEFAULT); everything else comes
 // from the cnn_harness library (the options: sim/cli.hpp).
 //
-//   sim --manifest DIR/manifest.json [--model M.onnx] [--images PATH | --random N] [--only K]
+//   sim [--manifest DIR/manifest.json] [--model M.onnx] [--images PATH | --random N] [--only K]
 //       [--count N] [--resize] [--stall off|random|heavy] [--seed S]
 //       [--clock-mhz F] [--report OUT.json] [--trace OUT.fst [--trace-from C] [--trace-cycles N]]
 //       [--quiet] [--threads N] [--events FILE] [--mismatch-file FILE]
@@ -83,7 +84,7 @@ int trace_mismatch(cnn::sim::Setup& s, const std::string& path) {
 
 int main(int argc, char** argv) {
     return cnn::sim::guarded_main("sim", [&] {
-        cnn::sim::Setup s = cnn::sim::setup(argc, argv);
+        cnn::sim::Setup s = cnn::sim::setup(argc, argv, CNN_MANIFEST_DEFAULT);
         if (s.args.has("--trace-mismatch")) return trace_mismatch(s, s.args.get("--trace-mismatch"));
         cnn::sim::RunReport rep = cnn::sim::run_model<Vcnn_top>(s.manifest, s.jobs, s.opt);
         return cnn::sim::finish(s, rep);

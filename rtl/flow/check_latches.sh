@@ -6,8 +6,7 @@
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: check_latches.sh BUILD MODEL" >&2; exit 2; }
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SIM=$("$ROOT/sim/flow.sh" "$1" "$2" 2>/dev/null | tail -1)
-V="$(dirname "$(dirname "$SIM")")/cnn_top.v"
+V=$("$ROOT/sim/flow.sh" "$1" "$2" verilog 2>/dev/null | tail -1)
 [ -f "$V" ] || { echo "check_latches.sh: no Verilog for $2" >&2; exit 1; }
 latches=$(yosys -p "read_verilog $V; proc; select -list t:\$dlatch" 2>&1 | grep -E '/\$auto\$proc_dlatch' || true)
 if [ -n "$latches" ]; then

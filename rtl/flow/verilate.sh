@@ -12,8 +12,8 @@
 # models, so several models (different generics, different PREFIX) link into
 # one executable. Include OUT_DIR/obj/PREFIX.h in the testbench.
 #
-# Environment: VERILATOR (default verilator), CXX (C++ compiler for the
-# model), CNN_VL_OPT (optimisation of the model's C++, default -O2),
+# Environment: CNN_VERILATOR_ARGS (Verilator's options), VERILATOR (default
+# verilator), CXX (C++ compiler for the model), CNN_VL_OPT (optimisation of the model's C++, default -O2),
 # CNN_VL_TRACE=1 adds --trace (then link verilated_vcd_c too).
 set -euo pipefail
 die() { echo "verilate.sh: $*" >&2; exit 1; }
@@ -28,15 +28,12 @@ OBJ="$OUT_DIR/obj"
 rm -rf "$OBJ"
 TRACE=()
 [ "${CNN_VL_TRACE:-0}" = 1 ] && TRACE=(--trace)
-# The input is parsed as Verilog-2005 (GHDL writes nothing newer), so VHDL
-# names that are SystemVerilog keywords (inside, logic, bit, int...) stay legal.
-# Fast options (measured, rtl_common.md): -O3 --x-assign/--x-initial fast,
-# no assertions. GHDL's output writes `initial q <= v;` (INITIALDLY) and
-# `always @* x = y;` chains (COMBDLY is harmless here); neither is an error.
-"$VERILATOR" --cc "$OUT_DIR/$TOP.v" --top-module "$TOP" --prefix "$PREFIX" \
-  --default-language 1364-2005 --Mdir "$OBJ" -O3 --x-assign fast --x-initial fast --noassert \
-  -Wno-fatal -Wno-INITIALDLY -Wno-COMBDLY -Wno-WIDTH -Wno-UNOPTFLAT \
-  -Wno-DECLFILENAME -Wno-UNUSED -Wno-PINCONNECTEMPTY "${TRACE[@]}" \
+# The options: CNN_VERILATOR_ARGS, from rtl/flow/verilator_args.cmake (the
+# one list, which says why each is there; rtl/CMakeLists.txt hands it over).
+[ -n "${CNN_VERILATOR_ARGS:-}" ] || die "CNN_VERILATOR_ARGS is not set (rtl/flow/verilator_args.cmake, via rtl/CMakeLists.txt)"
+# shellcheck disable=SC2086
+"$VERILATOR" --cc "$OUT_DIR/$TOP.v" --top-module "$TOP" --prefix "$PREFIX" --Mdir "$OBJ" \
+  $CNN_VERILATOR_ARGS "${TRACE[@]}" \
   > "$OUT_DIR/verilator.log" 2>&1 \
   || { cat "$OUT_DIR/verilator.log" >&2; die "verilator failed on $OUT_DIR/$TOP.v"; }
 

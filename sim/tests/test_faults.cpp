@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gen/tests/run_command.hpp"
+#include "run_command.hpp"
 #include "onnx_graph.hpp"
 
 namespace fs = std::filesystem;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emit.hpp"
+#include "report.hpp"
 #include "scoreboard.hpp"
 
 using namespace cnn;

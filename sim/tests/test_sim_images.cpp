@@ -12,7 +12,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <unistd.h>
 
-#include "gen/tests/run_command.hpp"
+#include "run_command.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,4 +1,4 @@
-// Image loading (sim/images.hpp): files, folders and IDX written here into a
+// Image loading (lib/images.hpp): files, folders and IDX written here into a
 // temporary folder and read back, and every refusal the header promises.
 #include "images.hpp"
 

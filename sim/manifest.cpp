@@ -1,0 +1,55 @@
+#include "manifest.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+
+namespace cnn::sim {
+
+namespace {
+
+Shape shape_of(const nlohmann::json& j) { return Shape{j.at("c").get<int>(), j.at("h").get<int>(), j.at("w").get<int>()}; }
+
+}  // namespace
+
+Manifest Manifest::load(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) throw Error(path, "cannot read the manifest (run cnnc emit first)");
+    nlohmann::json j;
+    try {
+        f >> j;
+        Manifest m;
+        m.model = j.at("model");
+        m.source = j.at("source");
+        m.input = shape_of(j.at("input"));
+        m.output = shape_of(j.at("output"));
+        m.input_beats = j.at("input_beats");
+        m.output_beats = j.at("output_beats");
+        m.expected_cycles = j.at("expected_cycles_per_image");
+        m.output_unsigned = j.at("output_unsigned");
+        m.links = j.at("links").get<std::vector<std::string>>();
+        for (const auto& l : j.at("layers")) {
+            Layer layer{l.at("name"), l.at("kind"), shape_of(l.at("out")), -1};
+            for (const auto& pe : l.at("pes")) {
+                m.pes.push_back({pe.at("instance"), pe.at("entity"), pe.at("cycles_per_image"),
+                                 pe.value("out_beats", int64_t(0)), pe.at("link")});
+                layer.link = pe.at("link");
+            }
+            m.layers.push_back(layer);
+        }
+        return m;
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(path, std::string("malformed manifest: ") + e.what());
+    }
+}
+
+int output_value(int32_t v, bool output_unsigned) { return output_unsigned ? int(v) + 128 : int(v); }
+
+int m_axis_value(uint8_t byte, bool output_unsigned) { return output_unsigned ? int(byte) : int(int8_t(byte)); }
+
+}  // namespace cnn::sim
