@@ -68,6 +68,10 @@ std::vector<int> useful_pars(int n) {
 // line-buffer word is cheaper than another lane of ROM and accumulator); if
 // nothing meets it, the fewest cycles with as few multipliers.
 void choose_par(Layer& l, size_t i, int64_t target) {
+    if (l.kind == LayerKind::DwConv) {  // rtl/cnn_dwconv: one multiplier, no parallelism generics
+        l.par_in = l.par_out = 1;
+        return;
+    }
     const bool conv = l.kind == LayerKind::Conv;
     const int max_in = conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));
     const std::vector<int> outs = conv ? useful_pars(l.out.c) : std::vector<int>{1};
@@ -112,7 +116,7 @@ void choose_par(Layer& l, size_t i, int64_t target) {
 void plan_parallelism(Network& net, int64_t target, int fixed) {
     if (fixed > 0) {
         for (Layer& l : net.layers) {
-            if (!l.has_weights()) continue;
+            if (!l.has_weights() || l.kind == LayerKind::DwConv) continue;  // DwConv: always 1
             const int max_par = l.kind == LayerKind::Conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));
             l.par_in = std::min(fixed, max_par);
             l.par_out = 1;

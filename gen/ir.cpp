@@ -15,6 +15,7 @@ const char* kind_name(LayerKind k) {
         case LayerKind::GlobalAvgPool: return "GlobalAvgPool";
         case LayerKind::Act: return "Act";
         case LayerKind::Lut: return "Lut";
+        case LayerKind::DwConv: return "DwConv";
     }
     return "?";
 }
@@ -30,6 +31,7 @@ const char* activation_name(Activation a) {
 
 int64_t Layer::macs() const {
     if (kind == LayerKind::Conv) return out.size() * kernel_h * kernel_w * in.c;
+    if (kind == LayerKind::DwConv) return out.size() * kernel_h * kernel_w;  // one input channel per output
     if (kind == LayerKind::Dense) return out.size() * in.size();
     return 0;
 }

@@ -26,6 +26,8 @@ enum class LayerKind {
     GlobalAvgPool,  // mean over all rows and columns of each channel
     Act,            // a standalone activation / rescale (no window, no weights)
     Lut,            // an elementwise op as a 256-entry table (LeakyRelu, HardSigmoid, ...)
+    DwConv,         // depthwise KHxKW convolution (group = C_in): output channel oc reads
+                    // input channel oc / M only, M = out.c / in.c; strides, padding, bias
 };
 const char* kind_name(LayerKind k);
 
@@ -111,9 +113,10 @@ struct Layer {
     int pre_leaky_k = 0;                  // pre_act Leaky: alpha = 2^-pre_leaky_k
 
     // Conv: [oc][ky][kx][ic] (channel innermost, as the stream delivers them).
+    // DwConv: [oc][ky][kx] (the one input channel oc / M).
     // Dense: [out][i] with i in the stream (HWC) order of the input tensor.
     std::vector<int8_t> weights;
-    std::vector<int32_t> bias;            // Conv/Dense: one per output channel
+    std::vector<int32_t> bias;            // Conv/DwConv/Dense: one per output channel
 
     OnnxFacts onnx;                       // filled by import, judged by legality
 
@@ -124,7 +127,9 @@ struct Layer {
     int par_out = 1;  // Conv: output channels computed at once (1..out.c)
 
     bool has_padding() const { return pad_t || pad_l || pad_b || pad_r; }
-    bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::Dense; }
+    bool has_weights() const {
+        return kind == LayerKind::Conv || kind == LayerKind::Dense || kind == LayerKind::DwConv;
+    }
     // The exponent of V: f_in + f_w with weights; f_in plus the pre-activation's
     // extra fractional bits otherwise.
     int e_in() const {
@@ -133,7 +138,8 @@ struct Layer {
     int64_t weight_count() const { return int64_t(weights.size()); }
     int64_t macs() const;   // multiply-accumulates per image (0 for pools and Act)
     bool has_window() const {
-        return kind == LayerKind::Conv || kind == LayerKind::MaxPool || kind == LayerKind::AvgPool;
+        return kind == LayerKind::Conv || kind == LayerKind::MaxPool || kind == LayerKind::AvgPool ||
+               kind == LayerKind::DwConv;
     }
     // "3/1/1" for a square kernel, equal strides and pads; else
     // "3x5/1x2/0,1,0,1" (kernel HxW / stride HxW / pads top,left,bottom,right).

@@ -745,7 +745,16 @@ private:
     void conv_weights(const onnx::Tensor& w, Layer& l) {
         const int64_t OC = w.dims[0], IC = w.dims[1], KH = w.dims[2], KW = w.dims[3];
         l.out.c = small_int(OC, "output channels", where_);
-        if (l.onnx.group != 1) return;  // refused by the legality pass, which names the group
+        if (l.onnx.group != 1) {
+            // Depthwise (group = C_in, C_out = M * C_in, weights [OC][1][KH][KW]):
+            // output channel oc reads input channel oc / M. Any other group
+            // stays a Conv that the legality pass refuses, naming the group.
+            if (l.onnx.group != shape_.c || OC % shape_.c != 0 || IC != 1) return;
+            l.kind = LayerKind::DwConv;
+            l.weights.assign(w.data.size(), 0);
+            for (int64_t i = 0; i < OC * KH * KW; ++i) l.weights[size_t(i)] = weight8(w.data[size_t(i)]);
+            return;
+        }
         if (IC != shape_.c)
             fail("weights expect " + std::to_string(IC) + " input channels, the input has " + std::to_string(shape_.c));
         l.weights.assign(w.data.size(), 0);

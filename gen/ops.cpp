@@ -7,7 +7,7 @@
 
 namespace cnn {
 
-extern const OpDef conv_op, dense_op, pool_op, gap_op, act_op, lut_op;
+extern const OpDef conv_op, dense_op, pool_op, gap_op, act_op, lut_op, dwconv_op;
 
 const OpDef& op_def(LayerKind kind) {
     switch (kind) {
@@ -18,6 +18,7 @@ const OpDef& op_def(LayerKind kind) {
         case LayerKind::GlobalAvgPool: return gap_op;
         case LayerKind::Act: return act_op;
         case LayerKind::Lut: return lut_op;
+        case LayerKind::DwConv: return dwconv_op;
     }
     throw Error("", "unknown layer kind");
 }

@@ -51,7 +51,7 @@ constexpr double kBuildPerCppByte = 164;   // bytes of g++ memory per byte of it
 // Line-buffer rows of a window (rtl/cnn_conv.vhd: K + min(STRIDE, K);
 // rtl/cnn_pool_window.vhd keeps K rows of partial results).
 double window_rows(const Layer& l) {
-    return l.kind == LayerKind::Conv ? double(l.kernel_h) + std::min(l.stride_h, l.kernel_h) : double(l.kernel_h);
+    return l.kind == LayerKind::Conv || l.kind == LayerKind::DwConv ? double(l.kernel_h) + std::min(l.stride_h, l.kernel_h) : double(l.kernel_h);
 }
 
 // The cycle and PE models (gen/ops) count in int and int64: a layer whose
@@ -126,6 +126,14 @@ ResourceEstimate estimate_resources(const Network& net) {
             e.rom_bits += par_out * (nog * kk * ng * (8 * par + 1) + nog * 33);
             e.multipliers += par * par_out;
             e.buffer_bits += window_rows(l) * (double(l.in.w) + l.pad_l + l.pad_r) * ng * 8 * par;
+        } else if (l.kind == LayerKind::DwConv) {
+            // rtl/cnn_dwconv.vhd: a ROM of C_OUT*KH*KW words of 9 bits, bias
+            // and C_OUT words of 33 bits, one multiplier; line buffer NROWS x
+            // W (padded) x C_IN bytes.
+            const double kk = double(l.kernel_h) * l.kernel_w;
+            e.rom_bits += double(l.out.c) * (kk * 9 + 33);
+            e.multipliers += 1;
+            e.buffer_bits += window_rows(l) * (double(l.in.w) + l.pad_l + l.pad_r) * l.in.c * 8;
         } else if (l.kind == LayerKind::Dense) {
             // rtl/cnn_dense.vhd: ROM of N_OUT*NG words of 8*PAR+1 bits, bias
             // N_OUT words of 33 bits; the input vector double-buffered.

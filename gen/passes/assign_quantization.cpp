@@ -8,7 +8,8 @@
 // multiplier per output channel, gen/requant.hpp), and a standalone
 // elementwise layer becomes a 256-entry table (LayerKind::Lut). Zero points
 // are moved to the stream's int8 domain (a uint8 tensor travels as u - 128)
-// and the input zero point of a Conv/Dense is folded into its bias:
+// and the input zero point of a Conv/DwConv/Dense is folded into its bias
+// (a DwConv's sum(w[oc]) runs over the window of its one input channel):
 //     bias'[oc] = bias[oc] - zp_in * sum(w[oc])
 // which makes acc = bias' + sum(x * w) equal onnxruntime's int32
 // bias + sum((x - zp_in) * w), padding included (a padded x is zp_in).
@@ -118,6 +119,7 @@ void assign_quantization(Network& net) {
             l.kind = LayerKind::GlobalAvgPool;
         switch (l.kind) {
             case LayerKind::Conv:
+            case LayerKind::DwConv:
             case LayerKind::Dense:
                 if (l.act == Activation::Leaky) {
                     lines.push_back(where + ": a LeakyRelu inside the float segment of a " + kind_name(l.kind) +

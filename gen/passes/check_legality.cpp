@@ -67,7 +67,8 @@ public:
     }
 
     // Conv: kernel 1..11 and stride 1..4 per axis, each pad 0..k-1 of its
-    // axis's kernel (non-square, asymmetric: TF's SAME), dilation 1, group 1.
+    // axis's kernel (non-square, asymmetric: TF's SAME), dilation 1, group 1
+    // or depthwise (lowered to DwConv: group = C_in, C_out a multiple of C_in).
     void window(const std::string& where, const Layer& l, bool conv) {
         if (!conv) return pool_window(where, l);
         const OnnxFacts& f = l.onnx;
@@ -84,7 +85,8 @@ public:
         }
         if (f.dilation_h != 1 || f.dilation_w != 1)
             at(where, "dilation " + n(f.dilation_h) + "," + n(f.dilation_w) + "; only dilation 1 is accepted");
-        if (f.group != 1) at(where, "group " + n(f.group) + "; only group 1 is accepted");
+        if (f.group != 1 && l.kind != LayerKind::DwConv)
+            at(where, "group " + n(f.group) + "; only 1 or C_in (depthwise) is accepted");
     }
 
     // MaxPool / AveragePool: kernel 1..7 and stride 1..4 per axis, pads
@@ -165,7 +167,8 @@ void check_legality(Network& net) {
             c.at(where, std::string(kind_name(l.kind)) +
                             " reads the uint8 graph input; only Conv, Dense or an elementwise table may");
         switch (l.kind) {
-            case LayerKind::Conv: c.window(where, l, true); break;
+            case LayerKind::Conv:
+            case LayerKind::DwConv: c.window(where, l, true); break;
             case LayerKind::MaxPool:
             case LayerKind::AvgPool: c.window(where, l, false); break;
             case LayerKind::Dense:

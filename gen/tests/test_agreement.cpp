@@ -16,6 +16,7 @@
 #include "import.hpp"
 #include "interp.hpp"
 #include "normalize.hpp"
+#include "test_graphs.hpp"
 
 namespace fs = std::filesystem;
 using namespace cnn;
@@ -97,4 +98,36 @@ TEST_CASE("interpreter and integer executor agree exactly on every spelling mode
     auto files = models_in("spellings");
     REQUIRE(files.size() >= 8);
     check_agreement(files);
+}
+
+// Depthwise convs (group = C_in), M = 1 and 2, square padded and rectangular
+// strided: onnxruntime's grouped conv as the interpreter computes it, against
+// the DwConv golden model (gen/ops/dwconv.cpp).
+TEST_CASE("interpreter and integer executor agree exactly on depthwise convs") {
+    std::vector<std::string> files;
+    const fs::path dir = fs::temp_directory_path() / "cnn_agreement_dw";
+    fs::create_directories(dir);
+    struct Case { int m, kh, kw, sh, sw; std::vector<int64_t> pads; };
+    for (const Case& k : {Case{1, 3, 3, 1, 1, {1, 1, 1, 1}}, Case{2, 3, 3, 2, 2, {1, 1, 0, 0}},
+                          Case{2, 5, 3, 2, 1, {2, 0, 1, 2}}}) {
+        const std::string name = "dw_m" + std::to_string(k.m) + "_" + std::to_string(k.kh) + "x" +
+                                 std::to_string(k.kw);
+        onnx::Graph g = test::small_graph(name, 3, 9, 8, 3 * k.m);
+        onnx::Node& conv = test::first(g, "QLinearConv");
+        conv.attrs["group"] = onnx::Attribute::integer(3);
+        conv.attrs["kernel_shape"] = onnx::Attribute::integers({k.kh, k.kw});
+        conv.attrs["strides"] = onnx::Attribute::integers({k.sh, k.sw});
+        conv.attrs["pads"] = onnx::Attribute::integers(k.pads);
+        onnx::Tensor& w = g.initializers.at(conv.inputs[3]);
+        w.dims = {w.dims[0], 1, k.kh, k.kw};
+        std::mt19937 rng(k.m * 100 + k.kh);
+        w.data.resize(size_t(w.dims[0] * k.kh * k.kw));
+        for (double& v : w.data) v = double(int(rng() % 255) - 127);
+        for (int64_t& d : g.outputs[0].dims) d = -1;
+        const fs::path p = dir / (name + ".onnx");
+        onnx::save_model(g, p.string());
+        files.push_back(p.string());
+    }
+    check_agreement(files);
+    for (const auto& f : files) CHECK(load_network(f).layers[0].kind == LayerKind::DwConv);
 }

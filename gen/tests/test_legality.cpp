@@ -116,7 +116,17 @@ TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
         onnx::Tensor& w = g.initializers.at(conv.inputs[3]);
         w.dims[1] = 1;  // [OC, C/group, K, K]
         w.data.resize(size_t(w.dims[0] * w.dims[1] * w.dims[2] * w.dims[3]));
-        CHECK(refusal(g, "group").find("group 2; only group 1 is accepted") != std::string::npos);
+        // C_in = 2 but C_out = 3 is no multiple of it: not depthwise.
+        CHECK(refusal(g, "group").find("group 2; only 1 or C_in (depthwise) is accepted") != std::string::npos);
+    }
+    SUBCASE("groups that are neither 1 nor C_in") {
+        onnx::Graph g = test::small_graph("legality_group2of4", 4, 8, 7, 4);
+        onnx::Node& conv = first(g, "QLinearConv");
+        conv.attrs["group"] = onnx::Attribute::integer(2);
+        onnx::Tensor& w = g.initializers.at(conv.inputs[3]);
+        w.dims[1] = 2;  // [OC, C/group, K, K]
+        w.data.resize(size_t(w.dims[0] * w.dims[1] * w.dims[2] * w.dims[3]));
+        CHECK(refusal(g, "group2of4").find("group 2; only 1 or C_in (depthwise) is accepted") != std::string::npos);
     }
     SUBCASE("batch 2") {
         onnx::Graph g = good_graph();
@@ -266,4 +276,29 @@ TEST_CASE("cnnc prints one line per violation and exits 1") {
     r = run_cnnc("table " + (temp_dir() / "good.onnx").string());
     CHECK(r.code == 0);
     CHECK(r.out.find("MACs") != std::string::npos);
+}
+
+// A depthwise conv (group = C_in, C_out = M * C_in, weights [C_out, 1, KH, KW])
+// becomes a DwConv whose weights keep ONNX's [oc][ky][kx] order.
+TEST_CASE("a depthwise conv (group = C_in) lowers to DwConv, M = 1 and M = 2") {
+    for (int m : {1, 2}) {
+        CAPTURE(m);
+        const std::string name = "depthwise_m" + std::to_string(m);
+        onnx::Graph g = test::small_graph(name, 3, 8, 7, 3 * m);
+        onnx::Node& conv = first(g, "QLinearConv");
+        conv.attrs["group"] = onnx::Attribute::integer(3);
+        onnx::Tensor& w = g.initializers.at(conv.inputs[3]);
+        w.dims[1] = 1;
+        w.data.resize(size_t(w.dims[0] * w.dims[2] * w.dims[3]));
+        REQUIRE(refusal(g, name) == "");
+        Network net = load_network((temp_dir() / (name + ".onnx")).string());
+        const Layer& l = net.layers[0];
+        CHECK(l.kind == LayerKind::DwConv);
+        CHECK(std::string(kind_name(l.kind)) == "DwConv");
+        CHECK(l.out == Shape{3 * m, 8, 7});
+        CHECK(l.macs() == int64_t(3 * m) * 8 * 7 * 9);
+        REQUIRE(l.weights.size() == size_t(3 * m * 9));
+        for (size_t i = 0; i < l.weights.size(); ++i) CHECK(double(l.weights[i]) == w.data[i]);
+        CHECK((l.par_in == 1 && l.par_out == 1));
+    }
 }

@@ -123,19 +123,24 @@ class Builder:
         self.nodes.append(helper.make_node("DequantizeLinear", [bq, bs, bz], [out], name=out, **attrs))
         return out, q.astype(np.float32) * bscale
 
-    def conv(self, oc, k, stride=1, pad=0, per_channel=True):
+    def conv(self, oc, k, stride=1, pad=0, per_channel=True, group=1):
+        """pad: one int for every side or (top, left, bottom, right); group:
+        ONNX's (group = C_in and oc a multiple of it: depthwise)."""
         c, h, w = self.shape
         kh, kw = (k, k) if isinstance(k, int) else k
-        wf = self.rng.normal(0, 1.0 / np.sqrt(c * kh * kw), size=(oc, c, kh, kw)).astype(np.float32)
+        wf = self.rng.normal(0, 1.0 / np.sqrt(c // group * kh * kw),
+                             size=(oc, c // group, kh, kw)).astype(np.float32)
         bf = self.rng.normal(0, 0.1, size=(oc,)).astype(np.float32)
         wname, wdq, ws = self.weights_dq(wf, 0, per_channel)
         bname, bdq = self.bias_dq(bf, ws)
         out = self.uid("conv")
+        pads = [pad] * 4 if isinstance(pad, int) else list(pad)
+        attrs = {"group": group} if group != 1 else {}
         self.nodes.append(helper.make_node("Conv", [self.cur, wname, bname], [out], name=out,
                                            kernel_shape=[kh, kw], strides=[stride, stride],
-                                           pads=[pad, pad, pad, pad]))
+                                           pads=pads, **attrs))
         self.cur = out
-        self.vals = conv2d(self.vals, wdq, bdq, stride, pad)
+        self.vals = conv2d(self.vals, wdq, bdq, stride, pad, group)
         self.shape = self.vals.shape[1:]
 
     def gemm(self, n, per_channel=True):
@@ -206,16 +211,20 @@ class Builder:
         return path
 
 
-def conv2d(x, w, b, stride, pad):
+def conv2d(x, w, b, stride, pad, group=1):
     n, c, h, wd = x.shape
-    oc, _, kh, kw = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    oh, ow = (h + 2 * pad - kh) // stride + 1, (wd + 2 * pad - kw) // stride + 1
+    oc, cg, kh, kw = w.shape
+    pt, pl, pb, pr = (pad,) * 4 if isinstance(pad, int) else pad
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    oh, ow = (h + pt + pb - kh) // stride + 1, (wd + pl + pr - kw) // stride + 1
     out = np.zeros((n, oc, oh, ow), np.float32)
-    for i in range(kh):
-        for j in range(kw):
-            patch = xp[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
-            out += np.einsum("nchw,oc->nohw", patch, w[:, :, i, j])
+    og = oc // group  # output channels per group; group gi reads channels gi*cg .. gi*cg+cg-1
+    for gi in range(group):
+        xs, ws = xp[:, gi * cg:(gi + 1) * cg], w[gi * og:(gi + 1) * og]
+        for i in range(kh):
+            for j in range(kw):
+                patch = xs[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
+                out[:, gi * og:(gi + 1) * og] += np.einsum("nchw,oc->nohw", patch, ws[:, :, i, j])
     return out + b.reshape(1, -1, 1, 1)
 
 
@@ -303,6 +312,34 @@ def models():
     b.unary("LeakyRelu", lambda v: np.where(v >= 0, v, np.float32(0.1) * v), alpha=0.1)
     b.qdq()
     b.conv(4, 3)
+    b.qdq()
+    yield b
+
+    # 5. A DS-CNN-like keyword spotter (49 MFCC frames x 10 coefficients):
+    #    a rectangular 10x4 stem at stride 2 with TF's SAME padding, two
+    #    depthwise-separable blocks (depthwise 3x3 + Relu, pointwise 1x1 +
+    #    Relu; the second depthwise with channel multiplier 2), global
+    #    average pool, Gemm 12. Float scales, per-channel weights, uint8.
+    b = Builder("u8_dscnn_depthwise", 1, 49, 10, "uint8")
+    b.qdq()
+    b.conv(8, (10, 4), stride=2, pad=(4, 1, 5, 1))
+    b.unary("Relu", relu)
+    b.qdq()
+    b.conv(8, 3, pad=1, group=8)
+    b.unary("Relu", relu)
+    b.qdq()
+    b.conv(8, 1)
+    b.unary("Relu", relu)
+    b.qdq()
+    b.conv(16, 3, pad=1, group=8)
+    b.unary("Relu", relu)
+    b.qdq()
+    b.conv(16, 1)
+    b.unary("Relu", relu)
+    b.qdq()
+    b.gap()
+    b.qdq()
+    b.gemm(12)
     b.qdq()
     yield b
 

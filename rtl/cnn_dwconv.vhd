@@ -1,0 +1,402 @@
+-- cnn_dwconv: depthwise KH x KW convolution (ONNX Conv with group = C_IN),
+-- strides STRIDE_H (rows) and STRIDE_W (columns), no padding (an upstream
+-- cnn_zero_pad pads), bias, the output stage of cnn_conv (cnn_mac). Output
+-- channel oc reads input channel oc / M only, M = C_OUT / C_IN (the channel
+-- multiplier). Stream in: H x W x C_IN beats (HWC, int8, or uint8 when not
+-- IN_SIGNED); stream out: H_OUT x W_OUT x C_OUT beats (HWC, int8), H_OUT =
+-- (H - KH) / STRIDE_H + 1, W_OUT = (W - KW) / STRIDE_W + 1 (floor):
+--     y[oy][ox][oc] = requant(BIAS[oc] + sum_{ky,kx} x[oy*STRIDE_H+ky][ox*STRIDE_W+kx][oc / M]
+--                                      * WEIGHTS[(oc*KH + ky)*KW + kx])
+-- with the output stage's generics exactly as cnn_conv's (SHIFT, ACT,
+-- LEAKY_K, CLAMP_HI, CLAMP_LO, ZP_OUT; REQUANT_F32 with SCALES, one float32
+-- bit pattern per output channel).
+--
+-- Structure: cnn_conv's line buffer and row FIFO (NROWS = KH + RREL rows x W
+-- pixels x C_IN bytes, RREL = min(STRIDE_H, KH); rows no window touches are
+-- consumed without being stored) with one MAC lane: the issue stage loops
+-- oy, ox, oc, ky, kx (kx fastest), one line-buffer byte (channel oc / M of
+-- the window position) and one weight per cycle into a cnn_mac; each result
+-- enters a credit FIFO of D entries, which is the output (one beat per entry).
+--
+-- Cycle model (no stalls from outside, images back to back), per image, with
+-- ROW = W * C_IN the beats of one input row (cnn_conv's model with PAR = 1
+-- word per channel read, KKN = KH*KW issue cycles per output, PAR_OUT = 1):
+--     KK     = KH*KW
+--     T_ROW  = W_OUT * C_OUT * KK                         (issue cycles per output row)
+--     R      = (KH - RREL) * ROW                          (refill)
+--     TR     = (H - (H_OUT - 1) * STRIDE_H - KH) * ROW    (trailing rows)
+--     T_IN   = H * ROW                                    (1 beat/cycle)
+--     T_CONV = max(H_OUT * T_ROW + R,
+--                  (KH + RREL) * ROW + TR + (H_OUT - 2) * T_ROW)  (2nd: H_OUT >= 3)
+--     T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KK + 6 + X - D)
+--     cycles/image = max(T_IN, T_CONV, T_OUT)
+--   X = the float stage's extra latency (0, or 4 with REQUANT_F32), D = 8 + X.
+-- The terms are cnn_conv's (its header explains each); with one lane the
+-- output link never binds unless KK = 1 (T_OUT: one beat per issue cycle).
+-- Latency (image into an idle block, no stalls): the first output beat is
+-- valid KH*W*C_IN + KH*KW + 5 + X cycles after the first input beat is
+-- accepted (the KH-th row completes; KH*KW issue cycles; 5 stages: RAM/ROM
+-- read, product, adder, accumulator, requant into the FIFO).
+--
+-- Resources: 1 multiplier (8 x 9 bit); a weight ROM of max(C_OUT*KH*KW, 2)
+-- words x 9 bits (8 + the salt bit, see cnn_conv), a bias ROM of max(C_OUT, 2)
+-- words x 33 bits; a line buffer of (KH + RREL) * W * C_IN bytes; an output
+-- FIFO of D bytes. REQUANT_F32 adds a scale ROM of max(C_OUT, 2) words x 31
+-- bits and a cnn_requant.
+--
+-- Backpressure: out_ready low fills the output FIFO, then the issue stops
+-- (credits); the line buffer then fills and in_ready drops at the start of a
+-- row that has no free slot. Nothing is lost or duplicated.
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use work.cnn_pkg.all;
+
+entity cnn_dwconv is
+  generic (
+    C_IN      : positive := 1;
+    C_OUT     : positive := 1;       -- a multiple of C_IN
+    H         : positive := 8;
+    W         : positive := 8;
+    KH        : positive := 3;       -- kernel rows (1..11)
+    KW        : positive := 3;       -- kernel columns (1..11)
+    STRIDE_H  : positive := 1;       -- row stride (1..4)
+    STRIDE_W  : positive := 1;       -- column stride (1..4)
+    WEIGHTS   : int_array;           -- C_OUT*KH*KW, [oc][ky][kx], -128..127
+    BIAS      : int_array;           -- C_OUT, int32
+    SHIFT     : integer  := 0;
+    ACT       : natural  := ACT_NONE;
+    LEAKY_K   : natural  := 0;
+    CLAMP_HI  : integer  := 127;     -- upper clamp of y (-128..127)
+    IN_SIGNED : boolean  := true;
+    CLAMP_LO  : integer  := -128;    -- lower clamp of y (-128..CLAMP_HI)
+    ZP_OUT    : integer  := 0;       -- zero point of y
+    REQUANT_F32 : boolean := false;  -- float32 output stage with SCALES
+    SCALES    : int_array := (0 => 0)  -- REQUANT_F32: C_OUT float32 bit patterns (positive normal)
+  );
+  port (
+    clk       : in  std_logic;
+    rst       : in  std_logic;
+    in_valid  : in  std_logic;
+    in_ready  : out std_logic;
+    in_data   : in  std_logic_vector(7 downto 0);
+    out_valid : out std_logic;
+    out_ready : in  std_logic;
+    out_data  : out std_logic_vector(7 downto 0)
+  );
+end entity;
+
+architecture rtl of cnn_dwconv is
+  constant M      : positive := C_OUT / C_IN;          -- channel multiplier
+  constant H_OUT  : positive := (H - KH) / STRIDE_H + 1;
+  constant W_OUT  : positive := (W - KW) / STRIDE_W + 1;
+  constant RREL   : positive := min_int(STRIDE_H, KH); -- rows released per output row
+  constant NROWS  : positive := KH + RREL;             -- line buffer rows
+  constant LB_WORDS : positive := NROWS * W * C_IN;
+  constant NW     : positive := C_OUT * KH * KW;       -- weight ROM words
+  -- At least 2 ROM words (GHDL 2.0 folds a one-word ROM into a constant; see
+  -- cnn_conv). Word NW is never read.
+  constant NWR    : positive := max_int(NW, 2);
+  constant NBR    : positive := max_int(C_OUT, 2);
+  -- |x * w| < 2^15, KH*KW terms, |bias| <= 2^31: never overflows.
+  constant ACC_W  : positive := max_int(33, clog2(KH * KW) + 17);
+  function f32_extra return natural is
+  begin
+    if REQUANT_F32 then
+      return 4;
+    end if;
+    return 0;
+  end function;
+  constant X_F32  : natural := f32_extra;
+  constant FIFO_DEPTH : positive := 8 + X_F32;         -- > issue-to-push latency (5 + X)
+
+  subtype byte_t is std_logic_vector(7 downto 0);
+  type byte_array is array (natural range <>) of byte_t;
+  -- ROM words carry one extra bit, always '1' (the salt: no word is zero, so
+  -- GHDL keeps every ROM a memory; see cnn_conv).
+  type wrom_array is array (natural range <>) of std_logic_vector(8 downto 0);
+  type bias_array is array (natural range <>) of std_logic_vector(32 downto 0);
+  type scale_array is array (natural range <>) of std_logic_vector(30 downto 0);
+
+  -- Word (oc*KH + ky)*KW + kx: the order of issue.
+  function build_wrom return wrom_array is
+    variable r : wrom_array(0 to NWR - 1) := (others => (others => '0'));
+  begin
+    for i in 0 to NWR - 1 loop
+      r(i)(8) := '1';   -- salt
+      if i < NW then
+        r(i)(7 downto 0) := std_logic_vector(to_signed(WEIGHTS(WEIGHTS'low + i), 8));
+      end if;
+    end loop;
+    return r;
+  end function;
+
+  function build_brom return bias_array is
+    variable r : bias_array(0 to NBR - 1) := (others => (others => '0'));
+  begin
+    for oc in 0 to NBR - 1 loop
+      r(oc)(32) := '1';       -- salt
+      if oc < C_OUT then
+        r(oc)(31 downto 0) := std_logic_vector(to_signed(BIAS(BIAS'low + oc), 32));
+      end if;
+    end loop;
+    return r;
+  end function;
+
+  -- Bits 30..0 of SCALES[oc] (the sign bit is 0); the spare word repeats
+  -- word 0, so no word is zero.
+  function build_srom return scale_array is
+    variable r : scale_array(0 to NBR - 1);
+  begin
+    for oc in 0 to NBR - 1 loop
+      r(oc) := std_logic_vector(to_unsigned(SCALES(SCALES'low), 31));
+      if oc < C_OUT then
+        r(oc) := std_logic_vector(to_unsigned(SCALES(SCALES'low + oc), 31));
+      end if;
+    end loop;
+    return r;
+  end function;
+
+  -- '1' for input rows some window reads.
+  function build_row_used return std_logic_vector is
+    variable r : std_logic_vector(0 to H - 1) := (others => '0');
+  begin
+    for oy in 0 to H_OUT - 1 loop
+      for ky in 0 to KH - 1 loop
+        r(oy * STRIDE_H + ky) := '1';
+      end loop;
+    end loop;
+    return r;
+  end function;
+
+  constant ROW_USED : std_logic_vector(0 to H - 1) := build_row_used;
+  constant WROM : wrom_array(0 to NWR - 1) := build_wrom;
+  constant BROM : bias_array(0 to NBR - 1) := build_brom;
+
+  -- Line buffer (simple dual-port RAM: one write, one registered read).
+  signal lb : byte_array(0 to LB_WORDS - 1) := (others => (others => '0'));
+
+  -- Input side.
+  signal i_ch   : natural range 0 to C_IN - 1 := 0;
+  signal i_x    : natural range 0 to W - 1 := 0;
+  signal i_y    : natural range 0 to H - 1 := 0;
+  signal i_slot : natural range 0 to NROWS - 1 := 0;
+  signal in_ready_i : std_logic;
+  signal accept : std_logic;
+  signal wr_en  : std_logic;
+  signal wr_addr : natural range 0 to LB_WORDS - 1;
+
+  -- Row FIFO bookkeeping (shared by both sides).
+  signal full_rows  : natural range 0 to NROWS := 0;   -- stored, not released
+  signal free_slots : natural range 0 to NROWS := NROWS; -- neither stored nor being written
+
+  -- Compute side (issue stage).
+  signal c_kx   : natural range 0 to KW - 1 := 0;
+  signal c_ky   : natural range 0 to KH - 1 := 0;
+  signal c_oc   : natural range 0 to C_OUT - 1 := 0;
+  signal c_m    : natural range 0 to M - 1 := 0;       -- c_oc mod M
+  signal c_ic   : natural range 0 to C_IN - 1 := 0;    -- c_oc / M
+  signal c_ox   : natural range 0 to W_OUT - 1 := 0;
+  signal c_oy   : natural range 0 to H_OUT - 1 := 0;
+  signal c_col  : natural range 0 to W - 1 := 0;       -- c_ox * STRIDE_W
+  signal c_wa   : natural range 0 to NWR - 1 := 0;
+  signal c_head : natural range 0 to NROWS - 1 := 0;   -- slot of window row 0
+  signal c_first, c_last : std_logic;
+  signal issue  : std_logic;
+  signal rd_addr : natural range 0 to LB_WORDS - 1;
+  signal can_reserve : std_logic;
+  signal reserve : std_logic;
+
+  -- Stage 1: RAM and ROM outputs, to the cnn_mac.
+  signal m_valid, m_first, m_last : std_logic := '0';
+  signal m_x     : byte_t := (others => '0');
+  signal m_w     : std_logic_vector(8 downto 0) := (others => '0');   -- with the salt bit
+  signal m_bias  : std_logic_vector(32 downto 0) := (others => '0');
+  signal m_scale : std_logic_vector(30 downto 0) := (others => '0');
+  signal r_valid : std_logic;
+  signal r_data  : byte_t;
+begin
+  assert C_OUT mod C_IN = 0 report "cnn_dwconv: C_OUT must be a multiple of C_IN" severity failure;
+  assert not REQUANT_F32 or SCALES'length = C_OUT
+    report "cnn_dwconv: SCALES must hold C_OUT float32 bit patterns" severity failure;
+  assert KH <= H and KW <= W report "cnn_dwconv: the kernel is larger than the image" severity failure;
+
+  ---------------------------------------------------------------- input side
+  in_ready_i <= '0' when ROW_USED(i_y) = '1' and i_x = 0 and i_ch = 0 and free_slots = 0
+                else '1';
+  in_ready <= in_ready_i;
+  accept   <= in_valid and in_ready_i;
+  wr_en    <= '1' when accept = '1' and ROW_USED(i_y) = '1' else '0';
+  wr_addr  <= (i_slot * W + i_x) * C_IN + i_ch;
+
+  ---------------------------------------------------------------- compute side
+  c_first <= '1' when c_kx = 0 and c_ky = 0 else '0';
+  c_last  <= '1' when c_kx = KW - 1 and c_ky = KH - 1 else '0';
+  issue   <= '1' when full_rows >= KH and (can_reserve = '1' or c_last = '0') else '0';
+  reserve <= issue and c_last;
+
+  process (all)
+    variable s : natural range 0 to 2 * NROWS;
+  begin
+    s := c_head + c_ky;
+    if s >= NROWS then
+      s := s - NROWS;
+    end if;
+    rd_addr <= (s * W + c_col + c_kx) * C_IN + c_ic;
+  end process;
+
+  -- Line buffer RAM and the ROMs (stage 1).
+  process (clk)
+  begin
+    if rising_edge(clk) then
+      if wr_en = '1' then
+        lb(wr_addr) <= in_data;
+      end if;
+      m_x    <= lb(rd_addr);
+      m_w    <= WROM(c_wa);
+      m_bias <= BROM(c_oc);
+    end if;
+  end process;
+
+  g_srom : if REQUANT_F32 generate
+    constant SROM : scale_array(0 to NBR - 1) := build_srom;
+  begin
+    process (clk)
+    begin
+      if rising_edge(clk) then
+        m_scale <= SROM(c_oc);
+      end if;
+    end process;
+  end generate;
+
+  process (clk)
+    variable claim, row_done : natural range 0 to 1;
+    variable rel_rows : natural range 0 to KH;
+    variable hd : natural range 0 to 2 * NROWS;
+  begin
+    if rising_edge(clk) then
+      claim    := 0;
+      row_done := 0;
+      rel_rows := 0;
+
+      -- Input counters.
+      if accept = '1' then
+        if ROW_USED(i_y) = '1' and i_x = 0 and i_ch = 0 then
+          claim := 1;
+        end if;
+        if i_ch = C_IN - 1 then
+          i_ch <= 0;
+          if i_x = W - 1 then
+            i_x <= 0;
+            if ROW_USED(i_y) = '1' then
+              row_done := 1;
+              if i_slot = NROWS - 1 then
+                i_slot <= 0;
+              else
+                i_slot <= i_slot + 1;
+              end if;
+            end if;
+            if i_y = H - 1 then
+              i_y <= 0;
+            else
+              i_y <= i_y + 1;
+            end if;
+          else
+            i_x <= i_x + 1;
+          end if;
+        else
+          i_ch <= i_ch + 1;
+        end if;
+      end if;
+
+      -- Issue counters: kx fastest, then ky, oc, ox, oy.
+      m_valid <= issue;
+      m_first <= c_first;
+      m_last  <= c_last;
+      if issue = '1' then
+        if c_kx /= KW - 1 then
+          c_kx <= c_kx + 1;
+          c_wa <= c_wa + 1;
+        else
+          c_kx <= 0;
+          if c_ky /= KH - 1 then
+            c_ky <= c_ky + 1;
+            c_wa <= c_wa + 1;
+          else
+            c_ky <= 0;
+            if c_oc /= C_OUT - 1 then
+              c_oc <= c_oc + 1;
+              c_wa <= c_wa + 1;
+              if c_m /= M - 1 then
+                c_m <= c_m + 1;
+              else
+                c_m <= 0;
+                -- (c_ic /= C_IN - 1 is implied by c_oc /= C_OUT - 1; written
+                -- out so that GHDL folds the increment away when C_IN = 1.)
+                if c_ic /= C_IN - 1 then
+                  c_ic <= c_ic + 1;
+                end if;
+              end if;
+            else
+              c_oc <= 0;
+              c_m  <= 0;
+              c_ic <= 0;
+              c_wa <= 0;
+              if c_ox /= W_OUT - 1 then
+                c_ox  <= c_ox + 1;
+                c_col <= c_col + STRIDE_W;
+              else
+                -- End of an output row: release its rows.
+                c_ox  <= 0;
+                c_col <= 0;
+                if c_oy /= H_OUT - 1 then
+                  c_oy <= c_oy + 1;
+                  rel_rows := RREL;
+                else
+                  c_oy <= 0;
+                  rel_rows := KH;
+                end if;
+                hd := c_head + rel_rows;
+                if hd >= NROWS then
+                  hd := hd - NROWS;
+                end if;
+                c_head <= hd;
+              end if;
+            end if;
+          end if;
+        end if;
+      end if;
+
+      full_rows  <= full_rows + row_done - rel_rows;
+      free_slots <= free_slots - claim + rel_rows;
+
+      if rst = '1' then
+        i_ch <= 0; i_x <= 0; i_y <= 0; i_slot <= 0;
+        full_rows <= 0; free_slots <= NROWS;
+        c_kx <= 0; c_ky <= 0; c_oc <= 0; c_m <= 0; c_ic <= 0; c_ox <= 0; c_oy <= 0;
+        c_col <= 0; c_wa <= 0; c_head <= 0;
+        m_valid <= '0';
+      end if;
+    end if;
+  end process;
+
+  mac : entity work.cnn_mac
+    generic map (
+      PAR => 1, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
+      SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
+      CLAMP_LO => CLAMP_LO, ZP_OUT => ZP_OUT, REQUANT_F32 => REQUANT_F32)
+    port map (
+      clk => clk, rst => rst,
+      in_valid => m_valid, in_first => m_first, in_last => m_last,
+      in_x => m_x, in_w => m_w(7 downto 0), in_bias => m_bias(31 downto 0),
+      in_scale => '0' & m_scale,
+      out_valid => r_valid, out_data => r_data);
+
+  fifo : entity work.cnn_credit_fifo
+    generic map (WIDTH => 8, DEPTH => FIFO_DEPTH)
+    port map (
+      clk => clk, rst => rst,
+      reserve => reserve, can_reserve => can_reserve,
+      in_valid => r_valid, in_data => r_data,
+      out_valid => out_valid, out_ready => out_ready, out_data => out_data);
+end architecture;

@@ -1,0 +1,122 @@
+// Block test of cnn_dwconv (through tb_dwconv_wrap.vhd, which fixes seeded
+// weights and biases, and puts a cnn_zero_pad in front for configs with
+// PAD_*) against op_def(DwConv).reference (gen/ops/dwconv.cpp, the golden
+// model itself, SPEC v2 output stages included). Every config: several
+// images back to back, at full rate and under the five stall patterns on both
+// sides (block_tb.hpp run_all); cycles/image must equal, exactly, the cycle
+// model the generator plans with (op_def(DwConv).pes(): the same function,
+// not a copy), and the first output beat of an image into the idle block the
+// header's latency formula (exactly).
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <type_traits>
+
+#include "block_tb.hpp"
+#include "error.hpp"
+#include "exec.hpp"
+#include "ops.hpp"
+#include "pe_dwconv_models.h"
+#include "tb_lcg.hpp"
+#include "tb_main.hpp"
+
+// cnn_dwconv.vhd's latency: first output beat after the first input beat.
+static long long dw_model_first_out(long long c_in, long long w, long long kh, long long kw, bool f32) {
+    return kh * w * c_in + kh * kw + 5 + (f32 ? 4 : 0);
+}
+
+// Cycles per image in the generator's model: its slowest PE (cnn_dwconv, and
+// cnn_zero_pad in front when padded).
+static double planned_cycles(const cnn::Layer& l) {
+    int64_t worst = 0;
+    for (const cnn::PeModel& pe : cnn::op_def(cnn::LayerKind::DwConv).pes(l, "t")) worst = std::max(worst, pe.cycles);
+    if (worst == 0) throw cnn::Error(l.name, "no PE in the layer's models");
+    return double(worst);
+}
+
+#define CNN_OPTIONAL_GENERIC(NAME, DEFAULT)                                                   \
+    template <class Cfg, class = void>                                                        \
+    struct Opt_##NAME { static constexpr long long value = DEFAULT; };                        \
+    template <class Cfg>                                                                      \
+    struct Opt_##NAME<Cfg, std::void_t<decltype(Cfg::NAME)>> { static constexpr long long value = Cfg::NAME; };
+CNN_OPTIONAL_GENERIC(CLAMP_HI, 127)
+CNN_OPTIONAL_GENERIC(PAD_T, 0)
+CNN_OPTIONAL_GENERIC(PAD_L, 0)
+CNN_OPTIONAL_GENERIC(PAD_B, 0)
+CNN_OPTIONAL_GENERIC(PAD_R, 0)
+CNN_OPTIONAL_GENERIC(REQUANT_F32_I, 0)
+CNN_OPTIONAL_GENERIC(ZP_OUT, 0)
+CNN_OPTIONAL_GENERIC(CLAMP_LO, -128)
+CNN_OPTIONAL_GENERIC(SCALE_E, 120)
+CNN_OPTIONAL_GENERIC(SCALE_FRAC, 1)
+
+template <class Cfg>
+bool run() {
+    cnn::Layer l;
+    l.name = std::string("dwconv ") + Cfg::name;
+    l.kind = cnn::LayerKind::DwConv;
+    l.in = {int(Cfg::C_IN), int(Cfg::H), int(Cfg::W)};
+    l.pad_t = int(Opt_PAD_T<Cfg>::value), l.pad_l = int(Opt_PAD_L<Cfg>::value);
+    l.pad_b = int(Opt_PAD_B<Cfg>::value), l.pad_r = int(Opt_PAD_R<Cfg>::value);
+    const long long hp = Cfg::H + l.pad_t + l.pad_b, wp = Cfg::W + l.pad_l + l.pad_r;  // the PE's input
+    l.out = {int(Cfg::C_OUT), int((hp - Cfg::KH) / Cfg::STRIDE_H + 1), int((wp - Cfg::KW) / Cfg::STRIDE_W + 1)};
+    l.kernel_h = int(Cfg::KH);
+    l.kernel_w = int(Cfg::KW);
+    l.stride_h = int(Cfg::STRIDE_H);
+    l.stride_w = int(Cfg::STRIDE_W);
+    l.f_in = 0;
+    l.f_w = int(Cfg::SHIFT);  // shift = f_in + f_w - f_out
+    l.f_out = 0;
+    l.act = Cfg::ACT == 1 ? cnn::Activation::Relu
+          : Cfg::ACT == 2 ? cnn::Activation::Leaky : cnn::Activation::None;
+    l.leaky_k = int(Cfg::LEAKY_K);
+    l.clamp_hi = int(Opt_CLAMP_HI<Cfg>::value);
+    l.in_unsigned = Cfg::IN_SIGNED_I == 0;
+    cnn::rtl_tb::lcg_values(Cfg::SEED, Cfg::BMUL, size_t(Cfg::C_OUT * Cfg::KH * Cfg::KW), size_t(Cfg::C_OUT),
+                            l.weights, l.bias);
+    if (Cfg::WFILL != 0) std::fill(l.weights.begin(), l.weights.end(), int8_t(Cfg::WFILL));
+    // The wrapper pads with 0: the reference's padded positions are zp_in = 0
+    // (a nonzero zp_in lives in the bias after assign_quantization).
+    l.zp_in = 0;
+    l.requant_f32 = Opt_REQUANT_F32_I<Cfg>::value != 0;
+    l.zp_out = int(Opt_ZP_OUT<Cfg>::value);
+    l.clamp_lo = int(Opt_CLAMP_LO<Cfg>::value);
+    if (l.requant_f32)
+        l.scale = cnn::rtl_tb::lcg_scales(Cfg::SEED, l.weights.size(), l.bias.size(), size_t(Cfg::C_OUT),
+                                          Opt_SCALE_E<Cfg>::value, Opt_SCALE_FRAC<Cfg>::value != 0);
+
+    std::mt19937_64 rng(0xd0 + Cfg::SEED);
+    std::uniform_int_distribution<int> d(Cfg::IN_SIGNED_I ? -128 : 0, Cfg::IN_SIGNED_I ? 127 : 255);
+    cnn::rtl_tb::Job job;
+    job.label = l.name;
+    job.out_shape = l.out;
+    job.model_cycles = planned_cycles(l);
+    job.tolerance = 0;  // the model is exact
+    const cnn::OpDef& op = cnn::op_def(cnn::LayerKind::DwConv);
+    for (int i = 0; i < int(Cfg::IMAGES); ++i) {
+        cnn::QTensor t(l.in);
+        for (auto& v : t.data) v = d(rng);
+        if (i == 1)  // extremes: every input at its most negative / largest value
+            for (auto& v : t.data) v = Cfg::IN_SIGNED_I ? -128 : 255;
+        cnn::QTensor o = op.reference(l, t);
+        job.inputs.emplace_back(t.data.begin(), t.data.end());
+        job.expected.emplace_back(o.data.begin(), o.data.end());
+    }
+    bool ok = cnn::rtl_tb::run_all<typename Cfg::Model>(job, 17 + uint64_t(Cfg::SEED));
+    cnn::rtl_tb::Measured m;
+    if (cnn::rtl_tb::run_once<typename Cfg::Model>(job, cnn::rtl_tb::Stall::Off, cnn::rtl_tb::Stall::Off,
+                                                   5 + uint64_t(Cfg::SEED), &m)) {
+        const long long want = dw_model_first_out(Cfg::C_IN, wp, Cfg::KH, Cfg::KW, l.requant_f32) +
+                               (l.has_padding() ? 1 : 0);
+        if ((long long)m.first_out != want) {
+            std::fprintf(stderr, "FAIL %s: first output beat after %llu cycles, the model says %lld\n",
+                         job.label.c_str(), (unsigned long long)m.first_out, want);
+            ok = false;
+        }
+    } else {
+        ok = false;
+    }
+    return ok;
+}
+
+CNN_BLOCK_TB_MAIN()
