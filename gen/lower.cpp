@@ -849,11 +849,14 @@ private:
             f.pad_r = small_int(pd[3], "pad", where_);
             if (f.pad_t < 0 || f.pad_l < 0 || f.pad_b < 0 || f.pad_r < 0) fail("negative pads are not accepted");
         } else if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
-            auto same = [&](int size, int k, int s, int d, int& lo, int& hi) {
-                const int out = (size + s - 1) / s;
-                const int total = std::max(0, (out - 1) * s + (k - 1) * d + 1 - size);
-                lo = ap == "SAME_UPPER" ? total / 2 : total - total / 2;
-                hi = total - lo;
+            // In int64: sizes, kernels, strides and dilations are each below
+            // 2^31, so no product or sum here leaves int64 (found by the fuzzer:
+            // a stride of 2^31 - 1 overflowed int).
+            auto same = [&](int64_t size, int64_t k, int64_t s, int64_t d, int& lo, int& hi) {
+                const int64_t out = (size + s - 1) / s;
+                const int64_t total = std::max<int64_t>(0, (out - 1) * s + (k - 1) * d + 1 - size);
+                lo = small_int(ap == "SAME_UPPER" ? total / 2 : total - total / 2, "pad", where_);
+                hi = small_int(total - (ap == "SAME_UPPER" ? total / 2 : total - total / 2), "pad", where_);
             };
             same(shape_.h, kh, f.stride_h, f.dilation_h, f.pad_t, f.pad_b);
             same(shape_.w, kw, f.stride_w, f.dilation_w, f.pad_l, f.pad_r);

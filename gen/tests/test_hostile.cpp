@@ -205,6 +205,16 @@ TEST_CASE("a conv stride of 0 is refused before ONNX's shape inference divides b
     refused_by_check_and_emit(save(p, "pool_stride0"), "strides value 0 is not positive");
 }
 
+TEST_CASE("SAME padding with a stride of 2^31 - 1 is refused without overflowing") {
+    onnx::Graph g = small_graph();  // found by the fuzzer: (size + stride - 1) overflowed int (UBSan)
+    onnx::Node& conv = first(g, "QLinearConv");
+    conv.attrs["auto_pad"].kind = onnx::Attribute::Kind::String;
+    conv.attrs["auto_pad"].s = "SAME_UPPER";
+    conv.attrs.erase("pads");
+    conv.attrs["strides"] = onnx::Attribute::integers({2147483647, 1});
+    refused_by_check_and_emit(save(g, "same_stride_max"), "");
+}
+
 TEST_CASE("scalar conv weights are refused before ONNX's shape inference reads their dims") {
     onnx::Graph g = small_graph();  // found by the fuzzer: a SEGV in libonnx's convPoolShapeInference
     onnx::Node& conv = first(g, "QLinearConv");
