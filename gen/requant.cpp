@@ -7,6 +7,19 @@
 
 namespace cnn {
 
+namespace {
+
+// MLAS clamps with MAXPS then MINPS, which return their second operand when
+// the first is NaN: a NaN (a zero or NaN scale in a hostile file, before the
+// legality pass refuses it) becomes the lower bound, never an undefined
+// float-to-int conversion.
+float clamp_like_mlas(float v, float lo, float hi) {
+    if (std::isnan(v)) return lo;
+    return std::min(std::max(v, lo), hi);
+}
+
+}  // namespace
+
 // The volatile stores keep each product and quotient a separate float
 // operation even under -ffast-math style contraction.
 float requant_scale(float x_scale, float w_scale, float y_scale) {
@@ -26,13 +39,13 @@ int32_t requantize_f32(int64_t acc, float scale, int zp, int lo, int hi) {
         throw Error("requantize", "accumulator " + std::to_string(acc) + " does not fit int32");
     volatile float a = float(int32_t(acc));  // cvtdq2ps: round half to even
     volatile float v = a * scale;
-    float c = std::min(std::max(float(v), float(lo - zp)), float(hi - zp));
+    const float c = clamp_like_mlas(v, float(lo - zp), float(hi - zp));
     return int32_t(std::nearbyint(c)) + zp;  // default rounding mode: half to even
 }
 
 int32_t quantize_f32(float x, float scale, int zp, int lo, int hi) {
     volatile float v = x / scale;
-    float c = std::min(std::max(float(v), float(lo - zp)), float(hi - zp));
+    const float c = clamp_like_mlas(v, float(lo - zp), float(hi - zp));
     return int32_t(std::nearbyint(c)) + zp;
 }
 

@@ -26,6 +26,13 @@ TEST_CASE("requantize_f32: float32 product, round half to even, zero point, clam
     CHECK_THROWS(requantize_f32(int64_t(1) << 31, 1.0f, 0, -128, 127));
 }
 
+TEST_CASE("a NaN from a hostile scale clamps to the lower bound, as MLAS's MAXPS/MINPS do") {
+    CHECK(quantize_f32(0.0f, 0.0f, 3, -128, 127) == -128);  // 0 / 0
+    CHECK(quantize_f32(1.0f, std::nanf(""), 0, 0, 255) == 0);
+    CHECK(requantize_f32(5, std::nanf(""), 7, -128, 127) == -128);
+    CHECK(quantize_f32(1.0f, 0.0f, 0, -128, 127) == 127);  // +inf clamps high
+}
+
 TEST_CASE("quantize_f32 divides in float32 (MlasQuantizeLinear), then rounds half to even") {
     CHECK(quantize_f32(0.5f, 1.0f, 0, -128, 127) == 0);
     CHECK(quantize_f32(1.5f, 1.0f, 0, -128, 127) == 2);
