@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -29,14 +31,6 @@ int64_t fifo_depth(const Network& net, size_t i) {
     if (i + 1 >= net.layers.size()) return 0;
     const Shape o = net.layers[i].out;
     return std::min<int64_t>(2 * int64_t(o.w) * o.c, kMaxFifo);
-}
-
-// The PEs of layer i, its FIFO included.
-std::vector<PeModel> all_pes(const Network& net, size_t i) {
-    const Layer& l = net.layers[i];
-    std::vector<PeModel> v = layer_pes(l, i);
-    if (fifo_depth(net, i) > 0) v.push_back({"l" + std::to_string(i) + "_fifo", "cnn_fifo", l.out.size(), l.out.size(), l.out.size()});
-    return v;
 }
 
 nlohmann::json shape_json(const Shape& s) { return {{"c", s.c}, {"h", s.h}, {"w", s.w}}; }
@@ -138,22 +132,168 @@ void plan_parallelism(Network& net, int64_t target, int fixed) {
         if (net.layers[i].has_weights()) choose_par(net.layers[i], i, target);
 }
 
-Design build_design(const Network& net) {
+namespace {
+
+// Rows of its input a layer needs before its output rows 0..r are complete.
+int64_t rows_needed(const Layer& l, int64_t r) {
+    if (l.kind == LayerKind::Dense || l.kind == LayerKind::GlobalAvgPool) return l.in.h;
+    if (!l.has_window()) return std::min<int64_t>(l.in.h, r + 1);
+    return std::clamp<int64_t>(r * l.stride_h + l.kernel_h - l.pad_t, 1, l.in.h);
+}
+
+// Rows of layer f's output needed before rows 0..r of producer p are
+// complete (0 when p does not depend on f).
+int64_t rows_of(const Network& net, int f, int p, int64_t r) {
+    if (p == f) return r + 1;
+    if (p < f) return 0;
+    const Layer& l = net.layers[size_t(p)];
+    int64_t need = 0;
+    for (int q : net.inputs_of(size_t(p))) need = std::max(need, rows_of(net, f, q, rows_needed(l, r) - 1));
+    return need;
+}
+
+std::set<int> ancestors(const Network& net, int p) {
+    std::set<int> seen{p};
+    std::vector<int> todo{p};
+    while (!todo.empty()) {
+        const int q = todo.back();
+        todo.pop_back();
+        if (q < 0) continue;
+        for (int i : net.inputs_of(size_t(q)))
+            if (seen.insert(i).second) todo.push_back(i);
+    }
+    return seen;
+}
+
+}  // namespace
+
+std::vector<SkipFifo> skip_fifos(const Network& net) {
+    std::vector<SkipFifo> v;
+    for (size_t j = 0; j < net.layers.size(); ++j) {
+        const Layer& add = net.layers[j];
+        if (add.kind != LayerKind::Add) continue;
+        const std::vector<int> in = net.inputs_of(j);
+        // The fork both paths leave: their latest common ancestor.
+        const std::set<int> a = ancestors(net, in[0]), b = ancestors(net, in[1]);
+        int f = -1;
+        for (int x : a)
+            if (b.count(x)) f = std::max(f, x);
+        // Rows of the fork's tensor each side needs for the Add's first row;
+        // the side that needs fewer (the skip) holds what it computes from the
+        // other side's rows, plus a row of slack.
+        const int64_t need[2] = {rows_of(net, f, in[0], 0), rows_of(net, f, in[1], 0)};
+        for (int k = 0; k < 2; ++k) {
+            const int other = need[1 - k];
+            int64_t rows = 0;
+            while (rows < add.in.h && rows_of(net, f, in[size_t(k)], rows) <= other) ++rows;
+            const int64_t row = int64_t(add.in.w) * add.in.c;
+            const int64_t depth = std::min<int64_t>((rows + 1) * row, add.in.size() + row);
+            v.push_back({int(j), k, std::max<int64_t>(depth, 16)});
+        }
+    }
+    return v;
+}
+
+Design build_design(const Network& net, const FifoOverrides& overrides) {
     Design d;
     VhdlBuilder b;
-    b.current = b.link("s_in");
-    std::vector<std::vector<PeModel>> layer_models;  // per layer, its FIFO last
+    const std::string input_link = b.link("s_in");
+    std::vector<std::vector<PeModel>> layer_models(net.layers.size());  // per layer, its FIFO last
+    std::vector<std::vector<std::string>> layer_links(net.layers.size());  // links carrying its tensor
+    std::vector<FifoInfo> fifos;
+    const std::vector<SkipFifo> skips = skip_fifos(net);
+    std::map<std::string, bool> used;
+    // An override by name, or for a skip FIFO by "skip"; -1 is a whole tensor and a row.
+    auto depth_of = [&](const std::string& instance, int64_t dflt, bool skip, const Shape& t) {
+        auto it = overrides.find(instance);
+        if (it == overrides.end() && skip) it = overrides.find("skip");
+        if (it == overrides.end()) return dflt;
+        used[it->first] = true;
+        return it->second < 0 ? t.size() + int64_t(t.w) * t.c : it->second;
+    };
+    // The link(s) each producer's readers take, in the order of its readers.
+    std::map<int, std::vector<std::string>> reads;
+    auto outputs_of = [&](int p, const std::string& tail, const std::string& prefix) {
+        const std::vector<int> readers = net.consumers(p);
+        if (readers.size() > 2) throw Error(prefix, "feeds " + std::to_string(readers.size()) + " layers; at most two");
+        if (readers.size() == 2) {
+            b.current = tail;
+            auto [x, y] = b.fork(prefix + "_fork");
+            d.pes.push_back({prefix + "_fork", "cnn_fork", net.shape_of(p).size(), net.shape_of(p).size(),
+                             net.shape_of(p).size()});
+            if (p >= 0) {
+                layer_models[size_t(p)].push_back(d.pes.back());
+                layer_links[size_t(p)].push_back(x);
+                layer_links[size_t(p)].push_back(y);
+            }
+            reads[p] = {x, y};
+        } else {
+            reads[p] = {tail};
+        }
+    };
+    auto take = [&](int p) {
+        auto& q = reads.at(p);
+        const std::string l = q.front();
+        q.erase(q.begin());
+        return l;
+    };
+    outputs_of(-1, input_link, "in");
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
-        layer_models.push_back(all_pes(net, i));
-        op_def(l.kind).emit(l, "l" + std::to_string(i), b);
-        if (int64_t depth = fifo_depth(net, i))
-            b.append(layer_models.back().back().instance, "cnn_fifo",
-                     {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
-        for (const PeModel& pe : layer_models.back()) d.pes.push_back(pe);
+        const std::string prefix = "l" + std::to_string(i);
+        const std::vector<int> in = net.inputs_of(i);
+        std::vector<std::string> links;
+        for (size_t k = 0; k < in.size(); ++k) {
+            std::string link = take(in[k]);
+            // A skip FIFO on each input of an Add.
+            for (const SkipFifo& s : skips)
+                if (s.layer == int(i) && s.input == int(k)) {
+                    const std::string inst = prefix + (k == 0 ? "_skip_a" : "_skip_b");
+                    const int64_t depth = depth_of(inst, s.depth, true, l.in);
+                    b.current = link;
+                    b.append(inst, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
+                    const int64_t n = l.in.size();
+                    layer_models[i].push_back({inst, "cnn_fifo", n, n, n});
+                    fifos.push_back({inst, depth, s.depth, link, b.current, true});
+                    if (in[k] >= 0) layer_links[size_t(in[k])].push_back(b.current);
+                    link = b.current;
+                }
+            links.push_back(link);
+        }
+        b.current = links[0];
+        if (links.size() > 1) b.current_b = links[1];
+        for (const PeModel& pe : layer_pes(l, i)) layer_models[i].push_back(pe);
+        op_def(l.kind).emit(l, prefix, b);
+        layer_links[i].insert(layer_links[i].begin(), b.current);
+        if (int64_t dflt = fifo_depth(net, i)) {
+            const std::string inst = prefix + "_fifo";
+            const int64_t depth = depth_of(inst, dflt, false, l.out);
+            const std::string from = b.current;
+            b.append(inst, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
+            layer_models[i].push_back({inst, "cnn_fifo", l.out.size(), l.out.size(), l.out.size()});
+            fifos.push_back({inst, depth, dflt, from, b.current, false});
+            layer_links[i].push_back(b.current);
+        }
+        if (i + 1 < net.layers.size()) outputs_of(int(i), b.current, prefix);
     }
+    for (const auto& [name, depth] : overrides)
+        if (!used.count(name))
+            throw Error("--fifo " + name, name == "skip" ? "this design has no skip FIFO (no Add)"
+                                                         : "there is no FIFO of that name in this design");
+    d.pes.clear();
+    for (const auto& v : layer_models)
+        for (const PeModel& pe : v) d.pes.push_back(pe);
+    // The input's fork, if any, comes first.
+    if (net.consumers(-1).size() == 2)
+        d.pes.insert(d.pes.begin(), PeModel{"in_fork", "cnn_fork", net.input.size(), net.input.size(), net.input.size()});
     for (const PeModel& pe : d.pes) d.expected_cycles = std::max(d.expected_cycles, pe.cycles);
     const int64_t in_beats = net.input.size(), out_beats = net.output().size();
+    auto link_index = [&](const std::string& name) {
+        for (size_t k = 0; k < b.links.size(); ++k)
+            if (b.links[k] == name) return int(k);
+        throw Error(name, "no such link");
+    };
+    d.fifos = fifos;
 
     // Names and paths come from the file: printable() keeps them on their
     // comment line (no line break, valid UTF-8) and makes them valid JSON
@@ -227,23 +367,31 @@ Design build_design(const Network& net) {
     m["expected_cycles_per_image"] = d.expected_cycles;
     m["links"] = b.links;
     nlohmann::json layers = nlohmann::json::array();
-    size_t pe_index = 0;
+    // A PE's link is its output's; a fork's is its first output's.
+    auto pe_link = [&](const PeModel& pe) { return link_index(pe.entity == "cnn_fork" ? pe.instance + "_a" : pe.instance); };
+    if (net.consumers(-1).size() == 2) m["input_fork"] = {{"instance", "in_fork"}, {"link", link_index("in_fork_a")}};
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         nlohmann::json pes = nlohmann::json::array();
-        for (const PeModel& pe : layer_models[i]) {
+        for (const PeModel& pe : layer_models[i])
             pes.push_back({{"instance", pe.instance}, {"entity", pe.entity}, {"cycles_per_image", pe.cycles},
-                           {"in_beats", pe.in_beats}, {"out_beats", pe.out_beats}, {"link", pe_index + 1}});
-            ++pe_index;
-        }
+                           {"in_beats", pe.in_beats}, {"out_beats", pe.out_beats}, {"link", pe_link(pe)}});
+        nlohmann::json tensor_links = nlohmann::json::array();
+        for (const std::string& k : layer_links[i]) tensor_links.push_back(link_index(k));
         layers.push_back({{"name", printable(l.name)}, {"kind", kind_name(l.kind)}, {"in", shape_json(l.in)},
                           {"out", shape_json(l.out)}, {"kernel", {l.kernel_h, l.kernel_w}}, {"stride", {l.stride_h, l.stride_w}},
                           {"pad", {l.pad_t, l.pad_l, l.pad_b, l.pad_r}},
                           {"f_in", l.f_in}, {"f_w", l.f_w}, {"f_out", l.f_out}, {"act", activation_name(l.act)},
-                          {"par_in", l.par_in}, {"par_out", l.par_out}, {"macs", l.macs()}, {"pes", pes}});
+                          {"par_in", l.par_in}, {"par_out", l.par_out}, {"macs", l.macs()}, {"pes", pes},
+                          {"inputs", net.inputs_of(i)}, {"tensor_links", tensor_links}});
         if (l.act_string() != activation_name(l.act)) layers.back()["act_detail"] = l.act_string();
     }
     m["layers"] = layers;
+    nlohmann::json fj = nlohmann::json::array();
+    for (const FifoInfo& f : fifos)
+        fj.push_back({{"instance", f.instance}, {"depth", f.depth}, {"planned_depth", f.planned},
+                      {"in_link", link_index(f.in_link)}, {"out_link", link_index(f.out_link)}, {"skip", f.skip}});
+    m["fifos"] = fj;
     d.manifest_json = m.dump(2) + "\n";
     return d;
 }

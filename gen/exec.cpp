@@ -84,10 +84,21 @@ QTensor run_layer(const Layer& layer, const QTensor& in) {
 std::vector<QTensor> run_network(const Network& net, const QTensor& input) {
     std::vector<QTensor> outs;
     outs.reserve(net.layers.size());
-    const QTensor* cur = &input;
-    for (const Layer& l : net.layers) {
-        outs.push_back(run_layer(l, *cur));
-        cur = &outs.back();
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        g_layer = i;
+        const Layer& l = net.layers[i];
+        const std::vector<int> in = net.inputs_of(i);
+        auto tensor = [&](int p) -> const QTensor& {
+            if (p >= int(i)) throw Error("layer '" + l.name + "'", "reads a later layer's output");
+            return p < 0 ? input : outs[size_t(p)];
+        };
+        if (l.kind == LayerKind::Add) {
+            if (in.size() != 2) throw Error("layer '" + l.name + "'", "an Add needs two inputs");
+            outs.push_back(op_def(l.kind).join(l, tensor(in[0]), tensor(in[1])));
+        } else {
+            if (in.size() != 1) throw Error("layer '" + l.name + "'", "needs one input");
+            outs.push_back(run_layer(l, tensor(in[0])));
+        }
     }
     return outs;
 }
@@ -96,10 +107,7 @@ std::vector<Saturation> measure_saturation(const Network& net, const std::vector
     std::vector<Saturation> counts(net.layers.size());
     g_saturation = &counts;
     try {
-        for (const QTensor& in : inputs) {
-            QTensor cur = in;
-            for (g_layer = 0; g_layer < net.layers.size(); ++g_layer) cur = run_layer(net.layers[g_layer], cur);
-        }
+        for (const QTensor& in : inputs) run_network(net, in);
     } catch (...) {
         g_saturation = nullptr;
         throw;

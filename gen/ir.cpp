@@ -16,6 +16,7 @@ const char* kind_name(LayerKind k) {
         case LayerKind::Act: return "Act";
         case LayerKind::Lut: return "Lut";
         case LayerKind::DwConv: return "DwConv";
+        case LayerKind::Add: return "Add";
     }
     return "?";
 }
@@ -54,6 +55,30 @@ std::string Layer::window_string() const {
         return n(kernel_h) + "/" + n(stride_h) + "/" + n(pad_t);
     return n(kernel_h) + "x" + n(kernel_w) + "/" + n(stride_h) + "x" + n(stride_w) + "/" + n(pad_t) + "," +
            n(pad_l) + "," + n(pad_b) + "," + n(pad_r);
+}
+
+std::vector<int> Network::consumers(int i) const {
+    std::vector<int> v;
+    for (size_t k = 0; k < layers.size(); ++k)
+        for (int p : inputs_of(k))
+            if (p == i) v.push_back(int(k));
+    return v;
+}
+
+void Network::erase_layer(size_t i) {
+    link_chain();
+    const int in = layers[i].inputs[0];
+    for (Layer& l : layers)
+        for (int& p : l.inputs) {
+            if (p == int(i)) p = in;
+            else if (p > int(i)) --p;
+        }
+    layers.erase(layers.begin() + long(i));
+}
+
+void Network::link_chain() {
+    for (size_t i = 0; i < layers.size(); ++i)
+        if (layers[i].inputs.empty()) layers[i].inputs = {int(i) - 1};
 }
 
 }  // namespace cnn

@@ -28,6 +28,8 @@ enum class LayerKind {
     Lut,            // an elementwise op as a 256-entry table (LeakyRelu, HardSigmoid, ...)
     DwConv,         // depthwise KHxKW convolution (group = C_in): output channel oc reads
                     // input channel oc / M only, M = out.c / in.c; strides, padding, bias
+    Add,            // elementwise sum of two tensors of one shape (the join of a residual
+                    // block): inputs[0] is ONNX's A, inputs[1] its B
 };
 const char* kind_name(LayerKind k);
 
@@ -108,7 +110,13 @@ struct Layer {
     std::vector<float> scale;             // requant_f32: per output channel (Conv/Dense) or one
     // Lut: y = table[x & 0xFF] (x and y as stream bytes), built as onnxruntime
     // builds its lookup tables (dequantize, the float op, QuantizeLinear).
+    // Add: y = table[(a & 0xFF) * 256 + (b & 0xFF)], 65536 entries, onnxruntime's
+    // QLinearAdd (or its float Add) on every pair, clamps included; the shift
+    // path (requant_f32 false) computes the same values exactly:
+    //   y = clamp(RHE((a - zp_in) * 2^(m - f_in) + (b - zp_in_b) * 2^(m - f_in_b), m - f_out)
+    //             + zp_out, clamp_lo, clamp_hi),   m = max(f_in, f_in_b)
     std::vector<int8_t> table;
+    int zp_in_b = 0, f_in_b = 0;          // Add: the second input's zero point and fractional bits
     Activation pre_act = Activation::None;  // AvgPool/GAP: applied to each input first
     int pre_leaky_k = 0;                  // pre_act Leaky: alpha = 2^-pre_leaky_k
 
@@ -121,6 +129,12 @@ struct Layer {
     OnnxFacts onnx;                       // filled by import, judged by legality
 
     bool in_unsigned = false;   // reads the uint8 graph input (first layer only)
+
+    // The producers of this layer's inputs, in order: indices of earlier
+    // layers, -1 for the graph input. One for every layer but Add (two). The
+    // layers are in topological order; a layer's output feeds at most two
+    // layers (a fork), and the last layer's output is the network's.
+    std::vector<int> inputs;
 
     // Hardware knobs (set by the emitter's planning; 1 = fully serial).
     int par_in = 1;   // input channels multiplied per cycle
@@ -171,6 +185,20 @@ struct Network {
     std::string output_name;      // ONNX graph output name
 
     Shape output() const { return layers.empty() ? input : layers.back().out; }
+    // Layer i's producers: its inputs, or (none given: a chain) layer i - 1.
+    std::vector<int> inputs_of(size_t i) const {
+        return layers[i].inputs.empty() ? std::vector<int>{int(i) - 1} : layers[i].inputs;
+    }
+    // The layers that read layer i's output (i = -1: the graph input).
+    std::vector<int> consumers(int i) const;
+    // The shape of producer p (-1: the graph input).
+    Shape shape_of(int p) const { return p < 0 ? input : layers[size_t(p)].out; }
+    // Removes layer i, whose only input is inputs[0]: its consumers read that
+    // instead, and every index above i moves down by one.
+    void erase_layer(size_t i);
+    // Gives every layer without inputs the previous one (a chain, as the
+    // builders of tests and older code write networks).
+    void link_chain();
 };
 
 }  // namespace cnn

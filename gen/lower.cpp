@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <array>
 #include <map>
 #include <set>
 
@@ -132,8 +133,7 @@ public:
     Network run() {
         find_constants();
         read_input();
-        const std::vector<const Node*> chain = walk_chain();
-        lower_chain(chain);
+        lower_graph();
         return std::move(net_);
     }
 
@@ -254,123 +254,386 @@ private:
         }
     }
 
-    std::vector<const Node*> walk_chain() {
-        std::map<std::string, std::vector<const Node*>> consumers;
+    // --- 2. the graph: streams, forks and joins -------------------------------
+    //
+    // Every quantized value is a stream: the graph input (quantized), the
+    // output of a QuantizeLinear, of a QLinear op or of an integer op. The
+    // walk starts at the graph input and lowers each unit that reads a stream
+    // as soon as its inputs exist (an Add waits for both), depth first, so the
+    // layers come out in topological order. A stream read by two units is a
+    // fork (SPEC §1: both paths must rejoin in one Add); a DequantizeLinear
+    // whose float output feeds two nodes counts as one per consumer.
+
+    struct Stream {
+        int producer = -1;    // layer index, -1 the graph input
+        Shape shape;
+        QuantParam q;
+        bool flat = false;
+    };
+    // One input of an Add waiting for the other.
+    struct AddInput {
+        std::string stream;
+        QuantParam q;
+        bool set = false;
+    };
+
+    std::map<std::string, std::vector<const Node*>> consumers_;
+    std::map<std::string, Stream> streams_;
+    std::map<const Node*, std::array<AddInput, 2>> adds_;
+    std::set<const Node*> done_;
+    std::vector<std::string> work_;   // streams whose readers are still to lower
+    int cur_producer_ = -1;
+    bool have_output_ = false;        // the graph output has been lowered
+    int output_producer_ = -1;        // the layer that computes it
+
+    void index_consumers() {
         for (const Node& n : g_.nodes)
             for (const std::string& in : n.inputs)
-                if (!in.empty()) consumers[in].push_back(&n);
-        std::vector<const Node*> chain;
-        std::set<const Node*> on_chain;
-        std::string cur = g_.inputs[0].name;
-        const std::string& out = g_.outputs[0].name;
-        while (cur != out) {
-            auto it = consumers.find(cur);
-            const std::vector<const Node*> users = it == consumers.end() ? std::vector<const Node*>{} : it->second;
-            where_ = "value '" + cur + "'";
-            if (users.empty()) fail("is not used and is not the graph output: the graph is not a single chain");
-            if (users.size() > 1) {
-                std::string names;
-                for (auto* u : users) names += (names.empty() ? "" : ", ") + ("'" + u->name + "' (" + u->op_type + ")");
-                fail("feeds " + std::to_string(users.size()) + " nodes (" + names +
-                     "): branches and residual adds are not accepted, only a single chain");
-            }
-            const Node& n = *users[0];
+                if (!in.empty() && !find_const(in)) consumers_[in].push_back(&n);
+    }
+
+    const std::vector<const Node*>& users(const std::string& v) const {
+        static const std::vector<const Node*> none;
+        auto it = consumers_.find(v);
+        return it == consumers_.end() ? none : it->second;
+    }
+
+    bool is_output(const std::string& v) const { return v == g_.outputs[0].name; }
+
+    // The state of the lowering is the stream being read.
+    void enter(const std::string& name) {
+        const Stream& s = streams_.at(name);
+        shape_ = s.shape;
+        flat_ = s.flat;
+        cur_q_ = s.q;
+        cur_producer_ = s.producer;
+    }
+
+    // The value `name` is now a stream: what the lowering just produced.
+    void produce(const std::string& name) {
+        if (streams_.count(name)) fail("value '" + name + "' is produced twice");
+        streams_[name] = Stream{cur_producer_, shape_, cur_q_, flat_};
+        if (is_output(name)) {
+            have_output_ = true;
+            output_producer_ = cur_producer_;
+            net_.output_q = cur_q_;
+        }
+        work_.push_back(name);
+    }
+
+    void mark(const Node& n) {
+        where_ = node_ref(n);
+        if (!done_.insert(&n).second) fail("is reached twice: the graph has a cycle");
+        if (!n.domain.empty() && n.domain != "com.microsoft") fail("domain '" + n.domain + "' is not supported");
+        for (size_t i = 1; i < n.outputs.size(); ++i)
+            if (!n.outputs[i].empty() && !users(n.outputs[i]).empty())
+                fail("its output " + std::to_string(i) + " ('" + n.outputs[i] + "') is used; only the first is accepted");
+        if (n.outputs.empty() || n.outputs[0].empty()) fail("has no output");
+    }
+
+    void lower_graph() {
+        index_consumers();
+        const std::string& in = g_.inputs[0].name;
+        where_ = "graph output '" + g_.outputs[0].name + "'";
+        if (is_output(in)) fail("is the graph input: the graph has no layer the hardware runs");
+        if (net_.input_prequantized) {
+            streams_[in] = Stream{-1, shape_, QuantParam{}, false};
+            work_.push_back(in);
+        } else {
+            // The float graph input must pass through one QuantizeLinear first.
+            const auto& u = users(in);
+            where_ = "input '" + in + "'";
+            if (u.empty()) fail("is not used");
+            for (const Node* n : u)
+                if (n->op_type != "QuantizeLinear") {
+                    where_ = node_ref(*n);
+                    fail("the float graph input must pass through QuantizeLinear first");
+                }
+            if (u.size() > 1) fail("is quantized by " + std::to_string(u.size()) + " nodes; one QuantizeLinear is accepted");
+            const Node& q = *u[0];
+            mark(q);
+            net_.input_q = quant_param("input", q, 1, 2, q.outputs[0]);
+            net_.input_unsigned = net_.input_q.dtype == "uint8";
+            cur_q_ = with_role(net_.input_q, "y");
+            produce(q.outputs[0]);
+        }
+        while (!work_.empty()) {
+            const std::string v = work_.back();
+            work_.pop_back();
+            read_stream(v);
+        }
+        for (const Node& n : g_.nodes) {
+            if (done_.count(&n) || (!n.outputs.empty() && find_const(n.outputs[0]))) continue;
             where_ = node_ref(n);
+            if (adds_.count(&n)) fail("has only one of its two inputs on a path from the graph input");
+            fail("is not on a path from the graph input to its output");
+        }
+        where_ = "graph output '" + g_.outputs[0].name + "'";
+        if (net_.layers.empty()) fail("the graph has no layer the hardware runs");
+        if (!have_output_) fail("is not reached from the graph input");
+        // Every layer's output is read, and the last one is the graph's output.
+        const int last = int(net_.layers.size()) - 1;
+        if (output_producer_ != last) fail("is not the last layer's output");
+        for (int i = 0; i < last; ++i)
+            if (net_.consumers(i).empty()) {
+                where_ = "layer '" + net_.layers[size_t(i)].name + "'";
+                fail("its output is not used: a branch that does not rejoin the graph (SPEC §1: a tensor may feed "
+                     "two nodes only when both paths rejoin in one Add)");
+            }
+        net_.output_name = g_.outputs[0].name;
+    }
+
+    // Lowers every unit that reads the stream v.
+    void read_stream(const std::string& v) {
+        std::vector<const Node*> readers;
+        for (const Node* n : users(v)) {
+            // A DequantizeLinear whose float value feeds k nodes reads v k times.
+            if (n->op_type == "DequantizeLinear" && users(n->outputs.empty() ? "" : n->outputs[0]).size() > 1)
+                for (size_t k = 0; k < users(n->outputs[0]).size(); ++k) readers.push_back(n);
+            else
+                readers.push_back(n);
+        }
+        where_ = "value '" + v + "'";
+        if (readers.empty() && !is_output(v)) fail("is not used and is not the graph output");
+        if (readers.size() > 2)
+            fail("feeds " + std::to_string(readers.size()) +
+                 " nodes; a tensor may feed two (a residual fork whose paths rejoin in one Add)");
+        if (!readers.empty() && is_output(v)) fail("is the graph output and also feeds other nodes");
+        size_t dq_branch = 0;
+        const Node* prev = nullptr;
+        for (const Node* n : readers) {
+            dq_branch = n == prev ? dq_branch + 1 : 0;
+            prev = n;
+            enter(v);
+            read_unit(*n, v, dq_branch);
+        }
+    }
+
+    // One unit that starts at node n reading stream v (branch: which consumer
+    // of a shared DequantizeLinear's float output).
+    void read_unit(const Node& n, const std::string& v, size_t branch) {
+        where_ = node_ref(n);
+        const std::string& op = n.op_type;
+        if (n.inputs.empty() || n.inputs[0] != v) {
+            if (op == "QLinearAdd" && n.inputs.size() > 3 && n.inputs[3] == v) return join_qlinear_add(n, v, 1);
+            fail("reads the value '" + v + "' as a non-data operand");
+        }
+        if (op == "BatchNormalization")
+            fail("BatchNormalization in a quantized graph: fold it into the convolution (quantize the float "
+                 "model with cnnc quantize)");
+        if (op == "QLinearAdd") return join_qlinear_add(n, v, 0);
+        if (op == "DequantizeLinear") {
+            if (branch == 0 && !done_.count(&n)) mark(n);
+            return float_segment(n, v, branch);
+        }
+        for (size_t i = 1; i < n.inputs.size(); ++i)
+            if (!n.inputs[i].empty() && !find_const(n.inputs[i]))
+                fail("takes two activations ('" + n.inputs[0] + "' and '" + n.inputs[i] +
+                     "'); only Add joins two tensors (after a DequantizeLinear of each)");
+        mark(n);
+        if (op == "QuantizeLinear") fail("QuantizeLinear of a value that is already quantized");
+        if (is_quantized_op(op) || op == "MaxPool" || op == "Relu" || op == "Clip" || op == "Flatten") {
+            lower_quantized(n);
+            return produce(n.outputs[0]);
+        }
+        fail("op " + op + " needs a float input, but its input is quantized; put a DequantizeLinear before it");
+    }
+
+    // A float segment from the DequantizeLinear dq (reading stream v): the
+    // float ops up to the next QuantizeLinear, the graph output, or an Add.
+    void float_segment(const Node& dq, const std::string& v, size_t branch) {
+        QuantParam in_q = quant_param("x", dq, 1, 2, dq.inputs[0]);
+        // Without a zero point, DequantizeLinear reads 0 of its input's type.
+        if ((dq.inputs.size() < 3 || dq.inputs[2].empty()) && !cur_q_.dtype.empty()) in_q.dtype = cur_q_.dtype;
+        take_pending_input(in_q);
+        std::vector<const Node*> ops;
+        std::string f = dq.outputs[0];
+        const auto& first = users(f);
+        if (first.empty() && !is_output(f)) fail("its output is not used: a branch must rejoin the graph in an Add");
+        const Node* next = first.empty() ? nullptr : first[std::min(branch, first.size() - 1)];
+        while (next) {
+            const Node& n = *next;
+            where_ = node_ref(n);
+            if (n.op_type == "Add") return join_add(n, f, v, in_q, ops);
+            if (n.inputs.empty() || n.inputs[0] != f) fail("reads the float value '" + f + "' as a non-data operand");
             for (size_t i = 1; i < n.inputs.size(); ++i)
                 if (!n.inputs[i].empty() && !find_const(n.inputs[i]))
                     fail("takes two activations ('" + n.inputs[0] + "' and '" + n.inputs[i] +
-                         "'): branches and residual adds are not accepted, only a single chain");
-            if (n.inputs.empty() || n.inputs[0] != cur) fail("reads the chain's value '" + cur + "' as a non-data operand");
-            if (n.outputs.empty() || n.outputs[0].empty()) fail("has no output");
-            for (size_t i = 1; i < n.outputs.size(); ++i)
-                if (!n.outputs[i].empty() && n.outputs[i] != out && consumers.count(n.outputs[i]))
-                    fail("its output " + std::to_string(i) + " ('" + n.outputs[i] + "') is used; only the first is accepted");
-            if (!on_chain.insert(&n).second) fail("is reached twice: the graph has a cycle");
-            chain.push_back(&n);
-            cur = n.outputs[0];
+                         "'); only Add joins two tensors");
+            mark(n);
+            if (n.op_type == "QuantizeLinear") {
+                QuantParam y = quant_param("y", n, 1, 2, n.outputs[0]);
+                lower_unit(ops, in_q, y, dq.name);
+                return produce(n.outputs[0]);
+            }
+            if (n.op_type == "DequantizeLinear") fail("DequantizeLinear of a float value");
+            ops.push_back(&n);
+            f = n.outputs[0];
+            const auto& u = users(f);
+            if (u.size() > 1)
+                fail("its float output feeds " + std::to_string(u.size()) +
+                     " nodes: quantize a tensor before it forks (QuantizeLinear, then a DequantizeLinear per path)");
+            next = u.empty() ? nullptr : u[0];
         }
-        for (const Node& n : g_.nodes) {
-            if (on_chain.count(&n) || (!n.outputs.empty() && find_const(n.outputs[0]))) continue;
-            where_ = node_ref(n);
-            fail("is not on the single chain from the graph input to its output");
+        if (!is_output(f)) fail("its output is not used: a branch must rejoin the graph in an Add");
+        // The model's float output: rounded with this DequantizeLinear's scale.
+        while (!ops.empty() && ops.back()->op_type == "Softmax") {
+            net_.softmax = true;
+            ops.pop_back();
         }
-        return chain;
+        for (const Node* s : ops)
+            if (s->op_type == "Softmax") {
+                where_ = node_ref(*s);
+                fail("only the model's last op may be Softmax");
+            }
+        lower_unit(ops, in_q, with_role(in_q, "y"), dq.name);
+        have_output_ = true;
+        output_producer_ = cur_producer_;
+        net_.output_q = cur_q_;
+    }
+
+    // One input of a QDQ Add (f, the DequantizeLinear's output of stream v).
+    void join_add(const Node& add, const std::string& f, const std::string& v, const QuantParam& q,
+                  const std::vector<const Node*>& ops) {
+        if (!ops.empty())
+            fail("an op (" + ops.back()->op_type + ") between DequantizeLinear and the Add: quantize in between");
+        if (add.inputs.size() != 2) fail("Add needs two inputs");
+        const size_t k = add.inputs[0] == f ? 0 : 1;
+        if (add.inputs[k] != f) fail("reads '" + f + "' as a non-data operand");
+        auto& slot = adds_[&add];
+        if (add.inputs[0] == add.inputs[1] && slot[0].set) {
+            slot[1] = {v, with_role(q, "x_b"), true};
+        } else {
+            if (slot[k].set) fail("input " + std::to_string(k) + " reached twice");
+            slot[k] = {v, with_role(q, k == 0 ? "x" : "x_b"), true};
+        }
+        if (!slot[0].set || !slot[1].set) return;  // the other input comes later
+        mark(add);
+        // After the Add: activations, then its QuantizeLinear.
+        std::vector<const Node*> post;
+        std::string out = add.outputs[0];
+        const Node* q_node = nullptr;
+        while (true) {
+            const auto& u = users(out);
+            if (u.size() != 1)
+                fail(u.empty() ? "the Add's float output must be quantized (QuantizeLinear) before the graph output"
+                               : "the Add's float output feeds " + std::to_string(u.size()) +
+                                     " nodes: quantize it before it forks");
+            const Node& n = *u[0];
+            mark(n);
+            if (n.op_type == "QuantizeLinear") {
+                q_node = &n;
+                break;
+            }
+            if (role_of(n.op_type) != Role::Act || n.op_type == "QLinearLeakyRelu")
+                fail("op " + n.op_type + " after an Add in one float segment: quantize in between (an activation "
+                     "may follow the Add)");
+            if (n.inputs.empty() || n.inputs[0] != out) fail("reads the float value '" + out + "' as a non-data operand");
+            post.push_back(&n);
+            out = n.outputs[0];
+        }
+        QuantParam y = quant_param("y", *q_node, 1, 2, q_node->outputs[0]);
+        lower_add(add, slot[0], slot[1], post, y, true);
+        produce(q_node->outputs[0]);
+    }
+
+    // onnxruntime's com.microsoft QLinearAdd (A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp).
+    void join_qlinear_add(const Node& n, const std::string& v, size_t k) {
+        if (n.inputs.size() < 7) fail("QLinearAdd needs 7 or 8 inputs");
+        auto& slot = adds_[&n];
+        QuantParam q = quant_param(k == 0 ? "x" : "x_b", n, 3 * k + 1, 3 * k + 2, v);
+        if (n.inputs[0] == n.inputs[3] && slot[0].set) k = 1;
+        if (slot[k].set) fail("input reached twice");
+        slot[k] = {v, q, true};
+        if (!slot[0].set || !slot[1].set) return;
+        mark(n);
+        QuantParam y = quant_param("y", n, 6, 7, n.outputs[0]);
+        lower_add(n, slot[0], slot[1], {}, y, true);
+        produce(n.outputs[0]);
+    }
+
+    // The Add layer: both inputs' streams, the activations after it, the output
+    // quantization. Its table is onnxruntime's arithmetic on every pair.
+    void lower_add(const Node& add, const AddInput& a, const AddInput& b, const std::vector<const Node*>& post,
+                   const QuantParam& y, bool qdq) {
+        (void)qdq;
+        where_ = node_ref(add);
+        const Stream& sa = streams_.at(a.stream);
+        const Stream& sb = streams_.at(b.stream);
+        if (!(sa.shape == sb.shape))
+            fail("adds a " + to_string(sa.shape) + " and a " + to_string(sb.shape) +
+                 " tensor; both must have one shape (no broadcasting)");
+        if (sa.producer == -1 || sb.producer == -1) {
+            // The uint8 graph input travels raw: keep it out of a join.
+            if (net_.input_unsigned) fail("an Add that reads the uint8 graph input directly is not supported");
+        }
+        ActState act;
+        for (const Node* n : post) {
+            where_ = node_ref(*n);
+            compose(act, *n);
+        }
+        where_ = node_ref(add);
+        if (!act.table_only.empty()) fail(act.table_only + " after an Add: quantize in between");
+        Layer l;
+        l.kind = LayerKind::Add;
+        l.name = add.name + act.names;
+        l.onnx.op = add.op_type + act.ops;
+        l.in = l.out = sa.shape;
+        l.inputs = {sa.producer, sb.producer};
+        l.onnx.qparams = {a.q, b.q, with_role(y, "y")};
+        if (act.lo > -INFINITY) l.clamp_lo = clamp_bound(act.lo, y);
+        if (act.hi < INFINITY) l.clamp_hi = clamp_bound(act.hi, y);
+        if (l.clamp_lo > l.clamp_hi) fail("the activations' bounds leave no value: the output is constant");
+        l.table = add_table(a.q, b.q, y, act);
+        shape_ = sa.shape;
+        flat_ = sa.flat;
+        push(l);
+    }
+
+    // onnxruntime's Add on every pair of stream bytes. The graph optimizer
+    // fuses DQ, DQ -> Add -> Q (same element type everywhere) into QLinearAdd
+    // after removing a Relu or Clip the QuantizeLinear makes redundant (its
+    // ReluQuantFusion / ClipQuantFusion); what is left unfused runs in float.
+    std::vector<int8_t> add_table(const QuantParam& a, const QuantParam& b, const QuantParam& y,
+                                  const ActState& act) const {
+        bool fused = a.dtype == b.dtype && b.dtype == y.dtype;
+        const float lo_y = float((qmin(y.dtype) - y.zero_point) * y.scale);
+        const float hi_y = float((qmax(y.dtype) - y.zero_point) * y.scale);
+        for (const Node* n : act.nodes) {
+            if (n->op_type == "Relu") fused = fused && y.zero_point == qmin(y.dtype);
+            else if (n->op_type == "Clip")
+                fused = fused && clip_bound(*n, 1, -INFINITY) <= lo_y && clip_bound(*n, 2, INFINITY) >= hi_y;
+            else fused = false;
+        }
+        std::vector<int8_t> t(65536);
+        for (int ia = 0; ia < 256; ++ia)
+            for (int ib = 0; ib < 256; ++ib) {
+                const int qa = from_stream(ia, a.dtype), qb = from_stream(ib, b.dtype);
+                int r;
+                if (fused) {
+                    r = qlinear_add(qa, float(a.scale), int(a.zero_point), qb, float(b.scale), int(b.zero_point),
+                                    float(y.scale), int(y.zero_point), qmin(y.dtype), qmax(y.dtype));
+                } else {
+                    // DequantizeLinear, Add and the activations in float32, QuantizeLinear.
+                    const float fa = float(qa - int(a.zero_point)) * float(a.scale);
+                    const float fb = float(qb - int(b.zero_point)) * float(b.scale);
+                    float v = fa + fb;
+                    for (const Node* n : act.nodes) {
+                        const float lo = n->op_type == "Clip" ? float(clip_bound(*n, 1, -INFINITY)) : 0.0f;
+                        const float hi = n->op_type == "Clip" ? float(clip_bound(*n, 2, INFINITY)) : 0.0f;
+                        v = float_op(*n, v, lo, hi);
+                    }
+                    r = quantize_f32(v, float(y.scale), int(y.zero_point), qmin(y.dtype), qmax(y.dtype));
+                }
+                t[size_t(ia * 256 + ib)] = int8_t(to_stream(r, y.dtype));
+            }
+        return t;
     }
 
     // --- 3. units -----------------------------------------------------------
 
     static bool is_quantized_op(const std::string& op) {
         return op.rfind("QLinear", 0) == 0;
-    }
-
-    void lower_chain(const std::vector<const Node*>& chain) {
-        bool quantized = net_.input_prequantized;
-        size_t i = 0;
-        while (i < chain.size()) {
-            const Node& n = *chain[i];
-            where_ = node_ref(n);
-            const std::string& op = n.op_type;
-            if (!n.domain.empty() && n.domain != "com.microsoft")
-                fail("domain '" + n.domain + "' is not supported");
-            if (op == "BatchNormalization")
-                fail("BatchNormalization in a quantized graph: fold it into the convolution (quantize the float "
-                     "model with cnnc quantize)");
-            if (!quantized) {
-                // Only the graph input's QuantizeLinear starts a quantized value
-                // from float without a unit before it.
-                if (op != "QuantizeLinear" || !net_.layers.empty() || !net_.input_q.role.empty())
-                    fail(net_.input_q.role.empty() ? "the float graph input must pass through QuantizeLinear first"
-                                                   : "op " + op + " on a float value outside a DequantizeLinear .. "
-                                                     "QuantizeLinear segment");
-                net_.input_q = quant_param("input", n, 1, 2, n.outputs[0]);
-                net_.input_unsigned = net_.input_q.dtype == "uint8";
-                cur_q_ = with_role(net_.input_q, "y");
-                quantized = true;
-                ++i;
-                continue;
-            }
-            if (op == "DequantizeLinear") {
-                // A float segment: up to the next QuantizeLinear or the graph output.
-                QuantParam in_q = quant_param("x", n, 1, 2, n.inputs[0]);
-                // Without a zero point, DequantizeLinear reads 0 of its input's type.
-                if ((n.inputs.size() < 3 || n.inputs[2].empty()) && !cur_q_.dtype.empty()) in_q.dtype = cur_q_.dtype;
-                take_pending_input(in_q);
-                size_t j = i + 1;
-                std::vector<const Node*> ops;
-                while (j < chain.size() && chain[j]->op_type != "QuantizeLinear") ops.push_back(chain[j++]);
-                if (j < chain.size()) {
-                    where_ = node_ref(*chain[j]);
-                    QuantParam y = quant_param("y", *chain[j], 1, 2, chain[j]->outputs[0]);
-                    lower_unit(ops, in_q, y, n.name);
-                    i = j + 1;
-                } else {
-                    // The model's float output: rounded with this DequantizeLinear's scale.
-                    while (!ops.empty() && ops.back()->op_type == "Softmax") {
-                        net_.softmax = true;
-                        ops.pop_back();
-                    }
-                    for (const Node* s : ops)
-                        if (s->op_type == "Softmax") {
-                            where_ = node_ref(*s);
-                            fail("only the model's last op may be Softmax");
-                        }
-                    lower_unit(ops, in_q, with_role(in_q, "y"), n.name);
-                    i = j;
-                }
-                continue;
-            }
-            if (op == "QuantizeLinear") fail("QuantizeLinear of a value that is already quantized");
-            if (is_quantized_op(op) || op == "MaxPool" || op == "Relu" || op == "Clip" || op == "Flatten") {
-                lower_quantized(n);
-                ++i;
-                continue;
-            }
-            fail("op " + op + " needs a float input, but its input is quantized; put a DequantizeLinear before it");
-        }
-        where_ = "graph output '" + g_.outputs[0].name + "'";
-        if (net_.layers.empty()) fail("the graph has no layer the hardware runs");
-        net_.output_q = cur_q_;
-        net_.output_name = g_.outputs[0].name;
     }
 
     void take_pending_input(const QuantParam& x) {
@@ -644,6 +907,8 @@ private:
 
     void push(Layer l) {
         if (l.out.size() == 0) fail("output shape " + to_string(l.out) + " is empty");
+        if (l.inputs.empty()) l.inputs = {cur_producer_};
+        cur_producer_ = int(net_.layers.size());
         shape_ = l.out;
         flat_ = false;
         for (const QuantParam& q : l.onnx.qparams)

@@ -55,7 +55,7 @@ int usage() {
     std::cerr << "usage: cnnc table MODEL [--images N]\n"
                  "       cnnc check MODEL [--estimate]\n"
                  "       cnnc dump MODEL [--image FILE | --seed N] [--resize]\n"
-                 "       cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]\n"
+                 "       cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES] [--fifo NAME=DEPTH,...]\n"
                  "       cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]\n"
                  "                     [--calibration minmax|percentile|entropy|mse] [--percentile P]\n"
                  "                     [--scales pow2|float] [--per-channel] [--activations int8|uint8] [--asymmetric]\n"
@@ -258,6 +258,31 @@ void guard(const cnn::Network& net, const std::vector<std::string>& args, bool h
     cnn::guard_network(net, cnn::ResourceLimits::from(args), hardware, target_of(args), par_of(args));
 }
 
+// --fifo NAME=DEPTH[,NAME=DEPTH...]: FIFO depths replacing the planned ones;
+// NAME "skip" sets every skip FIFO, DEPTH "full" a whole tensor (and a row).
+cnn::FifoOverrides fifo_overrides(const std::vector<std::string>& args) {
+    cnn::FifoOverrides o;
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+        if (args[i] != "--fifo") continue;
+        std::string list = args[i + 1];
+        size_t pos = 0;
+        while (pos <= list.size()) {
+            const size_t comma = std::min(list.find(',', pos), list.size());
+            const std::string item = list.substr(pos, comma - pos);
+            const size_t eq = item.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw cnn::Error("--fifo " + list, "'" + item + "' is not NAME=DEPTH");
+            const std::string v = item.substr(eq + 1);
+            const int64_t d = v == "full" ? -1 : to_int(v, "--fifo " + item.substr(0, eq));
+            if (d == 0 || d < -1 || d > (int64_t(1) << 22))
+                throw cnn::Error("--fifo " + item, "a depth is 1 .. 4194304 beats or 'full'");
+            o[item.substr(0, eq)] = d;
+            pos = comma + 1;
+        }
+    }
+    return o;
+}
+
 // One line on stderr, whatever bytes the message holds (names and paths
 // come from files); returns the user-error exit code.
 int fail(const std::string& message) {
@@ -320,7 +345,7 @@ int main(int argc, char** argv) {
             cnn::Network net = cnn::load_network(model);
             guard(net, args, true);
             cnn::plan_parallelism(net, target_of(args), par_of(args));
-            cnn::Design d = cnn::build_design(net);
+            cnn::Design d = cnn::build_design(net, fifo_overrides(args));
             cnn::write_design(d, dir);
             std::cout << "cnnc: " << net.name << ": " << d.pes.size() << " PEs, expected "
                       << d.expected_cycles << " cycles per image -> " << dir << "\n";

@@ -7,7 +7,7 @@
 
 namespace cnn {
 
-extern const OpDef conv_op, dense_op, pool_op, gap_op, act_op, lut_op, dwconv_op;
+extern const OpDef conv_op, dense_op, pool_op, gap_op, act_op, lut_op, dwconv_op, add_op;
 
 const OpDef& op_def(LayerKind kind) {
     switch (kind) {
@@ -19,6 +19,7 @@ const OpDef& op_def(LayerKind kind) {
         case LayerKind::Act: return act_op;
         case LayerKind::Lut: return lut_op;
         case LayerKind::DwConv: return dwconv_op;
+        case LayerKind::Add: return add_op;
     }
     throw Error("", "unknown layer kind");
 }
@@ -118,6 +119,29 @@ void VhdlBuilder::append(const std::string& name, const std::string& entity,
     body += "      in_valid => " + in + "_valid, in_ready => " + in + "_ready, in_data => " + in + "_data,\n";
     body += "      out_valid => " + out + "_valid, out_ready => " + out + "_ready, out_data => " + out + "_data);\n\n";
     current = out;
+}
+
+void VhdlBuilder::join(const std::string& name, const std::string& entity,
+                       const std::vector<std::pair<std::string, std::string>>& generics) {
+    const std::string a = current, bl = current_b, out = link(name);
+    body += "  " + name + " : entity work." + entity + "\n    generic map (";
+    for (size_t i = 0; i < generics.size(); ++i)
+        body += (i ? ", " : "") + generics[i].first + " => " + generics[i].second;
+    body += ")\n    port map (clk => clk, rst => rst_i,\n";
+    body += "      a_valid => " + a + "_valid, a_ready => " + a + "_ready, a_data => " + a + "_data,\n";
+    body += "      b_valid => " + bl + "_valid, b_ready => " + bl + "_ready, b_data => " + bl + "_data,\n";
+    body += "      out_valid => " + out + "_valid, out_ready => " + out + "_ready, out_data => " + out + "_data);\n\n";
+    current = out;
+}
+
+std::pair<std::string, std::string> VhdlBuilder::fork(const std::string& name) {
+    const std::string in = current, a = link(name + "_a"), bl = link(name + "_b");
+    body += "  " + name + " : entity work.cnn_fork\n    generic map (WIDTH => 8)\n";
+    body += "    port map (clk => clk, rst => rst_i,\n";
+    body += "      in_valid => " + in + "_valid, in_ready => " + in + "_ready, in_data => " + in + "_data,\n";
+    body += "      a_valid => " + a + "_valid, a_ready => " + a + "_ready, a_data => " + a + "_data,\n";
+    body += "      b_valid => " + bl + "_valid, b_ready => " + bl + "_ready, b_data => " + bl + "_data);\n\n";
+    return {a, bl};
 }
 
 }  // namespace cnn

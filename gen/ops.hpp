@@ -35,7 +35,16 @@ public:
     void append(const std::string& name, const std::string& entity,
                 const std::vector<std::pair<std::string, std::string>>& generics);
 
+    // The join of two streams: instance `name` of `entity` (ports a_*, b_*,
+    // out_*) reads `current` and `current_b` and writes the link `name`.
+    void join(const std::string& name, const std::string& entity,
+              const std::vector<std::pair<std::string, std::string>>& generics);
+    // rtl/cnn_fork: instance `name` copies `current` onto two new links,
+    // <name>_a and <name>_b, which it returns.
+    std::pair<std::string, std::string> fork(const std::string& name);
+
     std::string current;        // the link that feeds the next instance
+    std::string current_b;      // a join's second input
     std::string signals;        // architecture declarations
     std::string body;           // architecture statements
     std::string package;        // weights package declarations
@@ -46,6 +55,8 @@ struct OpDef {
     QTensor (*reference)(const Layer&, const QTensor&);
     std::vector<PeModel> (*pes)(const Layer&, const std::string& prefix);
     void (*emit)(const Layer&, const std::string& prefix, VhdlBuilder&);
+    // Two-input ops (Add): the reference on both inputs; null otherwise.
+    QTensor (*join)(const Layer&, const QTensor&, const QTensor&) = nullptr;
 };
 
 const OpDef& op_def(LayerKind kind);

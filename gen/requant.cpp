@@ -49,6 +49,22 @@ int32_t quantize_f32(float x, float scale, int zp, int lo, int hi) {
     return int32_t(std::nearbyint(c)) + zp;
 }
 
+int32_t qlinear_add(int a, float a_scale, int za, int b, float b_scale, int zb, float c_scale, int zc, int lo,
+                    int hi) {
+    volatile float ra = a_scale / c_scale;
+    volatile float rb = b_scale / c_scale;
+    // rA * za + rB * zb: the compiler contracts it into one fma (GCC's
+    // default -ffp-contract=fast in the AVX2/FMA translation unit).
+    volatile float zsum = std::fma(float(ra), float(za), float(rb) * float(zb));
+    volatile float fixed = float(zc) - zsum;
+    volatile float t = std::fma(float(b), float(rb), float(fixed));
+    volatile float v = std::fma(float(a), float(ra), float(t));
+    const float x = v;
+    int64_t r = INT32_MIN;  // cvtps2dq's "integer indefinite"
+    if (std::isfinite(x) && std::fabs(x) < 2147483648.0f) r = int64_t(std::nearbyint(x));
+    return int32_t(std::clamp<int64_t>(r, lo, hi));
+}
+
 bool power_of_two(double scale, int* f) {
     if (!(scale > 0) || !std::isfinite(scale)) return false;
     int e = 0;

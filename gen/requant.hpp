@@ -28,6 +28,16 @@ int32_t requantize_f32(int64_t acc, float scale, int zp, int lo, int hi);
 // round half to even, + zp, for the output range [lo, hi].
 int32_t quantize_f32(float x, float scale, int zp, int lo, int hi);
 
+// QLinearAdd as onnxruntime computes it on x86-64 with AVX2
+// (mlas/lib/qladd_avx2.cpp, MlasQLinearAddKernelAvx2Helper): the ratios
+// rA = a_scale / c_scale and rB = b_scale / c_scale in float; a fixed part
+// float(zc) - (rA * za + rB * zb); then two fused multiply-adds, each rounded
+// once: t = fma(b, rB, fixed), v = fma(a, rA, t); cvtps2dq (round half to
+// even; out of range or NaN: INT32_MIN) and saturation to [lo, hi]. a and b
+// are the tensors' own integers (uint8 0..255 or int8).
+int32_t qlinear_add(int a, float a_scale, int za, int b, float b_scale, int zb, float c_scale, int zc, int lo,
+                    int hi);
+
 // True when scale is exactly 2^-f for an integer f; sets f.
 bool power_of_two(double scale, int* f);
 

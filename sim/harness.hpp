@@ -87,7 +87,9 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
     rep.clock_mhz = opt.clock_mhz;
     rep.stall = opt.stall;
     for (const auto& pe : m.pes) rep.pes.push_back({pe.instance, pe.cycles, 0, 0, 0});
+    for (const auto& q : m.fifos) rep.fifos.push_back({q.instance, q.depth, q.planned, 0, q.skip});
     const int nlinks = int(m.links.size());
+    std::vector<int64_t> transfers(size_t(nlinks), 0);   // beats per link so far: FIFO occupancy
     rep.timeline_bucket = timeline_bucket(m, jobs.size());
 
     // Nothing may stand still longer than a few images' worth of cycles.
@@ -129,11 +131,15 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
             while (fire) {
                 const int i = base + __builtin_ctz(fire);
                 fire &= fire - 1;
+                ++transfers[size_t(i)];
                 const int8_t d = int8_t(port_bits(top->probe_data, 8 * i, 8));
                 if (events) std::fprintf(events.get(), "L %llu %d %d\n", (unsigned long long)cyc, i, int(d));
                 board.link_beat(i, d, cyc);
             }
         }
+        for (size_t q = 0; q < m.fifos.size(); ++q)
+            rep.fifos[q].peak = std::max(rep.fifos[q].peak, transfers[size_t(m.fifos[q].in_link)] -
+                                                                transfers[size_t(m.fifos[q].out_link)]);
         const size_t bucket = cyc / rep.timeline_bucket;
         if (bucket >= rep.timeline.size()) rep.timeline.resize(bucket + 1, std::vector<std::array<uint32_t, 3>>(rep.pes.size()));
         for (size_t p = 0; p < rep.pes.size(); ++p) {
@@ -158,6 +164,17 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
             else
                 msg += "m_axis stuck, waiting for beat " + std::to_string(board.out_beat()) + " of image " +
                        std::to_string(board.images_out()) + " (tvalid low)";
+            // A full FIFO in a stuck pipeline is the short one (a skip path
+            // that cannot hold what the other path needs first).
+            for (size_t q = 0; q < m.fifos.size(); ++q) {
+                const int64_t held = transfers[size_t(m.fifos[q].in_link)] - transfers[size_t(m.fifos[q].out_link)];
+                if (held >= m.fifos[q].depth)
+                    msg += "; FIFO " + m.fifos[q].instance + " is full (" + std::to_string(held) + " of " +
+                           std::to_string(m.fifos[q].depth) + " beats)" +
+                           (m.fifos[q].skip ? ": this skip FIFO is too shallow for its residual block (planned depth " +
+                                                  std::to_string(m.fifos[q].planned) + ")"
+                                            : "");
+            }
             rep.errors.push_back(msg);
             break;
         }

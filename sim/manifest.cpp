@@ -33,15 +33,23 @@ Manifest Manifest::load(const std::string& path) {
         m.expected_cycles = j.at("expected_cycles_per_image");
         m.output_unsigned = j.at("output_unsigned");
         m.links = j.at("links").get<std::vector<std::string>>();
+        if (j.contains("input_fork"))
+            m.pes.push_back({j["input_fork"].at("instance"), "cnn_fork", m.input_beats, m.input_beats,
+                             j["input_fork"].at("link")});
         for (const auto& l : j.at("layers")) {
-            Layer layer{l.at("name"), l.at("kind"), shape_of(l.at("out")), -1};
+            Layer layer{l.at("name"), l.at("kind"), shape_of(l.at("out")), -1, {}};
             for (const auto& pe : l.at("pes")) {
                 m.pes.push_back({pe.at("instance"), pe.at("entity"), pe.at("cycles_per_image"),
                                  pe.value("out_beats", int64_t(0)), pe.at("link")});
                 layer.link = pe.at("link");
             }
+            layer.tensor_links = l.value("tensor_links", std::vector<int>{});
+            if (layer.tensor_links.empty() && layer.link >= 0) layer.tensor_links = {layer.link};
             m.layers.push_back(layer);
         }
+        for (const auto& f : j.value("fifos", nlohmann::json::array()))
+            m.fifos.push_back({f.at("instance"), f.at("depth"), f.value("planned_depth", int64_t(0)), f.at("in_link"),
+                               f.at("out_link"), f.value("skip", false)});
         return m;
     } catch (const nlohmann::json::exception& e) {
         throw Error(path, std::string("malformed manifest: ") + e.what());

@@ -20,6 +20,7 @@ struct Manifest {
         std::string name, kind;
         Shape out;
         int link = -1;                    // probe index of the layer's output link
+        std::vector<int> tensor_links;    // every link that carries its output (FIFOs, fork outputs)
     };
     std::vector<Layer> layers;
     struct Pe {
@@ -28,6 +29,13 @@ struct Manifest {
         int link = -1;                    // probe index of the PE's output link
     };
     std::vector<Pe> pes;
+    struct Fifo {
+        std::string instance;
+        int64_t depth = 0, planned = 0;
+        int in_link = -1, out_link = -1;
+        bool skip = false;                // on an input of an Add
+    };
+    std::vector<Fifo> fifos;
 
     static Manifest load(const std::string& path);
 };

@@ -71,6 +71,7 @@ void RunReport::merge(const RunReport& o) {
         pes[i].starved += o.pes[i].starved;
         pes[i].blocked += o.pes[i].blocked;
     }
+    for (size_t i = 0; i < fifos.size() && i < o.fifos.size(); ++i) fifos[i].peak = std::max(fifos[i].peak, o.fifos[i].peak);
 }
 
 void RunReport::print(std::FILE* f) const {
@@ -107,6 +108,11 @@ void RunReport::print(std::FILE* f) const {
     else
         std::fprintf(f, "  simulation        %.0f cycles/s, %.2f images/s of wall time (%.2f s)\n", sim_cycles_per_s,
                      wall_s > 0 ? double(images) / wall_s : 0.0, wall_s);
+    for (const auto& q : fifos)
+        if (q.skip)
+            std::fprintf(f, "  skip FIFO %-12s depth %lld (planned %lld), peak occupancy %lld%s\n", q.instance.c_str(),
+                         (long long)q.depth, (long long)q.planned, (long long)q.peak,
+                         q.peak >= q.depth ? "  (full: it may have throttled the pipeline)" : "");
     if (!pes.empty()) {
         std::fprintf(f, "  %-16s %10s %10s %10s %10s\n", "PE (output link)", "model", "busy", "starved", "blocked");
         for (const auto& p : pes)
@@ -140,6 +146,11 @@ void RunReport::write_json(const std::string& path) const {
         pe.push_back({{"instance", p.instance}, {"expected_cycles_per_image", p.expected}, {"busy", p.busy},
                       {"starved", p.starved}, {"blocked", p.blocked}, {"measured_cycles_per_image", p.measured}});
     j["pes"] = pe;
+    nlohmann::json fj = nlohmann::json::array();
+    for (const auto& q : fifos)
+        fj.push_back({{"instance", q.instance}, {"depth", q.depth}, {"planned_depth", q.planned},
+                      {"peak_occupancy", q.peak}, {"skip", q.skip}});
+    j["fifos"] = fj;
     j["simulator"] = simulator;
     // The timeline of instance 0, one sample per bucket of cycles.
     nlohmann::json tl = {{"bucket_cycles", timeline_bucket}, {"instance", 0}};
@@ -199,6 +210,9 @@ RunReport RunReport::read_json(const std::string& path) {
     for (const auto& p : j.at("pes"))
         r.pes.push_back({p.at("instance"), p.at("expected_cycles_per_image"), p.at("busy"), p.at("starved"),
                          p.at("blocked"), p.at("measured_cycles_per_image")});
+    for (const auto& q : j.value("fifos", nlohmann::json::array()))
+        r.fifos.push_back({q.at("instance"), q.at("depth"), q.value("planned_depth", int64_t(0)), q.at("peak_occupancy"),
+                           q.value("skip", false)});
     const auto& tl = j.at("timeline");
     r.timeline_bucket = tl.at("bucket_cycles");
     const auto& tpes = tl.at("pes");

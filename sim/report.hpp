@@ -32,6 +32,14 @@ struct RunReport {
         double measured = 0;   // its measured cycles per image (Scoreboard::link_interval), instance 0
     };
     std::vector<PeStat> pes;
+    // Every FIFO of the top: its depth and the most beats it held (over all
+    // instances): a peak at the depth means it filled, and may have throttled.
+    struct FifoStat {
+        std::string instance;
+        int64_t depth = 0, planned = 0, peak = 0;
+        bool skip = false;
+    };
+    std::vector<FifoStat> fifos;
     // Per-PE busy / starved / blocked cycles per bucket of timeline_bucket
     // cycles, of model instance 0 (its images, its cycles): [bucket][pe].
     uint64_t timeline_bucket = 1;

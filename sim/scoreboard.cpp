@@ -19,7 +19,8 @@ std::string Mismatch::describe() const {
 Scoreboard::Scoreboard(const Manifest& m, const std::vector<Job>& jobs) : m_(m), jobs_(jobs) {
     link_layer_.assign(m.links.size(), -1);
     for (size_t i = 0; i < m.layers.size(); ++i)
-        if (m.layers[i].link >= 0 && size_t(m.layers[i].link) < m.links.size()) link_layer_[m.layers[i].link] = int(i);
+        for (int k : m.layers[i].tensor_links)
+            if (k >= 0 && size_t(k) < m.links.size()) link_layer_[size_t(k)] = int(i);
     link_image_.assign(m.links.size(), 0);
     link_beat_.assign(m.links.size(), 0);
     link_first_.assign(m.links.size(), {});

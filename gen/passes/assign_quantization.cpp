@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "exec.hpp"
 #include "passes.hpp"
 #include "requant.hpp"
 
@@ -54,6 +55,36 @@ std::string num(double v) {
     return b;
 }
 
+// An Add takes the shift path when its three scales are powers of two and the
+// shift arithmetic (ir.hpp) gives every one of the 65536 entries of the
+// table that onnxruntime's arithmetic gave: checked here, pair by pair.
+void assign_add(Layer& l, const QuantParam& a, const QuantParam& b, const QuantParam& y) {
+    l.zp_in = stream_zero_point(a, false);
+    l.zp_in_b = stream_zero_point(b, false);
+    l.zp_out = stream_zero_point(y, false);
+    int fa = 0, fb = 0, fy = 0;
+    bool shift = pow2(a.scale, &fa) && pow2(b.scale, &fb) && pow2(y.scale, &fy);
+    const int m = std::max(fa, fb);
+    // rtl/cnn_add's ranges: input shifts 0..15, output shift -8..24.
+    shift = shift && m - fa <= 15 && m - fb <= 15 && m - fy >= -8 && m - fy <= 24;
+    for (int ia = 0; shift && ia < 256; ++ia)
+        for (int ib = 0; shift && ib < 256; ++ib) {
+            const int64_t va = int64_t(int8_t(uint8_t(ia))) - l.zp_in, vb = int64_t(int8_t(uint8_t(ib))) - l.zp_in_b;
+            const int64_t v = va * (int64_t(1) << (m - fa)) + vb * (int64_t(1) << (m - fb));
+            const int64_t r = std::clamp<int64_t>(rhe_div(v, 1, m - fy) + l.zp_out, l.clamp_lo, l.clamp_hi);
+            shift = r == l.table[size_t(ia * 256 + ib)];
+        }
+    l.requant_f32 = !shift;
+    if (shift) {
+        l.f_in = fa;
+        l.f_in_b = fb;
+        l.f_out = fy;
+    } else {  // the table holds the clamps
+        l.clamp_lo = -128;
+        l.clamp_hi = 127;
+    }
+}
+
 }  // namespace
 
 void assign_quantization(Network& net) {
@@ -62,7 +93,10 @@ void assign_quantization(Network& net) {
     if (pow2(net.input_q.scale, &f)) net.f_input = f;
     if (pow2(net.output_q.scale, &f)) net.f_output = f;
     net.output_unsigned = net.output_q.dtype == "uint8";
-    if (!net.layers.empty()) net.layers.front().in_unsigned = net.input_unsigned;
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const std::vector<int> in = net.inputs_of(i);
+        net.layers[i].in_unsigned = net.input_unsigned && std::find(in.begin(), in.end(), -1) != in.end();
+    }
     for (Layer& l : net.layers) {
         const std::string where = "layer '" + l.name + "' (" + l.onnx.op + ")";
         const QuantParam* x = find(l, "x");
@@ -72,6 +106,10 @@ void assign_quantization(Network& net) {
         l.zp_in = stream_zero_point(*x, l.in_unsigned);
         l.zp_out = stream_zero_point(*y, false);
         int fx = 0, fy = 0, fw = 0;
+        if (l.kind == LayerKind::Add) {
+            assign_add(l, *x, *find(l, "x_b"), *y);
+            continue;
+        }
         bool shift = pow2(x->scale, &fx) && pow2(y->scale, &fy);
         if (w) shift = shift && !w->per_channel() && pow2(w->scale, &fw);
         const bool leaky_k_ok = l.act != Activation::Leaky ||

@@ -1,5 +1,6 @@
 // SPEC §1, rule by rule. Each violation is one line naming the node, the rule
 // and the value found; all are collected before anything is thrown.
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -163,7 +164,9 @@ void check_legality(Network& net) {
                 }
             }
         }
-        if (i == 0 && net.input_unsigned && !l.has_weights() && l.kind != LayerKind::Act)
+        const std::vector<int> in = net.inputs_of(i);
+        const bool reads_input = std::find(in.begin(), in.end(), -1) != in.end();
+        if (reads_input && net.input_unsigned && !l.has_weights() && l.kind != LayerKind::Act)
             c.at(where, std::string(kind_name(l.kind)) +
                             " reads the uint8 graph input; only Conv, Dense or an elementwise table may");
         switch (l.kind) {

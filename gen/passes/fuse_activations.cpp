@@ -37,35 +37,47 @@ bool has_output_stage(const Layer& p) { return p.kind != LayerKind::Lut; }
 
 // Folds what commutes into the layer before it: a clamp (Act at an unchanged
 // quantization, or a table that is a clamp) into that layer's output stage;
-// a table after a table into one table.
+// a table after a table into one table. Only into a layer whose output
+// nothing else reads (never across a fork).
 void fuse_activations(Network& net) {
-    std::vector<Layer> out;
-    for (Layer& l : net.layers) {
+    net.link_chain();
+    for (size_t i = 0; i < net.layers.size();) {
+        Layer& l = net.layers[i];
+        const int pi = l.inputs.size() == 1 ? l.inputs[0] : -1;
+        if (pi < 0 || net.consumers(pi).size() != 1) {
+            ++i;
+            continue;
+        }
+        Layer* p = &net.layers[size_t(pi)];
         int lo = -128, hi = 127;
-        Layer* p = out.empty() ? nullptr : &out.back();
         bool fused = false;
-        if (p && exact_clamp(l) && has_output_stage(*p)) {
+        if (exact_clamp(l) && has_output_stage(*p)) {
             if (l.act == Activation::Relu && !p->requant_f32) p->act = Activation::Relu;  // relu(leaky(v)) = relu(v)
-            p->clamp_lo = std::max(p->clamp_lo, l.clamp_lo);
-            p->clamp_hi = std::min(p->clamp_hi, l.clamp_hi);
+            lo = l.clamp_lo;
+            hi = l.clamp_hi;
             fused = true;
-        } else if (p && clamp_table(l, &lo, &hi) && has_output_stage(*p)) {
-            p->clamp_lo = std::max(p->clamp_lo, lo);
-            p->clamp_hi = std::min(p->clamp_hi, hi);
+        } else if (clamp_table(l, &lo, &hi) && has_output_stage(*p)) {
             fused = true;
-        } else if (p && l.kind == LayerKind::Lut && p->kind == LayerKind::Lut) {
+        } else if (l.kind == LayerKind::Lut && p->kind == LayerKind::Lut) {
             for (int8_t& v : p->table) v = l.table[uint8_t(v)];
             fused = true;
         }
-        if (fused) {
-            p->clamp_hi = std::max(p->clamp_hi, p->clamp_lo);  // an empty range is a constant
-            p->name += "+" + l.name;
-            p->onnx.op += "+" + l.onnx.op;
+        if (!fused) {
+            ++i;
             continue;
         }
-        out.push_back(std::move(l));
+        if (has_output_stage(*p)) {
+            p->clamp_lo = std::max(p->clamp_lo, lo);
+            p->clamp_hi = std::min(p->clamp_hi, hi);
+            p->clamp_hi = std::max(p->clamp_hi, p->clamp_lo);  // an empty range is a constant
+            // An Add's table is its values: the clamp applies to every entry.
+            if (p->kind == LayerKind::Add)
+                for (int8_t& v : p->table) v = int8_t(std::clamp<int>(v, p->clamp_lo, p->clamp_hi));
+        }
+        p->name += "+" + l.name;
+        p->onnx.op += "+" + l.onnx.op;
+        net.erase_layer(i);
     }
-    net.layers.swap(out);
 }
 
 }  // namespace cnn

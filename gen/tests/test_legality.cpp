@@ -91,7 +91,7 @@ TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
         first(g, "Relu").op_type = "Tanh";
         CHECK(refusal(g, "op").find("op Tanh is not supported") != std::string::npos);
     }
-    SUBCASE("branch / residual add") {
+    SUBCASE("a tensor feeding three nodes") {
         onnx::Graph g = good_graph();
         onnx::Node add;
         add.name = "residual";
@@ -99,9 +99,33 @@ TEST_CASE("each SPEC §1 violation is named with node, rule and value") {
         add.inputs = {first(g, "Relu").inputs[0], first(g, "Relu").inputs[0]};
         add.outputs = {"sum"};
         g.nodes.push_back(add);
-        auto msg = refusal(g, "branch");
-        CHECK(msg.find("branches and residual adds are not accepted") != std::string::npos);
-        CHECK(msg.find("'residual' (Add)") != std::string::npos);
+        auto msg = refusal(g, "branch3");
+        CHECK(msg.find("'conv1_out': feeds 3 nodes; a tensor may feed two (a residual fork") != std::string::npos);
+    }
+    SUBCASE("a float value feeding two nodes") {
+        onnx::Graph g = good_graph();
+        const std::string x = first(g, "Relu").inputs[0], r = first(g, "Relu").outputs[0];
+        onnx::Node add;
+        add.name = "residual";
+        add.op_type = "Add";
+        add.inputs = {x, r};
+        add.outputs = {"sum"};
+        g.nodes.push_back(add);
+        auto msg = refusal(g, "int_add");
+        CHECK(msg.find("node 'relu1' (Relu): its float output feeds 2 nodes: quantize a tensor before it forks") !=
+              std::string::npos);
+    }
+    SUBCASE("a branch that does not rejoin") {
+        onnx::Graph g = good_graph();
+        onnx::Node side;
+        side.name = "side";
+        side.op_type = "Relu";
+        side.inputs = {first(g, "Relu").inputs[0]};
+        side.outputs = {"dangling"};
+        g.nodes.push_back(side);
+        auto msg = refusal(g, "dangling");
+        CHECK(msg.find("node 'side' (Relu): its output is not used: a branch must rejoin the graph in an Add") !=
+              std::string::npos);
     }
     SUBCASE("dilation") {
         onnx::Graph g = good_graph();

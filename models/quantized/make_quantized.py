@@ -32,8 +32,9 @@ OPSET = 14  # HardSwish; per-channel DequantizeLinear needs >= 13
 
 
 class Builder:
-    def __init__(self, name, c, h, w, act_type):
+    def __init__(self, name, c, h, w, act_type, pow2=False):
         self.name = name
+        self.pow2 = pow2  # every scale 2^-f, int8 symmetric (cnnc quantize's default family)
         self.rng = np.random.default_rng(zlib.crc32(name.encode()))
         self.nodes, self.inits = [], []
         self.act_type = act_type  # "uint8" or "int8"
@@ -57,6 +58,9 @@ class Builder:
     # [0, 255]; int8 asymmetric zp in [-128, 127].
     def act_qparams(self, vals, symmetric=False):
         lo, hi = min(float(vals.min()), 0.0), max(float(vals.max()), 0.0)
+        if self.pow2:
+            m = max(abs(lo), abs(hi), 1e-8)
+            return np.float32(2.0 ** np.ceil(np.log2(m / 127.0))), 0, "int8"
         if symmetric:
             m = max(abs(lo), abs(hi))
             return np.float32(max(m, 1e-8) / 127.0), 0, "int8"
@@ -82,6 +86,7 @@ class Builder:
         q, d = self.uid("q"), self.uid("dq")
         self.nodes.append(helper.make_node("QuantizeLinear", [self.cur, s, z], [q], name=q))
         self.nodes.append(helper.make_node("DequantizeLinear", [q, s, z], [d], name=d))
+        self.last_q = (q, s, z)
         self.cur = d
         self.vals = self.fake_quant(self.vals, scale, zp, dtype)
         self.last_scale = scale
@@ -99,6 +104,8 @@ class Builder:
             zp = np.zeros(scale.shape, np.int8)
         else:
             scale = np.float32(max(float(np.abs(w).max()), 1e-8) / 127.0)
+            if self.pow2:
+                scale = np.float32(2.0 ** np.ceil(np.log2(scale)))
             q = np.clip(np.rint(w / scale), -127, 127).astype(np.int8)
             zp = np.int8(0)
         wq = self.const(self.uid("wq"), q, np.int8)
@@ -157,6 +164,27 @@ class Builder:
         self.vals = self.vals.reshape(len(self.vals), -1) @ wdq.T + bdq
         self.shape = (n, 1, 1)
         self.flat = True
+
+    # A residual fork: the state of the current (dequantized) value, which a
+    # second path reads later; own_dq gives that path its own
+    # DequantizeLinear of the same QuantizeLinear (both spellings occur).
+    def fork(self, own_dq=False):
+        cur = self.cur
+        if own_dq:
+            q, s, z = self.last_q
+            cur = self.uid("dq")
+            self.nodes.append(helper.make_node("DequantizeLinear", [q, s, z], [cur], name=cur))
+        return dict(cur=cur, vals=self.vals, shape=self.shape, last_scale=self.last_scale)
+
+    def resume(self, st):
+        self.cur, self.vals, self.shape, self.last_scale = st["cur"], st["vals"], st["shape"], st["last_scale"]
+
+    def add(self, other):
+        """Add of the current value and a forked one (both dequantized)."""
+        out = self.uid("add")
+        self.nodes.append(helper.make_node("Add", [self.cur, other["cur"]], [out], name=out))
+        self.cur = out
+        self.vals = (self.vals + other["vals"]).astype(np.float32)
 
     def unary(self, op, fn, **attrs):
         out = self.uid(op.lower())
@@ -344,6 +372,48 @@ def models():
     yield b
 
 
+def residual_models():
+    """Residual networks (SPEC §1: a tensor feeds two paths that rejoin in one
+    Add): a block with an identity shortcut, then a downsampling block with a
+    1x1 stride-2 shortcut conv, as ResNet-8 has them."""
+    for name, act, pow2 in (("s8_resnet_pow2", "int8", True), ("u8_resnet_float", "uint8", False),
+                            ("s8_resnet_float_zp", "int8", False)):
+        b = Builder(name, 3, 12, 12, act, pow2=pow2)
+        b.qdq()
+        b.conv(8, 3, pad=1, per_channel=not pow2)
+        b.unary("Relu", relu)
+        b.qdq()
+        skip = b.fork(own_dq=name == "u8_resnet_float")
+        b.conv(8, 3, pad=1, per_channel=not pow2)
+        b.unary("Relu", relu)
+        b.qdq()
+        b.conv(8, 3, pad=1, per_channel=not pow2)
+        b.qdq()
+        b.add(skip)
+        b.unary("Relu", relu)
+        b.qdq()
+        skip = b.fork()
+        b.conv(16, 3, stride=2, pad=1, per_channel=not pow2)
+        b.unary("Relu", relu)
+        b.qdq()
+        b.conv(16, 3, pad=1, per_channel=not pow2)
+        b.qdq()
+        main = b.fork()
+        b.resume(skip)
+        b.conv(16, 1, stride=2, per_channel=not pow2)
+        b.qdq()
+        b.add(main)
+        b.unary("Relu", relu)
+        # s8_resnet_float_zp: a symmetric int8 output after the Relu (zero
+        # point 0, not -128): onnxruntime keeps the Relu, so this Add runs in float.
+        b.qdq(symmetric=name == "s8_resnet_float_zp")
+        b.gap()
+        b.qdq()
+        b.gemm(10, per_channel=not pow2)
+        b.qdq()
+        yield b
+
+
 class Probe(Builder):
     """Arithmetic probes: a 32x32 input holds (nearly) every uint8 code, and
     the scales are chosen so that exact ties at the final rounding are
@@ -357,6 +427,7 @@ class Probe(Builder):
         q, d = self.uid("q"), self.uid("dq")
         self.nodes.append(helper.make_node("QuantizeLinear", [self.cur, s, z], [q], name=q))
         self.nodes.append(helper.make_node("DequantizeLinear", [q, s, z], [d], name=d))
+        self.last_q = (q, s, z)
         self.cur = d
         self.last_scale = np.float32(scale)
         self.vals = self.fake_quant(self.vals, np.float32(scale), zp, dtype)
@@ -431,7 +502,7 @@ def probes():
 
 def main():
     written = []
-    for b in list(models()) + list(probes()):
+    for b in list(models()) + list(residual_models()) + list(probes()):
         written.append(b.save())
     for p in written:
         print("wrote", os.path.relpath(p))
