@@ -65,7 +65,11 @@ sim_args   = $(sim_common) --threads $(THREADS) \
              $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst \
                --trace-from $(TRACE_FROM) --trace-cycles $(TRACE_CYCLES))
 
-.PHONY: sim regress resources
+.PHONY: sim regress resources fifo-depths
+# The skip FIFO depths of a residual model, found by simulation (sim/fifo_depths.sh).
+fifo-depths: tools
+	@sim/fifo_depths.sh $(BUILD) $(sim_model) $(if $(COUNT),$(COUNT),8)
+
 # Yosys' generic resource figures of a model's synthesised top (and a latch check).
 resources: tools
 	@V=$$(PAR=$(PAR) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && rtl/flow/yosys_stat.sh $$V cnn_top
@@ -78,7 +82,7 @@ ENGINE ?= local
 SHARDS ?=
 sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data) $(if $(and $(sim_fashion),$(if $(IMAGES),,x)),fashion-data)
 	@$(if $(SHARDS),ENGINE=$(ENGINE) PAR=$(PAR) sim/shards.sh $(BUILD) $(sim_model) $(SHARDS) $(sim_common),\
-	  SIM=$(SIM) TRACE=$(TRACE) PAR=$(PAR) sim/run.sh $(BUILD) $(sim_model) $(sim_args))
+	  SIM=$(SIM) TRACE=$(TRACE) PAR=$(PAR) FIFO=$(FIFO) sim/run.sh $(BUILD) $(sim_model) $(sim_args))
 
 # The translation check: the same run in Verilator and GHDL, every beat and its cycle compared.
 # make xcheck [MODEL=...] [COUNT=4] [STALL=random] [SEED=1]   (GHDL runs ~2-5k cycles/s: keep COUNT small)
