@@ -22,7 +22,9 @@
 --   values (gen builds it from onnxruntime's arithmetic and passes a package
 --   constant, as for cnn_lut). The table is a 64K x 8 ROM addressed by
 --   a_data & b_data and read into a register with a read enable (a
---   synchronous read, rom_style "block"): synthesis maps it to block RAM.
+--   synchronous read): synthesis maps it to block RAM by its size alone.
+--   (No rom_style attribute: GHDL 2.0 drops attributes of constants from its
+--   netlist, "not kept", and Yosys picks block RAM without it.)
 --   The shift generics are unused; TABLE's default (one entry) is unused in
 --   shift mode, where the ROM is not built at all (a generate branch).
 --
@@ -36,8 +38,18 @@
 -- only): no path from out_ready to a_ready/b_ready; each ready depends on the
 -- other stream's valid (a pair transfers together, AXI allows ready to wait
 -- for valid). out_valid/out_data come from flip-flops.
--- Resources (Yosys 0.23 synth_xilinx on GHDL's Verilog, WIDTH 8): see the
--- report of this block's commit; table mode: block RAM for the 512 Kbit ROM.
+-- Resources (Yosys 0.23 `synth_xilinx -flatten -noiopad` on GHDL's Verilog,
+-- rtl/flow/ghdl2v.sh; LUT = LUT1..LUT6, FF = FDRE):
+--   shift, ZP 0, SHIFT 1 (an average)              84 LUT, 45 FF, 14 CARRY4, 0 DSP
+--   shift, ZP 3/-20, SHIFT_A 3, SHIFT_B 7, SHIFT 8,
+--     ZP_OUT 10, CLAMP_LO 10 (a Relu)              71 LUT, 42 FF, 20 CARRY4, 0 DSP
+--   shift, SHIFT_A = SHIFT_B = 15, SHIFT 24        67 LUT, 30 FF, 19 CARRY4, 0 DSP
+--   table (a random 64K table, tests/tb_add_wrap)  29 RAMB18E1 (2K x 9 each,
+--     the 512 Kbit ROM with its read register), 124 LUT + 30 MUXF7 (the
+--     read mux), 24 FF, 0 DSP.
+-- (Yosys 0.23's read_verilog takes tens of minutes on GHDL's 65536-line
+-- `initial` of the table; for the figure the init was rewritten to a
+-- $readmemb file of the same words.)
 library ieee;
 use ieee.std_logic_1164.all;
 use ieee.numeric_std.all;
@@ -157,8 +169,6 @@ begin
 
   g_table : if MODE_TABLE generate
     constant ROM : rom_t := build_rom(TABLE);
-    attribute rom_style : string;
-    attribute rom_style of ROM : constant is "block";
     signal q : word_t := (others => '0');   -- the ROM's read register
   begin
     assert in_range(TABLE) report "cnn_add: TABLE values must be -128..127" severity failure;
