@@ -6,6 +6,11 @@
 -- a beat) while the other takes the next one; the input is accepted when both
 -- skid buffers can take a beat. A lag that lasts costs the input one cycle
 -- per stalled cycle of the slower consumer, never a beat.
+-- In a residual block the fork holds only these 2 beats per side: the path
+-- whose first result needs many input beats (a conv's line buffer) must be
+-- balanced by a FIFO on the other path at least that deep (plus the
+-- pipelines' depths), else the join waits for the slow path, the short path
+-- fills, the fork stalls and the slow path starves: a deadlock.
 --
 -- Cycle model: cycles per image = beats per image (one beat per cycle when
 -- both consumers are ready).
