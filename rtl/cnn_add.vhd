@@ -44,12 +44,12 @@
 --   shift, ZP 3/-20, SHIFT_A 3, SHIFT_B 7, SHIFT 8,
 --     ZP_OUT 10, CLAMP_LO 10 (a Relu)              71 LUT, 42 FF, 20 CARRY4, 0 DSP
 --   shift, SHIFT_A = SHIFT_B = 15, SHIFT 24        67 LUT, 30 FF, 19 CARRY4, 0 DSP
---   table (a random 64K table, tests/tb_add_wrap)  29 RAMB18E1 (2K x 9 each,
---     the 512 Kbit ROM with its read register), 124 LUT + 30 MUXF7 (the
---     read mux), 24 FF, 0 DSP.
--- (Yosys 0.23's read_verilog takes tens of minutes on GHDL's 65536-line
--- `initial` of the table; for the figure the init was rewritten to a
--- $readmemb file of the same words.)
+--   table (a random 64K table, tests/tb_add_wrap)  29 RAMB18E1 (the 512 Kbit
+--     ROM and its read register; 29 x 18 Kbit: the parity bits hold data),
+--     124 LUT + 30 MUXF7 (the read mux), 24 FF, 0 DSP.
+-- (Yosys 0.23's read_verilog had not finished GHDL's 65536-line `initial`
+-- of the table after 15 minutes; for the figure that init was rewritten to
+-- a $readmemb file of the same words.)
 library ieee;
 use ieee.std_logic_1164.all;
 use ieee.numeric_std.all;
