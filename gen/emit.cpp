@@ -178,12 +178,26 @@ std::vector<SkipFifo> skip_fifos(const Network& net) {
         int f = -1;
         for (int x : a)
             if (b.count(x)) f = std::max(f, x);
-        // Rows of the fork's tensor each side needs for the Add's first row;
-        // the side that needs fewer (the skip) holds what it computes from the
-        // other side's rows, plus a row of slack.
-        const int64_t need[2] = {rows_of(net, f, in[0], 0), rows_of(net, f, in[1], 0)};
+        // Rows of the fork's tensor each side takes before the Add's first
+        // row can be complete: the rows its windows need, plus the rows its
+        // elastic FIFOs can hold (converted to the fork's rows), since the
+        // fork runs ahead until a path stops taking beats. The other side
+        // holds what it computes from as many rows of the fork, plus a row.
+        const int64_t fh = f < 0 ? net.input.h : net.layers[size_t(f)].out.h;
+        auto takes = [&](int p) {
+            int64_t rows = rows_of(net, f, p, 0);
+            const std::set<int> up = ancestors(net, p);
+            for (int q : up) {
+                if (q <= f) continue;
+                const Layer& l = net.layers[size_t(q)];
+                const int64_t row = int64_t(l.out.w) * l.out.c;
+                rows += ceil_div(fifo_depth(net, size_t(q)), row) * fh / std::max(1, l.out.h);
+            }
+            return std::min<int64_t>(rows, fh);
+        };
+        const int64_t need[2] = {takes(in[0]), takes(in[1])};
         for (int k = 0; k < 2; ++k) {
-            const int other = need[1 - k];
+            const int64_t other = need[1 - k];
             int64_t rows = 0;
             while (rows < add.in.h && rows_of(net, f, in[size_t(k)], rows) <= other) ++rows;
             const int64_t row = int64_t(add.in.w) * add.in.c;

@@ -36,7 +36,9 @@ done
 search=$(ms "$t")
 # "  skip FIFO l3_skip_b    depth 1088 (planned 384), peak occupancy 291"
 peaks=$(cat "$TMP"/deep-*.txt | awk '$1 == "skip" && $2 == "FIFO" {
-          gsub(/[(),]/, "", $0); n = $3; p = $NF + 0; pl = $7 + 0
+          n = $3
+          match($0, /peak occupancy [0-9]+/); p = substr($0, RSTART + 15, RLENGTH - 15) + 0
+          match($0, /planned [0-9]+/); pl = substr($0, RSTART + 8, RLENGTH - 8) + 0
           if (!(n in peak) || p > peak[n]) peak[n] = p; plan[n] = pl }
         END { for (n in peak) print n, (peak[n] > 0 ? peak[n] : 1), plan[n] }' | sort)
 [ -n "$peaks" ] || die "$MODEL has no skip FIFO (no Add)"
