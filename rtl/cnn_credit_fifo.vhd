@@ -9,14 +9,20 @@
 -- Backpressure: out_ready low keeps out_valid/out_data stable (AXI rule);
 -- can_reserve drops once DEPTH results are stored or reserved, which stalls
 -- the issuing pipeline before anything could be lost.
+-- Structure: a cnn_fifo of DEPTH beats (its storage: an array, or from
+-- RAM_MIN_BITS = DEPTH * WIDTH on a block-RAM-style memory with a registered
+-- read and an output stage, same ports cycle for cycle) plus the count of
+-- free slots. Since stored + reserved <= DEPTH and every push spends a
+-- reservation, a push always finds the FIFO's in_ready high (fewer than
+-- DEPTH beats stored), so the FIFO's in_ready is not needed.
 library ieee;
 use ieee.std_logic_1164.all;
-use ieee.numeric_std.all;
 
 entity cnn_credit_fifo is
   generic (
-    WIDTH : positive := 8;
-    DEPTH : positive := 8
+    WIDTH        : positive := 8;
+    DEPTH        : positive := 8;
+    RAM_MIN_BITS : natural  := 1024  -- see cnn_fifo
   );
   port (
     clk         : in  std_logic;
@@ -32,52 +38,37 @@ entity cnn_credit_fifo is
 end entity;
 
 architecture rtl of cnn_credit_fifo is
-  type mem_t is array (0 to DEPTH - 1) of std_logic_vector(WIDTH - 1 downto 0);
-  signal mem    : mem_t := (others => (others => '0'));
-  signal wr_ptr : natural range 0 to DEPTH - 1 := 0;
-  signal rd_ptr : natural range 0 to DEPTH - 1 := 0;
-  signal count  : natural range 0 to DEPTH := 0;  -- stored results
-  signal free   : natural range 0 to DEPTH := DEPTH;  -- neither stored nor reserved
+  signal free        : natural range 0 to DEPTH := DEPTH;  -- neither stored nor reserved
+  signal out_valid_i : std_logic;
 begin
   can_reserve <= '1' when free /= 0 else '0';
-  out_valid   <= '1' when count /= 0 else '0';
-  out_data    <= mem(rd_ptr);
+  out_valid   <= out_valid_i;
+
+  u_fifo : entity work.cnn_fifo
+    generic map (WIDTH => WIDTH, DEPTH => DEPTH, RAM_MIN_BITS => RAM_MIN_BITS)
+    port map (
+      clk       => clk,
+      rst       => rst,
+      in_valid  => in_valid,
+      in_ready  => open,
+      in_data   => in_data,
+      out_valid => out_valid_i,
+      out_ready => out_ready,
+      out_data  => out_data
+    );
 
   process (clk)
     variable pop : boolean;
   begin
     if rising_edge(clk) then
-      pop := count /= 0 and out_ready = '1';
-      if in_valid = '1' then
-        mem(wr_ptr) <= in_data;
-        if wr_ptr = DEPTH - 1 then
-          wr_ptr <= 0;
-        else
-          wr_ptr <= wr_ptr + 1;
-        end if;
-      end if;
-      if pop then
-        if rd_ptr = DEPTH - 1 then
-          rd_ptr <= 0;
-        else
-          rd_ptr <= rd_ptr + 1;
-        end if;
-      end if;
-      if in_valid = '1' and not pop then
-        count <= count + 1;
-      elsif in_valid = '0' and pop then
-        count <= count - 1;
-      end if;
+      pop := out_valid_i = '1' and out_ready = '1';
       if reserve = '1' and not pop then
         free <= free - 1;
       elsif reserve = '0' and pop then
         free <= free + 1;
       end if;
       if rst = '1' then
-        wr_ptr <= 0;
-        rd_ptr <= 0;
-        count  <= 0;
-        free   <= DEPTH;
+        free <= DEPTH;
       end if;
     end if;
   end process;
