@@ -36,7 +36,7 @@ entity cnn_fifo is
     WIDTH        : positive := 8;
     DEPTH        : positive := 16;
     -- DEPTH * WIDTH from which the beats live in a block-RAM-style memory.
-    RAM_MIN_BITS : natural  := 1024
+    RAM_MIN_BITS : natural  := 8192   -- a RAMB18 is 18 Kbit: smaller buffers stay LUT-RAM
   );
   port (
     clk       : in  std_logic;
