@@ -232,7 +232,7 @@ fashion-eval: tools fashion-data
 # onnxruntime runs) and float scales; the files are committed. --no-import until
 # the importer reads residual graphs. `make mlperf-eval`: onnxruntime accuracies.
 MLPERF_MODELS := resnet8 dscnn mobilenet
-MLPERF_TRAIN_ARGS_resnet8   := --train-count 800
+MLPERF_TRAIN_ARGS_resnet8   := --train-count 1200
 MLPERF_TRAIN_ARGS_dscnn     := --train-count 8000
 MLPERF_TRAIN_ARGS_mobilenet := --train-count 4000
 .PHONY: mlperf-models mlperf-data mlperf-eval

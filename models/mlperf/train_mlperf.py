@@ -92,8 +92,12 @@ MOBILENET_BLOCKS = [   # (out channels, stride) of the depthwise-separable block
 def build(name):
     import torch.nn as nn
 
+    # ResNet-8 trains on few steps here: its BatchNorms keep a cumulative average
+    # of the batch statistics (momentum None), which a short run gets right.
+    bn = (lambda c: nn.BatchNorm2d(c, momentum=None)) if name == "resnet8" else nn.BatchNorm2d
+
     def cbr(ci, co, k, s, p, relu=nn.ReLU, groups=1):
-        return [nn.Conv2d(ci, co, k, s, p, groups=groups, bias=False), nn.BatchNorm2d(co), relu()]
+        return [nn.Conv2d(ci, co, k, s, p, groups=groups, bias=False), bn(co), relu()]
 
     class Block(nn.Module):
         """ResNet v1 basic block: conv3x3-BN-ReLU-conv3x3-BN + shortcut, ReLU."""
@@ -101,7 +105,7 @@ def build(name):
         def __init__(self, ci, co, stride):
             super().__init__()
             self.body = nn.Sequential(*cbr(ci, co, 3, stride, 1),
-                                      nn.Conv2d(co, co, 3, 1, 1, bias=False), nn.BatchNorm2d(co))
+                                      nn.Conv2d(co, co, 3, 1, 1, bias=False), bn(co))
             # MLPerf Tiny's ResNet-8: a 1x1 stride-2 conv shortcut (with bias, no BN) where the size changes.
             self.short = nn.Conv2d(ci, co, 1, stride, 0) if stride != 1 or ci != co else None
             self.relu = nn.ReLU()
