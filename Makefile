@@ -229,6 +229,36 @@ fashion-eval: tools fashion-data
 	$(BUILD)/gen/cnnc eval models/fashion_float.onnx --images $(FASHION_TEST)
 	node scripts/ort/accuracy.js models/fashion.onnx $(FASHION_TEST) data/fashion/t10k-labels-idx1-ubyte
 
+# The MLPerf-Tiny-class models of issue 10 (models/mlperf/README.md): Fashion-MNIST
+# made into 32x32x3 and 49x10x1 IDX files (data/mlperf), ResNet-8, DS-CNN and
+# MobileNetV1-0.25 trained briefly in float (models/mlperf/train_mlperf.py),
+# each quantized by cnnc quantize in power-of-two scales (QDQ, the spelling
+# onnxruntime runs) and float scales; the files are committed. --no-import until
+# the importer reads residual graphs. `make mlperf-eval`: onnxruntime accuracies.
+MLPERF_MODELS := resnet8 dscnn mobilenet
+MLPERF_TRAIN_ARGS_resnet8   := --train-count 1200
+MLPERF_TRAIN_ARGS_dscnn     := --train-count 8000
+MLPERF_TRAIN_ARGS_mobilenet := --train-count 4000
+.PHONY: mlperf-models mlperf-data mlperf-eval
+mlperf-data: fashion-data
+	$(torch_deps)
+	/usr/bin/python3 models/mlperf/train_mlperf.py data
+mlperf-models: tools mlperf-data
+	set -e; for m in $(MLPERF_MODELS); do \
+	  /usr/bin/python3 models/mlperf/train_mlperf.py train $$m --epochs 1 $$(case $$m in resnet8) echo "$(MLPERF_TRAIN_ARGS_resnet8)";; \
+	    dscnn) echo "$(MLPERF_TRAIN_ARGS_dscnn)";; mobilenet) echo "$(MLPERF_TRAIN_ARGS_mobilenet)";; esac); \
+	  calib=data/mlperf/$$(test $$m = dscnn && echo fashion49x10 || echo fashion32x3)-train-images-idx4-ubyte; \
+	  $(BUILD)/gen/cnnc quantize models/mlperf/$${m}_float.onnx --calib $$calib --count 200 --qdq --no-import \
+	    --out models/mlperf/$${m}_q_pow2.onnx; \
+	  $(BUILD)/gen/cnnc quantize models/mlperf/$${m}_float.onnx --calib $$calib --count 200 --scales float --no-import \
+	    --out models/mlperf/$${m}_q_float.onnx; \
+	done
+mlperf-eval: mlperf-data
+	set -e; for m in $(MLPERF_MODELS); do for v in float q_pow2 q_float; do \
+	  /usr/bin/python3 models/mlperf/train_mlperf.py ort models/mlperf/$${m}_$$v.onnx \
+	    data/mlperf/$$(test $$m = dscnn && echo fashion49x10 || echo fashion32x3)-t10k-images-idx4-ubyte; \
+	done; done
+
 # Simulator speed: C++ optimisation levels and parallel instances, and
 # Verilator against GHDL (the translation check), as ratios.
 .PHONY: bench

@@ -352,6 +352,22 @@ std::vector<Tensor> op_relu(const Ctx& cx) {
     return {y};
 }
 
+// Add of two tensors of the same shape, or of a one-element tensor (a
+// scalar) to any tensor; other broadcasts are not implemented.
+std::vector<Tensor> op_add(const Ctx& cx) {
+    const Tensor& a = cx.input(0);
+    const Tensor& b = cx.input(1);
+    if (a.dtype != b.dtype) cx.invalid("inputs of different element types");
+    if (a.dims != b.dims && a.size() != 1 && b.size() != 1)
+        cx.unsupported("broadcasting " + dims_text(a.dims) + " + " + dims_text(b.dims) +
+                       " (only equal shapes or a scalar)");
+    const bool a_big = a.dims == b.dims || b.size() == 1;
+    Tensor y = a_big ? a : b;
+    const Tensor& o = a_big ? b : a;
+    for (size_t i = 0; i < y.data.size(); ++i) y.data[i] += o.data[o.size() == 1 ? 0 : i];
+    return {y};
+}
+
 std::vector<Tensor> op_leaky_relu(const Ctx& cx) {
     Tensor y = cx.input(0);
     const double alpha = cx.node.attr_float("alpha", 0.01);
@@ -1108,6 +1124,7 @@ const std::map<std::string, OpFn>& op_table() {
         {"AveragePool", op_avgpool},
         {"GlobalAveragePool", op_global_avgpool},
         {"Relu", op_relu},
+        {"Add", op_add},
         {"LeakyRelu", op_leaky_relu},
         {"Gemm", op_gemm},
         {"MatMul", op_matmul},

@@ -6,7 +6,7 @@
 // QLinearMatMul accumulate in int64 and requantize with round half to even
 // and saturation, as the ONNX reference does.
 //
-// Ops: Conv, MaxPool, AveragePool, GlobalAveragePool, Relu, LeakyRelu, Gemm,
+// Ops: Conv, MaxPool, AveragePool, GlobalAveragePool, Relu, LeakyRelu, Add, Gemm,
 // MatMul, Flatten, Softmax, BatchNormalization, QuantizeLinear,
 // DequantizeLinear, QLinearConv, QLinearMatMul, Reshape, Dropout, Identity;
 // and what torch.onnx.export writes around them: Constant, Clip, ReduceMean,

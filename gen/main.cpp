@@ -9,7 +9,7 @@
 //                                        every layer's output tensor of the golden model
 //   cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]
 //                [--calibration minmax|percentile|entropy|mse] [--percentile P]
-//                [--scales pow2|float] [--per-channel] [--activations int8|uint8] [--asymmetric]
+//                [--scales pow2|float] [--per-channel] [--activations int8|uint8] [--asymmetric] [--no-import]
 //                                        float model + calibration images -> quantized model
 //                                        (quantize.hpp; --method is --calibration's old name)
 //   cnnc eval MODEL --images IMAGES [--count N]
@@ -58,7 +58,7 @@ int usage() {
                  "       cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES] [--fifo NAME=DEPTH,...]\n"
                  "       cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]\n"
                  "                     [--calibration minmax|percentile|entropy|mse] [--percentile P]\n"
-                 "                     [--scales pow2|float] [--per-channel] [--activations int8|uint8] [--asymmetric]\n"
+                 "                     [--scales pow2|float] [--per-channel] [--activations int8|uint8] [--asymmetric] [--no-import]\n"
                  "       cnnc eval MODEL --images IMAGES [--count N]\n"
                  "       cnnc pngs FILE.idx --out DIR [--count N]\n"
                  "check, emit, table, dump, eval: [--max-tensor-bytes N] [--max-rom-bits N] [--max-multipliers N]\n"
@@ -153,6 +153,9 @@ int quantize(const std::string& model, const std::vector<std::string>& args) {
     opt.activations_uint8 = acts == "uint8";
     opt.asymmetric = flag(args, "--asymmetric");
     opt.validate();
+    // --no-import: write the file without reading it back through the importer
+    // (for graphs the importer does not read yet; onnxruntime runs the file).
+    const bool no_import = flag(args, "--no-import");
 
     cnn::onnx::Graph g = cnn::onnx::load_model(model);
     if (g.inputs.size() != 1 || g.inputs[0].dims.size() != 4)
@@ -161,7 +164,7 @@ int quantize(const std::string& model, const std::vector<std::string>& args) {
     auto imgs = cnn::load_images(calib, {int(d[1]), int(d[2]), int(d[3])}, size_t(std::max(0, count)));
     std::vector<std::vector<uint8_t>> pixels;
     for (auto& im : imgs) pixels.push_back(std::move(im.pixels));
-    if (opt.scales == cnn::ScaleKind::Pow2) {  // imported back before anything is written
+    if (opt.scales == cnn::ScaleKind::Pow2 && !no_import) {  // imported back before anything is written
         cnn::QuantizeResult r = cnn::quantize_model(g, pixels, opt, model);
         cnn::onnx::save_model(r.graph, out);
         std::cout << "quantized " << model << " -> " << out << "\n";
@@ -174,6 +177,10 @@ int quantize(const std::string& model, const std::vector<std::string>& args) {
     cnn::onnx::save_model(r.graph, out);
     std::cout << "quantized " << model << " -> " << out << "\n";
     cnn::print_quantize_points(r, opt, std::cout);
+    if (no_import) {
+        std::cout << "not read back (--no-import)\n";
+        return 0;
+    }
     std::cout.flush();
     try {
         cnn::import_back(r, pixels, out);

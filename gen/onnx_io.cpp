@@ -599,6 +599,13 @@ pb::ModelProto to_model_proto(const Graph& g) {
     auto* opset = m.add_opset_import();
     opset->set_domain("");
     opset->set_version(g.opset > 0 ? g.opset : 13);
+    std::set<std::string> domains;  // e.g. com.microsoft (QLinearAdd): version 1
+    for (const Node& n : g.nodes)
+        if (!n.domain.empty() && n.domain != "ai.onnx" && domains.insert(n.domain).second) {
+            auto* d = m.add_opset_import();
+            d->set_domain(n.domain);
+            d->set_version(1);
+        }
 
     pb::GraphProto& gp = *m.mutable_graph();
     gp.set_name(g.name.empty() ? "graph" : g.name);

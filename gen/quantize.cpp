@@ -55,28 +55,32 @@ int largest_fitting_f(double a) {
     return f;
 }
 
-// --- the float chain ---------------------------------------------------------
+// --- the float graph, as steps ------------------------------------------------
 
-enum class StepKind { Conv, Dense, MaxPool, AvgPool, GlobalAvgPool, Act, Flatten };
+// A chain of steps in topological order, with residual blocks: a value may feed
+// two steps when their paths meet again in one Add (SPEC §1).
+enum class StepKind { Conv, Dense, MaxPool, AvgPool, GlobalAvgPool, Act, Flatten, Add };
 
 struct Step {
     StepKind kind = StepKind::Act;
     std::string name;                 // the source node's name
     const Node* node = nullptr;       // in the folded graph
+    int in = -1, in2 = -1;            // the steps whose outputs it reads (-1: the graph input); in2: Add only
+    std::string out;                  // its output value (after an absorbed activation)
     Activation act = Activation::None;
     double alpha = 0.0;
     double clip_hi = INFINITY;        // Clip(0, clip_hi) (ReLU6): act is Relu
     std::string act_name;             // the activation node's name
-    std::vector<int64_t> wdims;       // Conv [OC, IC, KH, KW]; Dense [N, K]
+    std::vector<int64_t> wdims;       // Conv [OC, IC/group, KH, KW]; Dense [N, K]
     std::vector<double> w, b;         // float weights and bias (double)
     std::string stat;                 // float value whose statistics choose f_out; "" keeps f_in
     std::string stat_act;             // Conv + LeakyRelu: the activation's output (float scales)
-    int f_in = 0, f_w = 0, f_out = 0;
+    int f_in = 0, f_in2 = 0, f_w = 0, f_out = 0;
     QParams q_out, q_act;             // float scales: the output (and a conv's LeakyRelu output)
 };
 
 struct Chain {
-    std::vector<Step> steps;
+    std::vector<Step> steps;          // the last one produces the graph output (or the Softmax's input)
     const Node* softmax = nullptr;
 };
 
@@ -99,28 +103,51 @@ public:
         if (in.dims.size() != 4 || in.dims[0] != 1 || in.dims[1] <= 0 || in.dims[2] <= 0 || in.dims[3] <= 0)
             throw Error("input '" + in.name + "'", "must be [1, C, H, W] with fixed sizes");
         Chain chain;
-        std::string cur = in.name;
+        std::map<std::string, int> producer{{in.name, -1}};  // value -> the step that computes it
         const std::string& out = g_.outputs[0].name;
-        while (cur != out) {
+        // ONNX nodes are in topological order: every data operand is computed before it is read.
+        for (const Node& n : g_.nodes) {
+            if (absorbed_.count(&n)) continue;
             if (chain.softmax) throw Error(node_ref(*chain.softmax), "only the graph output may follow Softmax");
-            const Node& n = next(cur);
             const std::string& op = n.op_type;
+            if (n.outputs.empty()) throw Error(node_ref(n), "has no output");
             Step s;
             s.name = n.name;
             s.node = &n;
-            cur = n.outputs[0];
-            if (op == "Conv") {
+            s.in = data_input(n, 0, producer);
+            std::string cur = n.outputs[0];
+            if (op == "Add") {
+                s.kind = StepKind::Add;
+                if (n.inputs.size() != 2) throw Error(node_ref(n), "needs two inputs");
+                if (constant_tensor(g_, n.inputs[1]))
+                    throw Error(node_ref(n), "adds a constant: only an Add of two activations (a residual join) "
+                                             "or the bias of a MatMul is supported");
+                s.in2 = data_input(n, 1, producer);
+                cur = absorb_act(cur, s, {"Relu", "Clip"});
+            } else {
+                for (size_t i = 1; i < n.inputs.size(); ++i)
+                    if (!n.inputs[i].empty() && !constant_tensor(g_, n.inputs[i]))
+                        throw Error(node_ref(n), "input '" + n.inputs[i] + "' is not a constant: only an Add may "
+                                                 "read two activations");
+            }
+            if (op == "Add") {
+            } else if (op == "Conv") {
                 s.kind = StepKind::Conv;
                 const Tensor& w = weight(n, 1);
                 if (w.dims.size() != 4) throw Error(node_ref(n), "only 2-D convolutions are supported");
+                const int64_t group = n.attr_int("group", 1);
+                if (group != 1 && (w.dims[1] != 1 || group <= 0 || w.dims[0] % group != 0))
+                    throw Error(node_ref(n), fmt("group %lld with %lld input channels per group: only group 1 or "
+                                                 "depthwise (group = C_in, C_out a multiple of it) is supported",
+                                                 (long long)group, (long long)w.dims[1]));
                 s.wdims = w.dims;
                 s.w = w.data;
                 s.b = bias(n, 2, size_t(w.dims[0]));
-                cur = absorb_act(cur, s);
+                cur = absorb_act(cur, s, {"Relu", "LeakyRelu", "Clip"});
             } else if (op == "Gemm" || op == "MatMul") {
                 s.kind = StepKind::Dense;
                 dense(n, s);
-                cur = absorb_act(cur, s);
+                cur = absorb_act(cur, s, {"Relu", "LeakyRelu", "Clip"});
             } else if (op == "Relu" || op == "LeakyRelu" || op == "Clip") {
                 s.kind = StepKind::Act;
                 set_act(n, s);
@@ -134,6 +161,9 @@ public:
                     throw Error(node_ref(n), "only Flatten with axis 1 is supported");
                 s.kind = StepKind::Flatten;  // a Reshape is checked to be [1, N] during calibration
             } else if (op == "Softmax") {
+                if (n.outputs[0] != out) throw Error(node_ref(n), "only the graph output may follow Softmax");
+                if (s.in != int(chain.steps.size()) - 1 || s.in < 0)
+                    throw Error(node_ref(n), "must read the last layer's output");
                 chain.softmax = &n;
                 continue;
             } else if (op == "BatchNormalization") {
@@ -141,9 +171,14 @@ public:
             } else {
                 throw Error(node_ref(n), "op " + op + " is not supported by the quantizer");
             }
+            s.out = cur;
+            producer[cur] = int(chain.steps.size());
             chain.steps.push_back(std::move(s));
         }
         if (chain.steps.empty()) throw Error("graph '" + g_.name + "'", "has no layer to quantize");
+        if (!chain.softmax && chain.steps.back().out != out)
+            throw Error("output '" + out + "'", "is not computed by the last node");
+        check_forks(chain);
         return chain;
     }
 
@@ -151,22 +186,66 @@ private:
     const Graph& g_;
     bool pow2_alpha_;
     std::map<std::string, std::vector<const Node*>> consumers_;
+    std::set<const Node*> absorbed_;   // activations folded into the step before them
 
-    const Node& next(const std::string& value) {
-        auto it = consumers_.find(value);
-        if (it == consumers_.end() || it->second.empty())
-            throw Error("value '" + value + "'", "is not used and is not the graph output: not a single chain");
-        if (it->second.size() > 1)
-            throw Error("value '" + value + "'", "feeds " + std::to_string(it->second.size()) +
-                                                     " nodes: only a single chain (no branches) is supported");
-        const Node& n = *it->second[0];
-        if (n.inputs.empty() || n.inputs[0] != value)
-            throw Error(node_ref(n), "reads the chain's value '" + value + "' as a non-data operand");
-        for (size_t i = 1; i < n.inputs.size(); ++i)
-            if (!n.inputs[i].empty() && !constant_tensor(g_, n.inputs[i]))
-                throw Error(node_ref(n), "input '" + n.inputs[i] + "' is not a constant: only a single chain is supported");
-        if (n.outputs.empty()) throw Error(node_ref(n), "has no output");
-        return n;
+    // The step computing node input i (which must be an activation, not a constant).
+    int data_input(const Node& n, size_t i, const std::map<std::string, int>& producer) {
+        if (i >= n.inputs.size() || n.inputs[i].empty()) throw Error(node_ref(n), "has no data input");
+        auto it = producer.find(n.inputs[i]);
+        if (it != producer.end()) return it->second;
+        if (constant_tensor(g_, n.inputs[i]))
+            throw Error(node_ref(n), "reads the constant '" + n.inputs[i] + "' as its data input");
+        throw Error(node_ref(n), "reads '" + n.inputs[i] + "', which no earlier node computes (the nodes must be in "
+                                 "topological order, from the graph input)");
+    }
+
+    // Every step's output feeds one step, or two whose paths (chains of single
+    // steps) meet again in one Add: a residual block; either path may be empty
+    // (an identity shortcut). The last step feeds the graph output (or Softmax).
+    static void check_forks(const Chain& chain) {
+        const std::vector<Step>& st = chain.steps;
+        const int n = int(st.size());
+        std::vector<std::vector<int>> users(size_t(n) + 1);  // users[p + 1]: the steps reading step p (-1: input)
+        for (int i = 0; i < n; ++i) {
+            users[size_t(st[size_t(i)].in + 1)].push_back(i);
+            if (st[size_t(i)].kind == StepKind::Add) users[size_t(st[size_t(i)].in2 + 1)].push_back(i);
+        }
+        auto value = [&](int p) { return p < 0 ? std::string("the graph input") : "value '" + st[size_t(p)].out + "'"; };
+        std::set<int> joins;
+        for (int p = -1; p < n; ++p) {
+            const std::vector<int>& u = users[size_t(p + 1)];
+            if (p == n - 1) {
+                if (!u.empty()) throw Error(value(p), "is the graph output and may feed nothing else");
+                continue;
+            }
+            if (u.empty()) throw Error(value(p), "is not used and is not the graph output");
+            if (u.size() == 1) continue;
+            if (u.size() > 2)
+                throw Error(value(p), fmt("feeds %zu nodes: only a residual fork (two paths that meet again in one "
+                                          "Add) is supported", u.size()));
+            // Follow each path to its first Add.
+            int end[2];
+            for (int k = 0; k < 2; ++k) {
+                int c = u[size_t(k)];
+                while (st[size_t(c)].kind != StepKind::Add) {
+                    if (users[size_t(c + 1)].size() != 1)
+                        throw Error(value(p), "feeds 2 nodes ('" + st[size_t(u[0])].name + "', '" + st[size_t(u[1])].name +
+                                                  "') whose paths do not meet again in one Add: a branch must "
+                                                  "rejoin in an Add (residual block)");
+                    c = users[size_t(c + 1)][0];
+                }
+                end[k] = c;
+            }
+            if (end[0] != end[1])
+                throw Error(value(p), "feeds 2 nodes ('" + st[size_t(u[0])].name + "', '" + st[size_t(u[1])].name +
+                                          "') whose paths do not meet again in one Add: a branch must rejoin in an "
+                                          "Add (residual block)");
+            joins.insert(end[0]);
+        }
+        for (int i = 0; i < n; ++i)
+            if (st[size_t(i)].kind == StepKind::Add && !joins.count(i))
+                throw Error(node_ref(*st[size_t(i)].node), "does not join the two paths of one fork: only residual "
+                                                           "blocks (a fork that rejoins in an Add) are supported");
     }
 
     // The single consumer of value when it has one of the op types, else null.
@@ -175,6 +254,7 @@ private:
         auto it = consumers_.find(value);
         if (it == consumers_.end() || it->second.size() != 1) return nullptr;
         const Node* n = it->second[0];
+        if (n->inputs.empty() || n->inputs[0] != value) return nullptr;
         return ops.count(n->op_type) ? n : nullptr;
     }
 
@@ -244,20 +324,23 @@ private:
                                          "(retrain with e.g. alpha = 0.125)", s.alpha));
     }
 
-    // Conv/Dense followed by its activation. The quantization point: after a
-    // Relu its output (negative values become 0 anyway); before a LeakyRelu of
-    // a conv the conv output (rounded to int8 before the activation, so the
+    // Conv/Dense/Add followed by its activation. The quantization point: after
+    // a Relu its output (negative values become 0 anyway); before a LeakyRelu
+    // of a conv the conv output (rounded to int8 before the activation, so the
     // negative side must fit as well); after a LeakyRelu of a dense layer its
     // output (one rounding after the activation).
-    std::string absorb_act(const std::string& cur, Step& s) {
+    std::string absorb_act(const std::string& cur, Step& s, const std::set<std::string>& ops) {
         s.stat = cur;
-        const Node* a = peek(cur, {"Relu", "LeakyRelu", "Clip"});
+        const Node* a = peek(cur, ops);
         if (!a) return cur;
-        const Node& n = next(cur);
-        set_act(n, s);
-        if (s.act == Activation::Relu || s.kind == StepKind::Dense) s.stat = n.outputs[0];
-        else s.stat_act = n.outputs[0];
-        return n.outputs[0];
+        for (size_t i = 1; i < a->inputs.size(); ++i)
+            if (!a->inputs[i].empty() && !constant_tensor(g_, a->inputs[i]))
+                throw Error(node_ref(*a), "input '" + a->inputs[i] + "' is not a constant");
+        absorbed_.insert(a);
+        set_act(*a, s);
+        if (s.act == Activation::Relu || s.kind == StepKind::Dense) s.stat = a->outputs[0];
+        else s.stat_act = a->outputs[0];
+        return a->outputs[0];
     }
 };
 
@@ -564,6 +647,7 @@ public:
             return y;
         }
         case StepKind::Act: return q(act(s, dq(x, s.act_name)), s.f_out, s.act_name, clip);
+        case StepKind::Add: break;  // emit_add
         case StepKind::Flatten: {
             Node& n = node(s.name, "Flatten", {x.name}, s.name + "_out");
             n.attrs["axis"] = onnx::Attribute::integer(1);
@@ -598,6 +682,32 @@ public:
         }
         if (s.act == Activation::None) return y;
         return q(act(s, dq(y, s.act_name)), s.f_out, s.act_name, clip);
+    }
+
+    // A residual join at 2^-f_out. QLinear: com.microsoft QLinearAdd (as
+    // onnxruntime's optimizer writes it). QDQ: DequantizeLinear of each input
+    // -> Add -> QuantizeLinear (what onnxruntime fuses into QLinearAdd). An
+    // activation after it: DequantizeLinear -> Relu / Clip -> QuantizeLinear
+    // at the same scale (exact: a clamp of the int8 value).
+    QValue emit_add(const Step& s, const QValue& a, const QValue& b, double clip) {
+        QValue y;
+        if (!qdq_) {
+            if (a.u8 != b.u8)
+                throw Error(node_ref(*s.node), "adds the uint8 graph input to an int8 value, which QLinearAdd cannot "
+                                               "take: use --qdq");
+            Node& n = node(s.name, "QLinearAdd",
+                           {a.name, scale(a.f), zp_of(a), b.name, scale(b.f), zp_of(b), scale(s.f_out), zp(DType::Int8)},
+                           s.name + "_out");
+            n.domain = "com.microsoft";
+            y = qv(n.outputs[0], s.f_out, false);
+            if (clip >= 0.0) clipped[y.name] = clip;
+        } else {
+            const std::string af = dq(a, s.name + "_a"), bf = dq(b, s.name + "_b");
+            y = q(node(s.name, "Add", {af, bf}, s.name + "_out").outputs[0], s.f_out, s.name, clip);
+        }
+        if (s.act == Activation::None) return y;
+        QValue z = q(act(s, dq(y, s.act_name)), s.f_out, s.act_name, -1.0);
+        return z;
     }
 
     // --- float scales (always QDQ) ---
@@ -710,6 +820,7 @@ public:
             return qf(n.outputs[0], s.q_out, s.name, st, r);
         }
         case StepKind::Act: return qf(act(s, dq(x, s.act_name)), s.q_out, s.act_name, st, r);
+        case StepKind::Add: break;  // emit_add_float
         case StepKind::Flatten: {
             Node& n = node(s.name, "Flatten", {x.name}, s.name + "_out");
             n.attrs["axis"] = onnx::Attribute::integer(1);
@@ -719,6 +830,20 @@ public:
         }
         }
         return x;
+    }
+
+    // A residual join, float scales: DequantizeLinear of each input -> Add ->
+    // QuantizeLinear at the join's calibrated point (after its activation). An
+    // activation is dropped when that QuantizeLinear's clamp does it
+    // (act_redundant, as for a Conv); else it follows the QuantizeLinear as
+    // DequantizeLinear -> Relu / Clip -> QuantizeLinear with the same scale and
+    // zero point, so that DQ, DQ -> Add -> Q stays the group onnxruntime fuses
+    // into QLinearAdd.
+    QValue emit_add_float(const Step& s, const QValue& a, const QValue& b, const Stats* st, Range r) {
+        const std::string af = dq(a, s.name + "_a"), bf = dq(b, s.name + "_b");
+        QValue y = qf(node(s.name, "Add", {af, bf}, s.name + "_out").outputs[0], s.q_out, s.name, st, r);
+        if (s.act == Activation::None || act_redundant(s, s.q_out)) return y;
+        return qf(act(s, dq(y, s.act_name)), s.q_out, s.act_name, nullptr, {}, &y);
     }
 
     const Step* cur_ = nullptr;
@@ -924,6 +1049,7 @@ QuantizeResult quantize_graph(const Graph& float_model, const std::vector<std::v
         x.scale_name = w.add_init("input_scale", DType::Float, {}, {double(q_in.scale)});
         x.zp_name = w.add_init("input_zero_point", q_in.is_uint8 ? DType::UInt8 : DType::Int8, {}, {double(q_in.zero_point)});
         x.name = w.node("input_q", "QuantizeLinear", {in.name, x.scale_name, x.zp_name}, in.name + "_q").outputs[0];
+        std::vector<QValue> outs;  // each step's quantized output
         for (Step& s : chain.steps) {
             w.cur_ = &s;
             Range r, r_act;
@@ -931,28 +1057,38 @@ QuantizeResult quantize_graph(const Graph& float_model, const std::vector<std::v
             const Stats* st_act = s.stat_act.empty() ? nullptr : &stats.at(s.stat_act);
             if (st) s.q_out = qparams(s.stat, &r);
             if (st_act) s.q_act = qparams(s.stat_act, &r_act);
-            x = w.emit_float(s, x, st, r, st_act, r_act);
+            const QValue& a = s.in < 0 ? x : outs[size_t(s.in)];
+            if (s.kind == StepKind::Add)
+                outs.push_back(w.emit_add_float(s, a, s.in2 < 0 ? x : outs[size_t(s.in2)], st, r));
+            else
+                outs.push_back(w.emit_float(s, a, st, r, st_act, r_act));
         }
+        x = outs.back();
     } else {
-        // Fractional bits, layer by layer.
-        int f = kInputFrac;
+        // Fractional bits, layer by layer (each step's input is an earlier step's output).
+        auto f_of = [&](int step) { return step < 0 ? kInputFrac : chain.steps[size_t(step)].f_out; };
         for (Step& s : chain.steps) {
-            s.f_in = f;
+            s.f_in = f_of(s.in);
+            if (s.kind == StepKind::Add) s.f_in2 = f_of(s.in2);
             if (s.kind == StepKind::Conv || s.kind == StepKind::Dense) {
                 double m = 0.0;
                 for (double v : s.w) m = std::max(m, std::abs(v));
                 s.f_w = m == 0.0 ? 0 : largest_fitting_f(m);
             }
-            s.f_out = s.stat.empty() ? f : stats.at(s.stat).choose_f(opt);
-            f = s.f_out;
+            s.f_out = s.stat.empty() ? s.f_in : stats.at(s.stat).choose_f(opt);
         }
         x = qv(w.node("input_q", "QuantizeLinear", {in.name, w.scale(kInputFrac), w.zp(DType::UInt8)}, in.name + "_q")
                    .outputs[0],
                kInputFrac, true);
+        std::vector<QValue> outs;
         for (const Step& s : chain.steps) {
             w.cur_ = &s;
-            x = w.emit(s, x, s.stat.empty() ? -1.0 : stats.at(s.stat).clipped(s.f_out));
+            const double clip = s.stat.empty() ? -1.0 : stats.at(s.stat).clipped(s.f_out);
+            const QValue& a = s.in < 0 ? x : outs[size_t(s.in)];
+            if (s.kind == StepKind::Add) outs.push_back(w.emit_add(s, a, s.in2 < 0 ? x : outs[size_t(s.in2)], clip));
+            else outs.push_back(w.emit(s, a, clip));
         }
+        x = outs.back();
     }
     out.dtype = DType::Float;
     std::vector<std::string> last = fl ? std::vector<std::string>{x.name, x.scale_name, x.zp_name}

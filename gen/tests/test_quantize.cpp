@@ -655,3 +655,351 @@ TEST_CASE("cnnc quantize --scales float --per-channel --activations uint8 --asym
     }
     fs::remove_all(dir);
 }
+
+// --- residual blocks, depthwise convs, Pad, Clip(0, 6) (issue 10) -----------
+
+namespace {
+
+onnx::Node& conv_node(GraphBuilder& b, const std::string& name, const std::string& in, int64_t ci, int64_t co,
+                      int64_t k, int64_t stride, int64_t pad, int64_t group = 1) {
+    const int64_t per = ci / group;
+    onnx::Node& c = b.node(name, "Conv", {in, b.init(name + "_w", {co, per, k, k}, b.uniform(size_t(co * per * k * k), -0.5, 0.5)),
+                                          b.init(name + "_b", {co}, b.uniform(size_t(co), -0.1, 0.1))});
+    c.attrs["kernel_shape"] = onnx::Attribute::integers({k, k});
+    c.attrs["strides"] = onnx::Attribute::integers({stride, stride});
+    c.attrs["pads"] = onnx::Attribute::integers({pad, pad, pad, pad});
+    if (group != 1) c.attrs["group"] = onnx::Attribute::integer(group);
+    return c;
+}
+
+// input [1,1,8,8] -> conv0 1->4 3x3 + Relu -> block 1 (identity shortcut):
+// conv1 + BN + Relu -> conv2, Add with the block input, Relu -> block 2 (a 1x1
+// stride-2 conv shortcut): conv3 4->8 s2 + Relu -> conv4, Add with conv5 1x1
+// s2, Relu -> GlobalAveragePool -> Flatten -> Gemm 8->3.  (ResNet-8's shape.)
+onnx::Graph residual_model() {
+    GraphBuilder b;
+    b.g.name = "residual";
+    b.g.opset = 13;
+    b.g.inputs.push_back({"x", onnx::DType::Float, {1, 1, 8, 8}});
+    std::string v = b.node("relu0", "Relu", {conv_node(b, "conv0", "x", 1, 4, 3, 1, 1).outputs[0]}).outputs[0];
+    std::string t = conv_node(b, "conv1", v, 4, 4, 3, 1, 1).outputs[0];
+    t = b.node("bn1", "BatchNormalization",
+               {t, b.init("gamma", {4}, b.uniform(4, 0.5, 1.5)), b.init("beta", {4}, b.uniform(4, -0.2, 0.2)),
+                b.init("mean", {4}, b.uniform(4, -0.2, 0.2)), b.init("var", {4}, b.uniform(4, 0.5, 1.5))})
+            .outputs[0];
+    t = b.node("relu1", "Relu", {t}).outputs[0];
+    t = conv_node(b, "conv2", t, 4, 4, 3, 1, 1).outputs[0];
+    v = b.node("relu_add1", "Relu", {b.node("add1", "Add", {t, v}).outputs[0]}).outputs[0];
+    t = b.node("relu3", "Relu", {conv_node(b, "conv3", v, 4, 8, 3, 2, 1).outputs[0]}).outputs[0];
+    t = conv_node(b, "conv4", t, 8, 8, 3, 1, 1).outputs[0];
+    const std::string s = conv_node(b, "conv5", v, 4, 8, 1, 2, 0).outputs[0];
+    v = b.node("relu_add2", "Relu", {b.node("add2", "Add", {t, s}).outputs[0]}).outputs[0];
+    v = b.node("gap", "GlobalAveragePool", {v}).outputs[0];
+    v = b.node("flatten", "Flatten", {v}).outputs[0];
+    onnx::Node& f = b.node("fc", "Gemm", {v, b.init("fc_w", {3, 8}, b.uniform(24, -0.8, 0.8)),
+                                          b.init("fc_b", {3}, b.uniform(3, -0.1, 0.1))});
+    f.attrs["transB"] = onnx::Attribute::integer(1);
+    b.g.outputs.push_back({f.outputs[0], onnx::DType::Float, {1, 3}});
+    return b.g;
+}
+
+// input [1,3,7,7] -> Pad (rows 1 above, 2 below; columns 0 and 1) -> depthwise
+// conv 3->6 3x3 stride 2 (group 3, two filters per channel) -> Clip(0, 6) ->
+// pointwise conv 6->4 -> Relu -> GlobalAveragePool -> Flatten -> Gemm 4->2.
+onnx::Graph depthwise_model() {
+    GraphBuilder b;
+    b.g.name = "depthwise";
+    b.g.opset = 13;
+    b.g.inputs.push_back({"x", onnx::DType::Float, {1, 3, 7, 7}});
+    b.g.initializers["pads"] =
+        onnx::Tensor::make("pads", onnx::DType::Int64, {8}, {0, 0, 1, 0, 0, 0, 2, 1});
+    std::string v = b.node("pad", "Pad", {"x", "pads"}).outputs[0];
+    onnx::Node& dw = conv_node(b, "dw", v, 3, 6, 3, 2, 0, 3);
+    for (double& w : b.g.initializers["dw_w"].data) w *= 8.0;  // so that Clip's 6 is reached
+    b.init("clip_lo", {}, {0.0});
+    b.init("clip_hi", {}, {6.0});
+    v = b.node("relu6", "Clip", {dw.outputs[0], "clip_lo", "clip_hi"}).outputs[0];
+    v = b.node("relu_pw", "Relu", {conv_node(b, "pw", v, 6, 4, 1, 1, 0).outputs[0]}).outputs[0];
+    v = b.node("gap", "GlobalAveragePool", {v}).outputs[0];
+    v = b.node("flatten", "Flatten", {v}).outputs[0];
+    onnx::Node& f = b.node("fc", "Gemm", {v, b.init("fc_w", {2, 4}, b.uniform(8, -0.8, 0.8)),
+                                          b.init("fc_b", {2}, b.uniform(2, -0.1, 0.1))});
+    f.attrs["transB"] = onnx::Attribute::integer(1);
+    b.g.outputs.push_back({f.outputs[0], onnx::DType::Float, {1, 2}});
+    return b.g;
+}
+
+std::vector<std::vector<uint8_t>> random_images_of(int n, size_t size, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::vector<std::vector<uint8_t>> imgs(static_cast<size_t>(n), std::vector<uint8_t>(size));
+    for (auto& im : imgs)
+        for (auto& p : im) p = uint8_t(rng() & 0xff);
+    return imgs;
+}
+
+const onnx::Node* consumer(const onnx::Graph& g, const std::string& value, const std::string& op) {
+    for (const auto& n : g.nodes)
+        for (const auto& i : n.inputs)
+            if (i == value && n.op_type == op) return &n;
+    return nullptr;
+}
+
+// The written graph follows the float model: the largest output agrees on most
+// random images and the outputs are close relative to their spread.
+void check_follows_float(const onnx::Graph& fg, const onnx::Graph& qg, size_t pixels, double tol) {
+    int agree = 0, n = 0;
+    double err = 0.0, mag = 0.0;
+    for (const auto& px : random_images_of(30, pixels, 77)) {
+        auto want = onnx::run(fg, {{"x", float_graph_input(fg, px)}}).at(fg.outputs[0].name).data;
+        auto got = onnx::run(qg, {{"x", float_graph_input(qg, px)}}).at(qg.outputs[0].name).data;
+        REQUIRE(got.size() == want.size());
+        for (size_t i = 0; i < got.size(); ++i) {
+            err = std::max(err, std::abs(got[i] - want[i]));
+            mag = std::max(mag, std::abs(want[i]));
+        }
+        agree += argmax_first(got) == argmax_first(want);
+        ++n;
+    }
+    CAPTURE(err);
+    CAPTURE(mag);
+    CHECK(mag > 0.0);
+    CHECK(err <= tol * mag);
+    CHECK(agree >= n * 8 / 10);
+}
+
+}  // namespace
+
+TEST_CASE("interp: Add of equal shapes and of a scalar; other broadcasts are refused") {
+    onnx::Node n;
+    n.name = "add";
+    n.op_type = "Add";
+    n.inputs = {"a", "b"};
+    n.outputs = {"y"};
+    const onnx::Tensor a = onnx::Tensor::make("a", onnx::DType::Float, {1, 2}, {1.5, -2.0});
+    const onnx::Tensor b = onnx::Tensor::make("b", onnx::DType::Float, {1, 2}, {0.25, 4.0});
+    const onnx::Tensor s = onnx::Tensor::make("s", onnx::DType::Float, {}, {10.0});
+    const onnx::Tensor c = onnx::Tensor::make("c", onnx::DType::Float, {2, 1}, {1.0, 2.0});
+    CHECK(onnx::run_node(n, {&a, &b}, 13).at(0).data == std::vector<double>{1.75, 2.0});
+    CHECK(onnx::run_node(n, {&s, &a}, 13).at(0).data == std::vector<double>{11.5, 8.0});
+    CHECK(onnx::run_node(n, {&s, &a}, 13).at(0).dims == std::vector<int64_t>{1, 2});
+    CHECK_THROWS_AS(onnx::run_node(n, {&a, &c}, 13), onnx::Unsupported);
+}
+
+TEST_CASE("quantize: a residual graph (identity and 1x1-conv shortcuts) in pow2 QDQ: DQ, DQ -> Add -> Q, then "
+          "DQ -> Relu -> Q at the same scale; scales from the Add's calibrated values") {
+    const onnx::Graph fg = residual_model();
+    const auto calib = random_images_of(8, 64, 3);
+    QuantizeOptions o;
+    o.qdq = true;
+    o.method = Calibration::Max;
+    const QuantizeResult r = quantize_graph(fg, calib, o, "residual.onnx");
+    const onnx::Graph& g = r.graph;
+    CHECK(count_op(g, "Add") == 2);
+    CHECK(count_op(g, "Conv") == 6);
+    CHECK(count_op(g, "BatchNormalization") == 0);
+    // The float values at each Add's quantization point (after its Relu), from the folded float graph.
+    onnx::Graph folded = fold_batchnorm(fg);
+    std::map<std::string, double> max_abs;
+    for (const auto& px : calib) {
+        auto values = onnx::run(folded, {{"x", float_graph_input(folded, px)}}, true);
+        for (const char* v : {"relu_add1_out", "relu_add2_out"})
+            for (double x : values.at(v).data) max_abs[v] = std::max(max_abs[v], std::abs(x));
+    }
+    for (const char* add : {"add1", "add2"}) {
+        CAPTURE(add);
+        const onnx::Node* n = nullptr;
+        for (const auto& node : g.nodes)
+            if (node.name == add) n = &node;
+        REQUIRE(n);
+        CHECK(n->op_type == "Add");
+        REQUIRE(n->inputs.size() == 2);
+        for (const auto& in : n->inputs) {
+            const onnx::Node* dq = producer(g, in);
+            REQUIRE(dq);
+            CHECK(dq->op_type == "DequantizeLinear");
+        }
+        const onnx::Node* q = consumer(g, n->outputs[0], "QuantizeLinear");
+        REQUIRE(q);
+        CHECK(count_op(g, "Relu") >= 2);
+        const onnx::Node* dq = consumer(g, q->outputs[0], "DequantizeLinear");
+        REQUIRE(dq);
+        const onnx::Node* relu = consumer(g, dq->outputs[0], "Relu");
+        REQUIRE(relu);
+        const onnx::Node* q2 = consumer(g, relu->outputs[0], "QuantizeLinear");
+        REQUIRE(q2);
+        const double s1 = init_of(g, q->inputs[1]).data.at(0), s2 = init_of(g, q2->inputs[1]).data.at(0);
+        CHECK(s1 == s2);
+        CHECK(init_of(g, q->inputs[2]).data.at(0) == 0.0);
+        CHECK(init_of(g, q->inputs[2]).dtype == onnx::DType::Int8);
+        // Max calibration: 2^-f with the largest f such that max|v| * 2^f <= 127.
+        const double m = max_abs.at(std::string("relu_") + add + "_out");
+        const int f = -int(std::lround(std::log2(s1)));
+        CHECK(std::ldexp(1.0, -f) == s1);
+        CHECK(std::ldexp(m, f) <= 127.0);
+        CHECK(std::ldexp(m, f + 1) > 127.0);
+    }
+    // The identity shortcut: add1 reads (through its DQ) the same quantized value as conv1.
+    const onnx::Node* add1 = nullptr;
+    for (const auto& node : g.nodes)
+        if (node.name == "add1") add1 = &node;
+    REQUIRE(add1);
+    const std::string shortcut_q = producer(g, add1->inputs[1])->inputs[0];
+    bool conv1_reads_it = false;
+    for (const auto& node : g.nodes)
+        if (node.op_type == "DequantizeLinear" && node.inputs[0] == shortcut_q && node.name.rfind("conv1", 0) == 0)
+            conv1_reads_it = true;
+    CHECK(conv1_reads_it);
+    check_follows_float(fg, g, 64, 0.15);
+    // The file is written and read back as it is.
+    const fs::path file = fs::path(CNN_BINARY_DIR) / "test_quantize_residual_qdq.onnx";
+    onnx::save_model(g, file.string());
+    const onnx::Graph back = onnx::load_model(file.string());
+    CHECK(count_op(back, "Add") == 2);
+}
+
+TEST_CASE("quantize: a residual graph in the pow2 QLinear spelling writes com.microsoft QLinearAdd; float scales "
+          "drop a Relu after the Add when its zero point is qmin") {
+    const onnx::Graph fg = residual_model();
+    const auto calib = random_images_of(8, 64, 3);
+    const QuantizeResult r = quantize_graph(fg, calib, {}, "residual.onnx");
+    CHECK(count_op(r.graph, "QLinearAdd") == 2);
+    CHECK(count_op(r.graph, "Add") == 0);
+    for (const auto& n : r.graph.nodes) {
+        if (n.op_type != "QLinearAdd") continue;
+        CHECK(n.domain == "com.microsoft");
+        REQUIRE(n.inputs.size() == 8);
+        const onnx::Node* dq = consumer(r.graph, n.outputs[0], "DequantizeLinear");
+        REQUIRE(dq);
+        CHECK(consumer(r.graph, dq->outputs[0], "Relu"));
+    }
+    const fs::path file = fs::path(CNN_BINARY_DIR) / "test_quantize_residual_qlinear.onnx";
+    onnx::save_model(r.graph, file.string());
+    CHECK(count_op(onnx::load_model(file.string()), "QLinearAdd") == 2);
+
+    // Float scales, asymmetric uint8: each Add's Relu is the QuantizeLinear's clamp (zero point 0 = qmin).
+    const QuantizeResult fa = quantize_graph(fg, calib, float_options(true, true, true), "residual.onnx");
+    CHECK(count_op(fa.graph, "Add") == 2);
+    for (const auto& n : fa.graph.nodes)
+        if (n.op_type == "Add") {
+            const onnx::Node* q = consumer(fa.graph, n.outputs[0], "QuantizeLinear");
+            REQUIRE(q);
+            CHECK(init_of(fa.graph, q->inputs[2]).data.at(0) == 0.0);
+            CHECK(init_of(fa.graph, q->inputs[2]).dtype == onnx::DType::UInt8);
+            CHECK(!consumer(fa.graph, n.outputs[0], "Relu"));
+        }
+    check_follows_float(fg, fa.graph, 64, 0.1);
+    // Symmetric int8: zero point 0 is not qmin, so the Relu stays after the Add's QuantizeLinear.
+    const QuantizeResult fs8 = quantize_graph(fg, calib, float_options(false, false, false), "residual.onnx");
+    for (const auto& n : fs8.graph.nodes)
+        if (n.op_type == "Add") {
+            const onnx::Node* q = consumer(fs8.graph, n.outputs[0], "QuantizeLinear");
+            REQUIRE(q);
+            const onnx::Node* dq = consumer(fs8.graph, q->outputs[0], "DequantizeLinear");
+            REQUIRE(dq);
+            const onnx::Node* relu = consumer(fs8.graph, dq->outputs[0], "Relu");
+            REQUIRE(relu);
+            const onnx::Node* q2 = consumer(fs8.graph, relu->outputs[0], "QuantizeLinear");
+            REQUIRE(q2);
+            CHECK(q2->inputs[1] == q->inputs[1]);
+            CHECK(q2->inputs[2] == q->inputs[2]);
+        }
+    check_follows_float(fg, fs8.graph, 64, 0.1);
+}
+
+TEST_CASE("quantize: a fork that does not rejoin in one Add is refused in one line") {
+    const auto calib = random_images_of(2, 64, 3);
+    auto one_line = [&](const onnx::Graph& g, const std::string& want) {
+        try {
+            quantize_graph(g, calib, {}, "fork.onnx");
+            FAIL("accepted");
+        } catch (const Error& e) {
+            const std::string what = e.what();
+            CAPTURE(what);
+            CHECK(what.find('\n') == std::string::npos);
+            CHECK(what.find(want) != std::string::npos);
+        }
+    };
+    {  // conv0's output feeds conv1 (to the output) and conv2 (a dead end).
+        GraphBuilder b;
+        b.g.opset = 13;
+        b.g.inputs.push_back({"x", onnx::DType::Float, {1, 1, 8, 8}});
+        const std::string v = conv_node(b, "conv0", "x", 1, 2, 3, 1, 1).outputs[0];
+        conv_node(b, "conv2", v, 2, 2, 3, 1, 1);
+        const std::string o = conv_node(b, "conv1", v, 2, 2, 3, 1, 1).outputs[0];
+        b.g.outputs.push_back({o, onnx::DType::Float, {1, 2, 8, 8}});
+        one_line(b.g, "value 'conv0_out': feeds 2 nodes ('conv2', 'conv1') whose paths do not meet again in one Add");
+    }
+    {  // Three consumers.
+        GraphBuilder b;
+        b.g.opset = 13;
+        b.g.inputs.push_back({"x", onnx::DType::Float, {1, 1, 8, 8}});
+        const std::string v = conv_node(b, "conv0", "x", 1, 2, 3, 1, 1).outputs[0];
+        const std::string a = conv_node(b, "ca", v, 2, 2, 3, 1, 1).outputs[0];
+        const std::string c = conv_node(b, "cb", v, 2, 2, 3, 1, 1).outputs[0];
+        const std::string s = b.node("add", "Add", {a, c}).outputs[0];
+        const std::string o = b.node("add2", "Add", {s, v}).outputs[0];
+        b.g.outputs.push_back({o, onnx::DType::Float, {1, 2, 8, 8}});
+        one_line(b.g, "value 'conv0_out': feeds 3 nodes: only a residual fork");
+    }
+    {  // An Add of a constant that is not a MatMul's bias.
+        GraphBuilder b;
+        b.g.opset = 13;
+        b.g.inputs.push_back({"x", onnx::DType::Float, {1, 1, 8, 8}});
+        const std::string v = conv_node(b, "conv0", "x", 1, 2, 3, 1, 1).outputs[0];
+        const std::string o = b.node("addc", "Add", {v, b.init("c", {}, {1.0})}).outputs[0];
+        b.g.outputs.push_back({o, onnx::DType::Float, {1, 2, 8, 8}});
+        one_line(b.g, "node 'addc' (Add): adds a constant");
+    }
+    {  // A grouped conv that is not depthwise.
+        GraphBuilder b;
+        b.g.opset = 13;
+        b.g.inputs.push_back({"x", onnx::DType::Float, {1, 4, 8, 8}});
+        const std::string o = conv_node(b, "g2", "x", 4, 4, 3, 1, 1, 2).outputs[0];
+        b.g.outputs.push_back({o, onnx::DType::Float, {1, 4, 8, 8}});
+        one_line(b.g, "node 'g2' (Conv): group 2 with 2 input channels per group");
+    }
+}
+
+TEST_CASE("quantize: depthwise conv (group = C_in, 2 filters each), an asymmetric Pad and Clip(0, 6) are read; "
+          "the Pad becomes the conv's pads; pow2 and float spellings follow the float model") {
+    const onnx::Graph fg = depthwise_model();
+    const auto calib = random_images_of(8, 3 * 49, 5);
+    QuantizeOptions qdq;
+    qdq.qdq = true;
+    for (const QuantizeOptions& o : {QuantizeOptions{}, qdq, float_options(false, false, false),
+                                     float_options(true, true, true)}) {
+        CAPTURE(o.qdq);
+        CAPTURE(int(o.scales));
+        const QuantizeResult r = quantize_graph(fg, calib, o, "depthwise.onnx");
+        const onnx::Graph& g = r.graph;
+        CHECK(count_op(g, "Pad") == 0);
+        const onnx::Node* dw = nullptr;
+        for (const auto& n : g.nodes)
+            if (n.name == "dw") dw = &n;
+        REQUIRE(dw);
+        CHECK(dw->attr_int("group", 1) == 3);
+        CHECK(dw->attr_ints("pads") == std::vector<int64_t>{1, 0, 2, 1});
+        CHECK(dw->attr_ints("strides") == std::vector<int64_t>{2, 2});
+        const std::string w = dw->op_type == "QLinearConv" ? dw->inputs.at(3) : producer(g, dw->inputs.at(1))->inputs[0];
+        CHECK(init_of(g, w).dims == std::vector<int64_t>{6, 1, 3, 3});
+        // Clip(0, 6): kept (with its 6) unless the QuantizeLinear's clamp does it.
+        const bool dropped = o.asymmetric && [&] {
+            const onnx::Node* q = nullptr;
+            for (const auto& n : g.nodes)
+                if (n.name == "dw_q") q = &n;
+            return q && float(255 * init_of(g, q->inputs[1]).data.at(0)) <= 6.0f;
+        }();
+        if (!dropped) {
+            REQUIRE(count_op(g, "Clip") == 1);
+            for (const auto& n : g.nodes)
+                if (n.op_type == "Clip") CHECK(init_of(g, n.inputs.at(2)).data.at(0) == 6.0);
+        }
+        check_follows_float(fg, g, 3 * 49, 0.15);
+    }
+    // The whole front end reads the pow2 depthwise model back (the importer knows DwConv).
+    const QuantizeResult full = quantize_model(fg, calib, {}, "depthwise.onnx");
+    CHECK(full.imported);
+    bool has_dw = false;
+    for (const Layer& l : full.network.layers) has_dw |= l.kind == LayerKind::DwConv;
+    CHECK(has_dw);
+}
