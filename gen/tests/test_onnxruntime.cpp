@@ -395,6 +395,9 @@ TEST_CASE("ort: onnxruntime equals the golden model bit for bit on every zoo mod
     const std::vector<std::string> quantized = onnx_files(source("models/quantized"));
     REQUIRE(quantized.size() >= 4);
     files.insert(files.end(), quantized.begin(), quantized.end());
+    // MLPerf-Tiny-class networks (residual, depthwise) quantized by cnnc quantize.
+    for (const std::string& m : onnx_files(source("models/mlperf")))
+        if (m.find("_q_") != std::string::npos) files.push_back(m);
     files.push_back(source("models/lenet.onnx").string());
     files.push_back(source("models/lenet_qdq.onnx").string());
     Figures f;
