@@ -44,6 +44,7 @@
 #include "import.hpp"
 #include "interp.hpp"
 #include "quantize.hpp"
+#include "requant.hpp"
 #include "run_command.hpp"
 #include "images.hpp"
 #include "jobs.hpp"
@@ -688,5 +689,70 @@ TEST_CASE("report: a simulation report's outputs equal onnxruntime's, image by i
     }
     std::cout << "hardware (" << report_path << ") vs onnxruntime: " << images.size() << " images, " << values
               << " values compared, " << differences << " differences\n";
+    CHECK(differences == 0);
+}
+
+// onnxruntime's QLinearAdd (the DQ, DQ -> Add -> Q it fuses) on all 65536
+// input pairs against gen/requant.cpp's qlinear_add. The scales and zero
+// points were searched for (a random search) so that each case tells apart
+// the ways the fixed part float(zc) - (rA * za + rB * zb) could be rounded
+// (contracted into one fma either way round, or two products and a sum) and
+// the unfused float path: only one of them matches onnxruntime everywhere.
+TEST_CASE("ort: QLinearAdd on every input pair equals qlinear_add") {
+    struct Case { float sa; int za; float sb; int zb; float sc; int zc; };
+    const Case cases[] = {{0.020891875f, 225, 0.0276617184f, 213, 0.0497574992f, 85},
+                          {0.00607480481f, 133, 0.00700746104f, 35, 0.0437550023f, 77},
+                          {0.0148214065f, 254, 0.0288320314f, 180, 0.0407531261f, 250},
+                          {0.00625738315f, 238, 0.0131071098f, 124, 0.0180225f, 133},
+                          {0.0173f, 121, 0.0091f, 37, 0.0213f, 14}};
+    // Pixel (y, x): channel 0 = a = y, channel 1 = b = x.
+    std::vector<uint8_t> px(size_t(256) * 256 * 2);
+    for (int y = 0; y < 256; ++y)
+        for (int x = 0; x < 256; ++x) {
+            px[(size_t(y) * 256 + x) * 2] = uint8_t(y);
+            px[(size_t(y) * 256 + x) * 2 + 1] = uint8_t(x);
+        }
+    int64_t differences = 0, pairs = 0;
+    for (size_t k = 0; k < std::size(cases); ++k) {
+        const Case& c = cases[k];
+        onnx::Graph g;
+        g.name = "qladd";
+        g.opset = 14;
+        using onnx::DType;
+        auto add_init = [&](const std::string& n, DType t, double v) { g.initializers[n] = onnx::Tensor::make(n, t, {}, {v}); };
+        add_init("sa", DType::Float, c.sa);
+        add_init("sb", DType::Float, c.sb);
+        add_init("sc", DType::Float, c.sc);
+        add_init("za", DType::UInt8, c.za);
+        add_init("zb", DType::UInt8, c.zb);
+        add_init("zc", DType::UInt8, c.zc);
+        g.initializers["split"] = onnx::Tensor::make("split", DType::Int64, {2}, {1, 1});
+        auto node = [&](const std::string& op, std::vector<std::string> in, std::vector<std::string> out) {
+            onnx::Node n;
+            n.name = op + std::to_string(g.nodes.size());
+            n.op_type = op;
+            n.inputs = std::move(in);
+            n.outputs = std::move(out);
+            g.nodes.push_back(n);
+            return &g.nodes.back();
+        };
+        node("Split", {"x", "split"}, {"a", "b"})->attrs["axis"] = onnx::Attribute::integer(1);
+        node("DequantizeLinear", {"a", "sa", "za"}, {"fa"});
+        node("DequantizeLinear", {"b", "sb", "zb"}, {"fb"});
+        node("Add", {"fa", "fb"}, {"s"});
+        node("QuantizeLinear", {"s", "sc", "zc"}, {"y"});
+        g.inputs = {{"x", DType::UInt8, {1, 2, 256, 256}}};
+        g.outputs = {{"y", DType::UInt8, {1, 1, 256, 256}}};
+        const fs::path file = scratch_dir() / ("qladd" + std::to_string(k) + ".onnx");
+        onnx::save_model(g, file.string());
+        const OrtResult ort = run_ort(file.string(), DType::UInt8, 2, 256, 256, {px});
+        REQUIRE_MESSAGE(ort.code == 0, ort.message);
+        const std::vector<double>& y = ort.values.at(0).at(0);
+        REQUIRE(y.size() == 65536);
+        for (int a = 0; a < 256; ++a)
+            for (int b = 0; b < 256; ++b, ++pairs)
+                differences += qlinear_add(a, c.sa, c.za, b, c.sb, c.zb, c.sc, c.zc, 0, 255) != int(y[size_t(a) * 256 + b]);
+    }
+    std::cout << "onnxruntime QLinearAdd vs qlinear_add: " << pairs << " pairs, " << differences << " differences\n";
     CHECK(differences == 0);
 }
