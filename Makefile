@@ -233,10 +233,10 @@ fashion-eval: tools fashion-data
 # made into 32x32x3 and 49x10x1 IDX files (data/mlperf), ResNet-8, DS-CNN and
 # MobileNetV1-0.25 trained briefly in float (models/mlperf/train_mlperf.py),
 # each quantized by cnnc quantize in power-of-two scales (QDQ, the spelling
-# onnxruntime runs) and float scales; the files are committed. --no-import until
-# the importer reads residual graphs. `make mlperf-eval`: onnxruntime accuracies.
+# onnxruntime runs) and float scales; the files are committed (cnnc quantize
+# reads each back through the importer). `make mlperf-eval`: onnxruntime accuracies.
 MLPERF_MODELS := resnet8 dscnn mobilenet
-MLPERF_TRAIN_ARGS_resnet8   := --train-count 1200
+MLPERF_TRAIN_ARGS_resnet8   := --train-count 8000
 MLPERF_TRAIN_ARGS_dscnn     := --train-count 8000
 MLPERF_TRAIN_ARGS_mobilenet := --train-count 4000
 .PHONY: mlperf-models mlperf-data mlperf-eval
@@ -248,9 +248,9 @@ mlperf-models: tools mlperf-data
 	  /usr/bin/python3 models/mlperf/train_mlperf.py train $$m --epochs 1 $$(case $$m in resnet8) echo "$(MLPERF_TRAIN_ARGS_resnet8)";; \
 	    dscnn) echo "$(MLPERF_TRAIN_ARGS_dscnn)";; mobilenet) echo "$(MLPERF_TRAIN_ARGS_mobilenet)";; esac); \
 	  calib=data/mlperf/$$(test $$m = dscnn && echo fashion49x10 || echo fashion32x3)-train-images-idx4-ubyte; \
-	  $(BUILD)/gen/cnnc quantize models/mlperf/$${m}_float.onnx --calib $$calib --count 200 --qdq --no-import \
+	  $(BUILD)/gen/cnnc quantize models/mlperf/$${m}_float.onnx --calib $$calib --count 200 --qdq \
 	    --out models/mlperf/$${m}_q_pow2.onnx; \
-	  $(BUILD)/gen/cnnc quantize models/mlperf/$${m}_float.onnx --calib $$calib --count 200 --scales float --no-import \
+	  $(BUILD)/gen/cnnc quantize models/mlperf/$${m}_float.onnx --calib $$calib --count 200 --scales float \
 	    --out models/mlperf/$${m}_q_float.onnx; \
 	done
 mlperf-eval: mlperf-data

@@ -66,13 +66,13 @@ TEST_CASE("a mismatch leaves an FST waveform whose window holds the first wrong 
                                     "cnn_sim_faults.txt");
     CHECK(r.code == 1);
     REQUIRE_MESSAGE(fs::exists(fst), r.out);
-    CHECK(r.out.find("first wrong beat on link l0_fifo") != std::string::npos);
+    CHECK(r.out.find("first wrong beat on link l0_conv") != std::string::npos);
     std::ifstream jf(fst.string() + ".json");
     nlohmann::json j;
     jf >> j;
     const uint64_t cycle = j.at("cycle"), from = j.at("trace_from"), to = j.at("trace_to");
     const int link = j.at("link_index"), got = j.at("got");
-    CHECK(j.at("link") == "l0_fifo");  // layer 0's output link (conv, then its FIFO)
+    CHECK(j.at("link") == "l0_conv");  // the conv's own output link, before its FIFO (the earliest)
     CHECK(from <= cycle);
     CHECK(cycle < to);
     // The FST itself: its time range holds the wrong beat (two time steps a
