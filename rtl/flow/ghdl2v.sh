@@ -26,6 +26,13 @@
 #       bytes, so the design would silently compute with wrong values (seen
 #       with 33-bit comparisons and wide ROM words). Rewritten to the sized
 #       literal GHDL meant: `N'b0000...01111111`.
+#   R3  a memory of >= 4096 words initialised word by word (a 64K-entry Add
+#       table, cnn_add): GHDL writes one `initial` statement per word, which
+#       Verilator turns into megabytes of C++ (minutes of compilation) and
+#       Yosys 0.23 reads for over ten minutes. Rewritten to `$readmemb` of a
+#       file of the same words beside the Verilog (OUT_DIR/TOP.<memory>.mem,
+#       address 0 first, explicit bounds), only when the block assigns every
+#       address of one memory exactly once; otherwise it is left as it is.
 # CNN_GHDL2V_SKIP="R1 R2" leaves the named rules out: a translation that is
 # wrong on purpose, so that a test proves sim/xcheck.sh (GHDL on the VHDL vs
 # Verilator on this file) catches a translation difference.
@@ -85,5 +92,35 @@ skip R1 || sed -i -E "s/$R1_RE/  localparam \\2 = 1'b0; \/\/ ghdl2v R1: was 0'b/
 
 # R2: quoted bit strings -> sized binary literals.
 skip R2 || perl -pi -e 's/"([01]+)"/length($1) . "\x27b" . $1/ge' "$TMP"
+
+# R3: large word-by-word memory initialisations -> $readmemb files.
+skip R3 || perl -e '
+  my ($in, $prefix) = @ARGV;
+  open(my $f, "<", $in) or die "$in: $!";
+  my @blk; my $in_blk = 0; my $out = "";
+  sub flush {
+    my ($name, %w, $bad);
+    for my $l (@blk[1 .. $#blk - 1]) {
+      if ($l =~ /^\s*(\w+)\[(\d+)\] = \d+\x27b([01]+);\s*$/) {
+        $name //= $1; $bad = 1 if $1 ne $name || exists $w{$2}; $w{$2} = $3;
+      } else { $bad = 1 }
+    }
+    my $n = scalar(keys %w);
+    if ($bad || $n < 4096 || grep { !exists $w{$_} } 0 .. $n - 1) { $out .= join("", @blk); return }
+    my $file = "$prefix.$name.mem";
+    open(my $m, ">", $file) or die "$file: $!";
+    print $m "$w{$_}\n" for 0 .. $n - 1;
+    close $m;
+    $out .= "  initial \$readmemb(\"$file\", $name, 0, " . ($n - 1) . "); // ghdl2v R3: $n words\n";
+  }
+  while (my $l = <$f>) {
+    if (!$in_blk && $l =~ /^\s*initial begin\s*$/) { $in_blk = 1; @blk = ($l); next }
+    if ($in_blk) { push @blk, $l; if ($l =~ /^\s*end\s*$/) { flush(); $in_blk = 0 } next }
+    $out .= $l;
+  }
+  $out .= join("", @blk) if $in_blk;
+  close $f;
+  open($f, ">", $in) or die "$in: $!"; print $f $out; close $f;
+' "$TMP" "$(cd "$OUT_DIR" && pwd)/$TOP"
 
 mv "$TMP" "$OUT"
