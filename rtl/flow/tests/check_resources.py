@@ -69,7 +69,7 @@ if expect_dsp:
 need(sum(p["figures"]["dsp"] for p in res["pes"] if p["entity"] in ("cnn_fifo", "cnn_axis_in", "cnn_axis_out")) == 0,
      "DSPs in a FIFO or a stream end")
 cap = res["capacity"]
-need(res["lut_needed"] == (t["lut"] + t["lutram"] if xilinx else max(t["lut"], t["ff"])), "lut_needed inconsistent")
+need(res["lut_needed"] == (t["lut"] + t["lutram"] if xilinx else t["lut"] + t["ff"]), "lut_needed inconsistent")
 over = res["lut_needed"] > cap["lut"] or t["dsp"] > cap["dsp"] or t["bram"] > cap["bram"] or \
     (xilinx and t["ff"] > cap["ff"])
 need(res["fits"] == (not over) and (len(res["over"]) == 0) == res["fits"], "fits / over inconsistent with the figures")
