@@ -40,7 +40,10 @@ std::vector<RunReport::Timing> read_timing(const std::string& manifest_path) {
         std::error_code ec;
         for (const auto& e : fs::directory_iterator(d, ec)) {
             const std::string n = e.path().filename().string();
-            if (n.rfind("timing-", 0) == 0 && e.path().extension() == ".json") files.push_back(e.path());
+            // timing-<fpga>.json only (no other dot in the name)
+            if (n.rfind("timing-", 0) == 0 && n.size() > 12 && n.compare(n.size() - 5, 5, ".json") == 0 &&
+                n.find('.') == n.size() - 5)
+                files.push_back(e.path());
         }
     }
     std::sort(files.begin(), files.end(),

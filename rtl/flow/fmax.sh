@@ -6,7 +6,7 @@
 # in resources.sh), then nextpnr-ice40 (UP5K in its SG48 package, HX8K in
 # CT256; I/Os left to the placer, no pin file; the timing target is only the
 # placer's goal, not a pass/fail). Writes OUT_DIR/timing-FPGA.json {fpga,
-# fmax_mhz, clock, utilisation} and the logs beside it. A design that does not
+# fmax_mhz, clock, utilisation} and, beside it, pnr-FPGA.{netlist.json,yosys.log,nextpnr.log}. A design that does not
 # fit is one line and exit 1; any other failure one line and exit 2.
 set -euo pipefail
 die() { echo "fmax.sh: $*" >&2; exit 2; }
@@ -21,8 +21,8 @@ case "$FPGA" in
   *) die "FPGA=$FPGA: make fmax places and routes on ice40up5k or ice40hx8k only" ;;
 esac
 mkdir -p "$OUT"
-base="$OUT/timing-$FPGA"
-rm -f "$base".{json,yosys.log,netlist.json,nextpnr.log}
+base="$OUT/pnr-$FPGA"   # the netlist and logs; the result is timing-$FPGA.json
+rm -f "$OUT/timing-$FPGA.json" "$base".{yosys.log,netlist.json,nextpnr.log}
 t0=$(date +%s%N)
 yosys -q -l "$base.yosys.log" -p "read_verilog $V; hierarchy -top cnn_top; delete -port cnn_top/w:probe_*;
   $synth -json $base.netlist.json" > /dev/null 2>&1 \
@@ -34,4 +34,4 @@ nextpnr-ice40 "${dev[@]}" --json "$base.netlist.json" --freq "${CNN_FMAX_TARGET_
   --threads "${CNN_PNR_THREADS:-1}" > "$base.nextpnr.log" 2>&1 || rc=$?
 t2=$(date +%s%N)
 echo "fmax.sh: synth_ice40 $(( (t1 - t0) / 1000000 )) ms, nextpnr-ice40 $(( (t2 - t1) / 1000000 )) ms" >&2
-"$TOOL" timing --fpga "$FPGA" --log "$base.nextpnr.log" --nextpnr-rc "$rc" --json "$base.json"
+"$TOOL" timing --fpga "$FPGA" --log "$base.nextpnr.log" --nextpnr-rc "$rc" --json "$OUT/timing-$FPGA.json"
