@@ -65,14 +65,29 @@ sim_args   = $(sim_common) --threads $(THREADS) \
              $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst \
                --trace-from $(TRACE_FROM) --trace-cycles $(TRACE_CYCLES))
 
-.PHONY: sim regress resources fifo-depths
+.PHONY: sim regress resources fmax fifo-depths
+# make resources [MODEL=...] [FPGA=xc7z020|xc7a35t|xc7a100t|ice40up5k|ice40hx8k]
+# FPGA figures of the model's synthesised top per PE and in total (Yosys
+# synth_xilinx / synth_ice40, hierarchy kept, probes removed), against the
+# part's capacity: fits or not; a latch fails it. Also written as
+# $(BUILD)/hw/<stem>/resources-<fpga>.json (rtl/flow/resources.sh, docs/resources.md).
+# make fmax [MODEL=...] [FPGA=ice40up5k|ice40hx8k]: synth_ice40 + nextpnr-ice40,
+# fmax of clk and the device utilisation, in $(BUILD)/hw/<stem>/timing-<fpga>.json,
+# which make sim's report then shows (images/s at fmax). Not fitting: one line, exit 1.
+FPGA ?= xc7z020
+fmax_fpga = $(if $(filter file,$(origin FPGA)),ice40up5k,$(FPGA))
 # The skip FIFO depths of a residual model, found by simulation (sim/fifo_depths.sh).
 fifo-depths: tools
 	@sim/fifo_depths.sh $(BUILD) $(sim_model) $(if $(COUNT),$(COUNT),8)
 
-# Yosys' generic resource figures of a model's synthesised top (and a latch check).
 resources: tools
-	@V=$$(PAR=$(PAR) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && rtl/flow/yosys_stat.sh $$V cnn_top
+	@cmake --build $(BUILD) -j $(JOBS) --target hw_resources > /dev/null
+	@V=$$(PAR=$(PAR) FIFO=$(FIFO) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && \
+	  rtl/flow/resources.sh $(BUILD)/sim/hw_resources $$V $$(dirname $$V) $(FPGA)
+fmax: tools
+	@cmake --build $(BUILD) -j $(JOBS) --target hw_resources > /dev/null
+	@V=$$(PAR=$(PAR) FIFO=$(FIFO) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && \
+	  rtl/flow/fmax.sh $(BUILD)/sim/hw_resources $$V $$(dirname $$V) $(fmax_fpga)
 
 # make sim ... [SHARDS=N [ENGINE=local|slurm]]: the run split into N shards
 # (each one model instance, as THREADS=N splits it), run side by side here or

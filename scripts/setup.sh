@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   verilator ghdl yosys
+  nextpnr-ice40   # make fmax, rtl/flow/fmax.sh (place and route on iCE40, fmax)
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   doctest-dev libopencv-dev nlohmann-json3-dev zlib1g-dev
   bc   # bench/sim_speed.sh

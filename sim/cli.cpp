@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <new>
@@ -26,6 +27,40 @@ double to_mhz(const std::string& s) {
     throw Error("--clock-mhz", "'" + s + "' is not a positive number");
 }
 
+// make fmax's place-and-route results (rtl/flow/fmax.sh: timing-<fpga>.json)
+// of this model's hardware: in the manifest's folder or the one above it
+// (BUILD/hw/<stem>/ holds gen/manifest.json), in order of the fpga's name.
+std::vector<RunReport::Timing> read_timing(const std::string& manifest_path) {
+    namespace fs = std::filesystem;
+    std::vector<RunReport::Timing> out;
+    if (manifest_path.empty()) return out;
+    const fs::path dir = fs::absolute(fs::path(manifest_path)).parent_path();
+    std::vector<fs::path> files;
+    for (const fs::path& d : {dir, dir.parent_path()}) {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(d, ec)) {
+            const std::string n = e.path().filename().string();
+            // timing-<fpga>.json only (no other dot in the name)
+            if (n.rfind("timing-", 0) == 0 && n.size() > 12 && n.compare(n.size() - 5, 5, ".json") == 0 &&
+                n.find('.') == n.size() - 5)
+                files.push_back(e.path());
+        }
+    }
+    std::sort(files.begin(), files.end(),
+              [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+    for (const fs::path& f : files) {
+        std::ifstream in(f);
+        nlohmann::json j;
+        try {
+            in >> j;
+            out.push_back({j.at("fpga").get<std::string>(), j.at("fmax_mhz").get<double>()});
+        } catch (const nlohmann::json::exception& e) {
+            throw Error(f.string(), std::string("not a timing file of make fmax: ") + e.what());
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 Setup setup(int argc, char** argv, const std::string& manifest) {
@@ -35,6 +70,7 @@ Setup setup(int argc, char** argv, const std::string& manifest) {
     const std::string manifest_path = a.get("--manifest", manifest);
     if (manifest_path.empty()) throw Error("usage", "--manifest DIR/manifest.json is required");
     s.manifest = Manifest::load(manifest_path);
+    s.manifest_path = manifest_path;
     s.net = load_network(a.get("--model", s.manifest.source));
     if (!(s.net.input == s.manifest.input) || !(s.net.output() == s.manifest.output) ||
         s.net.output_unsigned != s.manifest.output_unsigned)
@@ -141,6 +177,7 @@ int guarded_main(const char* tool, const std::function<int()>& body) {
 
 int finish(const Setup& s, RunReport& rep) {
     rep.model = printable(s.net.name);
+    if (rep.timing.empty()) rep.timing = read_timing(s.manifest_path);
     rep.check_interval(s.opt.interval_tolerance);
     rep.print(stdout);
     if (!s.opt.trace.empty())

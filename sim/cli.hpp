@@ -23,6 +23,7 @@ using cnn::to_u64;
 struct Setup {
     Args args;
     Manifest manifest;
+    std::string manifest_path;     // where it was read (finish looks for make fmax's timing-*.json near it)
     Network net;
     std::vector<Job> jobs;
     std::vector<size_t> index;     // jobs[i] is image index[i] of the run (--only picks one)

@@ -102,6 +102,9 @@ void RunReport::print(std::FILE* f) const {
                  expected_cycles_per_image ? interval_cycles / double(expected_cycles_per_image) : 0.0);
     std::fprintf(f, "  cycles per image  %.1f (%llu cycles in all)\n", cycles_per_image, (unsigned long long)cycles);
     std::fprintf(f, "  throughput        %.1f images/s at %.0f MHz\n", throughput, clock_mhz);
+    for (const auto& t : timing)
+        std::fprintf(f, "  at fmax           %.1f images/s at %.2f MHz (%s, nextpnr)\n",
+                     interval_cycles > 0 ? t.fmax_mhz * 1e6 / interval_cycles : 0.0, t.fmax_mhz, t.fpga.c_str());
     if (sim_cycles_per_s >= 1e5)
         std::fprintf(f, "  simulation        %.2f M cycles/s, %.1f images/s of wall time (%.2f s)\n",
                      sim_cycles_per_s / 1e6, wall_s > 0 ? double(images) / wall_s : 0.0, wall_s);
@@ -136,6 +139,18 @@ void RunReport::write_json(const std::string& path) const {
     j["cycles_per_image"] = cycles_per_image;
     j["expected_cycles_per_image"] = expected_cycles_per_image;
     j["throughput_images_per_s"] = throughput;
+    // The first timing (fpga names in order) at top level; all of them in "timing".
+    if (!timing.empty()) {
+        const double at = interval_cycles > 0 ? timing.front().fmax_mhz * 1e6 / interval_cycles : 0;
+        j["fmax_mhz"] = timing.front().fmax_mhz;
+        j["fmax_fpga"] = timing.front().fpga;
+        j["throughput_images_per_s_at_fmax"] = at;
+        nlohmann::json ts = nlohmann::json::array();
+        for (const auto& t : timing)
+            ts.push_back({{"fpga", t.fpga}, {"fmax_mhz", t.fmax_mhz},
+                          {"throughput_images_per_s", interval_cycles > 0 ? t.fmax_mhz * 1e6 / interval_cycles : 0}});
+        j["timing"] = ts;
+    }
     j["sim_cycles_per_s"] = sim_cycles_per_s;
     j["wall_s"] = wall_s;
     j["errors"] = errors;
@@ -207,6 +222,8 @@ RunReport RunReport::read_json(const std::string& path) {
     r.errors = j.at("errors").get<std::vector<std::string>>();
     r.simulator = j.at("simulator");
     r.output_unsigned = j.value("output_unsigned", false);
+    if (j.contains("timing"))
+        for (const auto& t : j.at("timing")) r.timing.push_back({t.at("fpga"), t.at("fmax_mhz")});
     for (const auto& p : j.at("pes"))
         r.pes.push_back({p.at("instance"), p.at("expected_cycles_per_image"), p.at("busy"), p.at("starved"),
                          p.at("blocked"), p.at("measured_cycles_per_image")});

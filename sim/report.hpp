@@ -44,6 +44,14 @@ struct RunReport {
     // cycles, of model instance 0 (its images, its cycles): [bucket][pe].
     uint64_t timeline_bucket = 1;
     std::vector<std::vector<std::array<uint32_t, 3>>> timeline;
+    // Place-and-route timing of this model's hardware, when a timing-<fpga>.json
+    // (make fmax, rtl/flow/fmax.sh) lies beside its manifest: fmax of clk and
+    // images/s at that clock, beside the nominal clock's.
+    struct Timing {
+        std::string fpga;
+        double fmax_mhz = 0;
+    };
+    std::vector<Timing> timing;
     std::string simulator = "verilator";
     bool output_unsigned = false;      // output values are uint8 (the manifest's, set by finish)
 

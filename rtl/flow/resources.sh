@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# resources.sh: FPGA resource figures of a model's synthesised top, per PE.
+#   rtl/flow/resources.sh TOOL FILE.v OUT_DIR FPGA
+# TOOL is build/sim/hw_resources (the parser), FILE.v GHDL's Verilog of the
+# model (cnn_top and one module per entity and generics), FPGA one of
+# xc7z020 xc7a35t xc7a100t (Yosys synth_xilinx, 7-series) or ice40up5k
+# ice40hx8k (synth_ice40; SB_MAC16 only on the UltraPlus). The hierarchy is
+# kept (-noflatten for iCE40), so every PE instance of cnn_top is a module of
+# its own and its figures are its module's, submodules included. The probe_*
+# ports (every internal link, for simulation) are removed from the top before
+# synthesis: they cost nothing and are no I/Os. No I/O buffers are inserted.
+# Writes OUT_DIR/resources-FPGA.json (and the Yosys log, statistics (the
+# text one with Yosys' own design totals) and memory dump beside it) and prints the table. Fails, like yosys_stat.sh, when
+# the design infers a latch.
+set -euo pipefail
+die() { echo "resources.sh: $*" >&2; exit 1; }
+[ $# -eq 4 ] || die "usage: resources.sh TOOL FILE.v OUT_DIR FPGA"
+TOOL=$1; V=$2; OUT=$3; FPGA=$4
+[ -x "$TOOL" ] || die "no parser $TOOL (make build)"
+[ -f "$V" ] || die "no Verilog $V"
+case "$FPGA" in
+  xc7z020|xc7a35t|xc7a100t) synth="synth_xilinx -top cnn_top -noiopad"; mem_label=map_memory ;;
+  ice40up5k) synth="synth_ice40 -top cnn_top -noflatten -dsp"; mem_label=map_ram ;;
+  ice40hx8k) synth="synth_ice40 -top cnn_top -noflatten"; mem_label=map_ram ;;
+  *) die "FPGA=$FPGA is not one of xc7z020 xc7a35t xc7a100t ice40up5k ice40hx8k" ;;
+esac
+mkdir -p "$OUT"
+base="$OUT/resources-$FPGA"
+rm -f "$base".{log,stat.json,stat.txt,mems.il,latches.txt,json}
+t0=$(date +%s%N)
+# The memories are dumped just before they are mapped (their read ports:
+# registered or combinational), the latches looked for after proc, before
+# any vendor mapping turns them into LUT loops.
+yosys -q -l "$base.log" -p "read_verilog $V; hierarchy -top cnn_top; delete -port cnn_top/w:probe_*;
+  proc; tee -q -o $base.latches.txt select -list t:\$dlatch;
+  $synth -run :$mem_label; tee -q -o $base.mems.il dump t:\$mem_v2;
+  $synth -run $mem_label:; tee -q -o $base.stat.txt stat;
+  setattr -mod -unset top cnn_top; tee -q -o $base.stat.json stat -json" > /dev/null 2>&1 \
+  || { grep -m1 'ERROR' "$base.log" >&2 || true; die "Yosys failed on $V (log: $base.log)"; }
+secs=$(( ($(date +%s%N) - t0) / 1000000 ))
+if grep -q '\$auto\$proc_dlatch' "$base.latches.txt"; then
+  echo "resources.sh: latches inferred (a process is not purely synchronous):" >&2
+  grep '\$auto\$proc_dlatch' "$base.latches.txt" >&2
+  exit 1
+fi
+"$TOOL" resources --fpga "$FPGA" --verilog "$V" --stat "$base.stat.json" --mems "$base.mems.il" \
+  --log "$base.log" --synth-ms "$secs" --json "$base.json"
