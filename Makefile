@@ -82,11 +82,11 @@ fifo-depths: tools
 
 resources: tools
 	@cmake --build $(BUILD) -j $(JOBS) --target hw_resources > /dev/null
-	@V=$$(PAR=$(PAR) FIFO=$(FIFO) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && \
+	@V=$$(PAR=$(PAR) FIFO=$(FIFO) TARGET=$(TARGET) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && \
 	  rtl/flow/resources.sh $(BUILD)/sim/hw_resources $$V $$(dirname $$V) $(FPGA)
 fmax: tools
 	@cmake --build $(BUILD) -j $(JOBS) --target hw_resources > /dev/null
-	@V=$$(PAR=$(PAR) FIFO=$(FIFO) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && \
+	@V=$$(PAR=$(PAR) FIFO=$(FIFO) TARGET=$(TARGET) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && \
 	  rtl/flow/fmax.sh $(BUILD)/sim/hw_resources $$V $$(dirname $$V) $(fmax_fpga)
 
 # make sim ... [SHARDS=N [ENGINE=local|slurm]]: the run split into N shards
@@ -97,7 +97,7 @@ ENGINE ?= local
 SHARDS ?=
 sim: tools $(if $(and $(sim_lenet),$(if $(IMAGES),,x)),data) $(if $(and $(sim_fashion),$(if $(IMAGES),,x)),fashion-data)
 	@$(if $(SHARDS),ENGINE=$(ENGINE) PAR=$(PAR) sim/shards.sh $(BUILD) $(sim_model) $(SHARDS) $(sim_common),\
-	  SIM=$(SIM) TRACE=$(TRACE) PAR=$(PAR) FIFO=$(FIFO) sim/run.sh $(BUILD) $(sim_model) $(sim_args))
+	  SIM=$(SIM) TRACE=$(TRACE) PAR=$(PAR) FIFO=$(FIFO) TARGET=$(TARGET) sim/run.sh $(BUILD) $(sim_model) $(sim_args))
 
 # The translation check: the same run in Verilator and GHDL, every beat and its cycle compared.
 # make xcheck [MODEL=...] [COUNT=4] [STALL=random] [SEED=1]   (GHDL runs ~2-5k cycles/s: keep COUNT small)

@@ -11,7 +11,8 @@
 # VERILATOR_OPT (C++ optimisation of the model, default -O2), CNN_REBUILD=1
 # (a cold build, for measurements), FIFO=NAME=DEPTH,... (cnnc emit --fifo:
 # FIFO depths replacing the planned ones; skip=full every skip FIFO a whole
-# tensor deep), CNN_GHDL2V_SKIP=R2 (a rule of
+# tensor deep), TARGET=CYCLES (cnnc emit --target: each layer folded to the
+# fewest multipliers that meet that interval), CNN_GHDL2V_SKIP=R2 (a rule of
 # rtl/flow/ghdl2v.sh left out, for xcheck's test). PAR and CNN_GHDL2V_SKIP
 # change the hardware: each has its folder, <stem>[.parN][.skipR2].
 # What rebuilds when is sim/model/CMakeLists.txt's business.
@@ -21,11 +22,12 @@ die() { echo "flow.sh: $*" >&2; exit 1; }
 BUILD=$(cd "$1" && pwd); MODEL=$(realpath -e "$2" 2>/dev/null) || die "no such model: $2"
 WHAT=${3:-exe}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PAR=${PAR:-auto}; SKIP=${CNN_GHDL2V_SKIP:-}; SIM=${SIM:-verilator}; FIFO=${FIFO:-}
+PAR=${PAR:-auto}; SKIP=${CNN_GHDL2V_SKIP:-}; SIM=${SIM:-verilator}; FIFO=${FIFO:-}; TARGET=${TARGET:-}
 case "$SIM" in verilator|ghdl) ;; *) die "SIM=$SIM is not one of verilator, ghdl" ;; esac
 dir=$(basename "$MODEL" .onnx)
 [ "$PAR" = auto ] || dir+=".par$PAR"
 [ -z "$SKIP" ] || dir+=".skip${SKIP// /}"
+[ -z "$TARGET" ] || dir+=".t$TARGET"
 [ -z "$FIFO" ] || dir+=".fifo$(echo "$FIFO" | tr -c 'A-Za-z0-9_\n' '-')"
 DIR="$BUILD/hw/$dir"
 case "$WHAT" in
@@ -43,7 +45,7 @@ mkdir -p "$BUILD/hw"
 exec 9> "$DIR.lock"
 flock 9
 [ "${CNN_REBUILD:-0}" = 1 ] && rm -rf "$DIR"
-args=(-Dcnnstream_DIR="$BUILD" -DCNN_MODEL="$MODEL" -DCNN_PAR="$PAR" -DCNN_GHDL2V_SKIP="$SKIP" -DCNN_FIFO="$FIFO")
+args=(-Dcnnstream_DIR="$BUILD" -DCNN_MODEL="$MODEL" -DCNN_PAR="$PAR" -DCNN_GHDL2V_SKIP="$SKIP" -DCNN_FIFO="$FIFO" -DCNN_TARGET="$TARGET")
 [ -z "${VERILATOR_OPT:-}" ] || args+=(-DCNN_VERILATOR_OPT="$VERILATOR_OPT")
 t0=$(date +%s%N)
 # Configure when the folder is new or its model or options changed; a build
