@@ -251,16 +251,16 @@ fashion-eval: tools fashion-data
 # onnxruntime runs) and float scales; the files are committed (cnnc quantize
 # reads each back through the importer). `make mlperf-eval`: onnxruntime accuracies.
 MLPERF_MODELS := resnet8 dscnn mobilenet
-MLPERF_TRAIN_ARGS_resnet8   := --train-count 8000
-MLPERF_TRAIN_ARGS_dscnn     := --train-count 8000
-MLPERF_TRAIN_ARGS_mobilenet := --train-count 4000
+MLPERF_TRAIN_ARGS_resnet8   := --train-count 20000 --epochs 2
+MLPERF_TRAIN_ARGS_dscnn     := --train-count 8000 --epochs 1
+MLPERF_TRAIN_ARGS_mobilenet := --train-count 4000 --epochs 1
 .PHONY: mlperf-models mlperf-data mlperf-eval
 mlperf-data: fashion-data
 	$(torch_deps)
 	/usr/bin/python3 models/mlperf/train_mlperf.py data
 mlperf-models: tools mlperf-data
 	set -e; for m in $(MLPERF_MODELS); do \
-	  /usr/bin/python3 models/mlperf/train_mlperf.py train $$m --epochs 1 $$(case $$m in resnet8) echo "$(MLPERF_TRAIN_ARGS_resnet8)";; \
+	  /usr/bin/python3 models/mlperf/train_mlperf.py train $$m $$(case $$m in resnet8) echo "$(MLPERF_TRAIN_ARGS_resnet8)";; \
 	    dscnn) echo "$(MLPERF_TRAIN_ARGS_dscnn)";; mobilenet) echo "$(MLPERF_TRAIN_ARGS_mobilenet)";; esac); \
 	  calib=data/mlperf/$$(test $$m = dscnn && echo fashion49x10 || echo fashion32x3)-train-images-idx4-ubyte; \
 	  $(BUILD)/gen/cnnc quantize models/mlperf/$${m}_float.onnx --calib $$calib --count 200 --qdq \
