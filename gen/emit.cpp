@@ -63,15 +63,14 @@ std::vector<int> useful_pars(int n) {
 // nothing meets it, the fewest cycles with as few multipliers.
 void choose_par(Layer& l, size_t i, int64_t target) {
     if (l.kind == LayerKind::DwConv) {  // rtl/cnn_dwconv: PAR = par_out lanes of one multiplier each
-        // PAR must divide, or be a multiple of, M = C_OUT / C_IN (cnn_dwconv's
-        // assert); same picking rule as below, with par_in = 1.
-        const int m = l.out.c / l.in.c;
+        // Same picking rule as below, with par_in = 1. (A PAR that neither
+        // divides nor is a multiple of M = C_OUT / C_IN adds a byte
+        // multiplexer per lane, not counted.)
         int best_po = 1;
         int64_t best_mults = 0, best_cycles = 0;
         bool best_meets = false, have = false;
         l.par_in = 1;
         for (int po : useful_pars(l.out.c)) {
-            if (po % m != 0 && m % po != 0) continue;
             l.par_out = po;
             const int64_t mults = int64_t(po) * (l.requant_f32 ? 3 : 1), cycles = worst_cycles(l, i);
             const bool meets = cycles <= target;
@@ -125,17 +124,15 @@ void choose_par(Layer& l, size_t i, int64_t target) {
 // bounds the interval, so no other layer is made faster than that. Then each
 // layer takes the fewest multipliers that meet the target (choose_par).
 // `fixed` > 0 forces par_in = min(fixed, C_IN) (Dense: 64 inputs at most; DwConv:
-// par_out = the largest valid PAR <= fixed, par_in = 1) and
+// par_out = min(fixed, C_OUT), par_in = 1) and
 // par_out = 1 elsewhere.
 void plan_parallelism(Network& net, int64_t target, int fixed) {
     if (fixed > 0) {
         for (Layer& l : net.layers) {
             if (!l.has_weights()) continue;
-            if (l.kind == LayerKind::DwConv) {  // its PAR lanes: the largest valid PAR <= fixed
-                const int m = l.out.c / l.in.c;
-                l.par_in = l.par_out = 1;
-                for (int po = 1; po <= std::min(fixed, l.out.c); ++po)
-                    if (po % m == 0 || m % po == 0) l.par_out = po;
+            if (l.kind == LayerKind::DwConv) {  // its PAR lanes
+                l.par_in = 1;
+                l.par_out = std::min(fixed, l.out.c);
                 continue;
             }
             const int max_par = l.kind == LayerKind::Conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));

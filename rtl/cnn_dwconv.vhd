@@ -20,7 +20,9 @@
 -- emitted). Group og's lanes read the input channels (og*PAR + ln) / M: with
 -- M dividing PAR they are the WB = PAR / M channels of word og (lane ln takes
 -- byte ln / M); with PAR dividing M (WB = 1) the one channel og / (M / PAR).
--- Other PARs are refused (assert). The issue stage loops oy, ox, og, ky, kx
+-- Any other PAR (e.g. 3 with M = 2) stores a pixel as one word of WB = C_IN
+-- channels and each lane picks its channel with a C_IN:1 byte multiplexer
+-- (a per-lane channel counter, registered with the RAM read). The issue stage loops oy, ox, og, ky, kx
 -- (kx fastest): one line-buffer word per cycle, each lane its own weight ROM
 -- at the same address and its own cnn_mac. A group's PAR results enter a
 -- credit FIFO of D entries as one entry; cnn_conv's serialiser sends them one
@@ -54,8 +56,10 @@
 -- Resources: PAR multipliers (8 x 9 bit); PAR weight ROMs of max(NOG*KH*KW,
 -- 2) words x 9 bits (8 + the salt bit, see cnn_conv), PAR bias ROMs of
 -- max(NOG, 2) words x 33 bits; a line buffer of (KH + RREL) * W * NGI words
--- x 8*WB bits; an output FIFO of D entries x 8*PAR bits. REQUANT_F32 adds per
--- lane a scale ROM of max(NOG, 2) words x 31 bits and a cnn_requant.
+-- x 8*WB bits; an output FIFO of D entries x 8*PAR bits; when PAR neither
+-- divides nor is a multiple of M, per lane a C_IN:1 byte multiplexer and a
+-- channel counter. REQUANT_F32 adds per lane a scale ROM of max(NOG, 2)
+-- words x 31 bits and a cnn_requant.
 --
 -- Backpressure: out_ready low fills the output FIFO, then the issue stops
 -- (credits); the line buffer then fills and in_ready drops at the start of a
@@ -75,7 +79,7 @@ entity cnn_dwconv is
     KW        : positive := 3;       -- kernel columns (1..11)
     STRIDE_H  : positive := 1;       -- row stride (1..4)
     STRIDE_W  : positive := 1;       -- column stride (1..4)
-    PAR       : positive := 1;       -- output channels per cycle (1..C_OUT; see WB)
+    PAR       : positive := 1;       -- output channels per cycle (1..C_OUT)
     WEIGHTS   : int_array;           -- C_OUT*KH*KW, [oc][ky][kx], -128..127
     BIAS      : int_array;           -- C_OUT, int32
     SHIFT     : integer  := 0;
@@ -112,13 +116,17 @@ architecture rtl of cnn_dwconv is
   -- input channels (og*PAR + ln) / M, ln = 0..PAR-1: with M dividing PAR,
   -- the PAR / M channels og*PAR/M .. (word og, lane ln takes byte ln / M);
   -- with PAR dividing M, the one channel og / K, K = M / PAR (word og / K,
-  -- byte 0 = ln / M). Either way no lane needs a multiplexer.
+  -- byte 0 = ln / M). Either way no lane needs a multiplexer. Otherwise
+  -- (ALIGNED false) one word per pixel, a multiplexer per lane.
+  constant ALIGNED : boolean := PAR mod M = 0 or M mod PAR = 0;
   function word_bytes return positive is
   begin
     if PAR mod M = 0 then
       return PAR / M;
+    elsif M mod PAR = 0 then
+      return 1;
     end if;
-    return 1;
+    return C_IN;
   end function;
   constant WB     : positive := word_bytes;
   constant K      : positive := max_int(M / PAR, 1);   -- groups per word
@@ -270,9 +278,7 @@ begin
   assert not REQUANT_F32 or SCALES'length = C_OUT
     report "cnn_dwconv: SCALES must hold C_OUT float32 bit patterns" severity failure;
   assert KH <= H and KW <= W report "cnn_dwconv: the kernel is larger than the image" severity failure;
-  assert PAR <= C_OUT and (PAR mod M = 0 or M mod PAR = 0)
-    report "cnn_dwconv: PAR must be 1..C_OUT and divide, or be a multiple of, M = C_OUT / C_IN"
-    severity failure;
+  assert PAR <= C_OUT report "cnn_dwconv: PAR must be 1..C_OUT" severity failure;
 
   ---------------------------------------------------------------- input side
   in_ready_i <= '0' when ROW_USED(i_y) = '1' and i_x = 0 and i_ch = 0 and free_slots = 0
@@ -448,15 +454,67 @@ begin
   end process;
 
   -- PAR lanes: weight, bias (and scale) ROMs (stage 1) and a cnn_mac each;
-  -- lane ln multiplies byte ln / M of the line-buffer word.
+  -- lane ln multiplies byte ln / M of the line-buffer word (ALIGNED), or
+  -- byte (og*PAR + ln) / M of the pixel's word.
   lanes : for ln in 0 to PAR - 1 generate
     constant WROM : wrom_array(0 to NWR - 1) := build_wrom(ln);
     constant BROM : bias_array(0 to NBR - 1) := build_brom(ln);
-    constant B    : natural := ln / M;
     signal m_w     : std_logic_vector(8 downto 0) := (others => '0');   -- with the salt bit
     signal m_bias  : std_logic_vector(32 downto 0) := (others => '0');
     signal m_scale : std_logic_vector(30 downto 0) := (others => '0');
+    signal lx      : byte_t;                                            -- this lane's input byte
   begin
+    g_fixed : if ALIGNED generate
+      constant B : natural := ln / M;
+    begin
+      lx <= m_x(8 * B + 7 downto 8 * B);
+    end generate;
+
+    -- The lane's channel (c_og*PAR + ln) / M as l_ic, remainder l_m: + PAR
+    -- per group (no division in hardware: PQ, PR are constants). Beyond
+    -- C_IN (a dead lane of the last group) no byte matches: lx is byte 0.
+    g_mux : if not ALIGNED generate
+      constant PQ : natural := PAR / M;
+      constant PR : natural := PAR mod M;
+      signal l_ic, m_ic : natural range 0 to C_IN + PAR := ln / M;
+      signal l_m  : natural range 0 to M - 1 := ln mod M;
+    begin
+      process (clk)
+      begin
+        if rising_edge(clk) then
+          m_ic <= l_ic;
+          if reserve = '1' then      -- the group's last issue cycle
+            if c_og = NOG - 1 then
+              l_ic <= ln / M;
+              l_m  <= ln mod M;
+            elsif l_m + PR >= M then
+              l_ic <= l_ic + PQ + 1;
+              l_m  <= l_m + PR - M;
+            else
+              l_ic <= l_ic + PQ;
+              l_m  <= l_m + PR;
+            end if;
+          end if;
+          if rst = '1' then
+            l_ic <= ln / M;
+            l_m  <= ln mod M;
+          end if;
+        end if;
+      end process;
+
+      process (all)
+        variable d : byte_t;
+      begin
+        d := m_x(7 downto 0);
+        for c in 1 to C_IN - 1 loop
+          if c = m_ic then
+            d := m_x(8 * c + 7 downto 8 * c);
+          end if;
+        end loop;
+        lx <= d;
+      end process;
+    end generate;
+
     process (clk)
     begin
       if rising_edge(clk) then
@@ -484,7 +542,7 @@ begin
       port map (
         clk => clk, rst => rst,
         in_valid => m_valid, in_first => m_first, in_last => m_last,
-        in_x => m_x(8 * B + 7 downto 8 * B), in_w => m_w(7 downto 0), in_bias => m_bias(31 downto 0),
+        in_x => lx, in_w => m_w(7 downto 0), in_bias => m_bias(31 downto 0),
         in_scale => '0' & m_scale,
         out_valid => r_valid(ln), out_data => r_data(8 * ln + 7 downto 8 * ln));
   end generate;
