@@ -62,8 +62,26 @@ std::vector<int> useful_pars(int n) {
 // line-buffer word is cheaper than another lane of ROM and accumulator); if
 // nothing meets it, the fewest cycles with as few multipliers.
 void choose_par(Layer& l, size_t i, int64_t target) {
-    if (l.kind == LayerKind::DwConv) {  // rtl/cnn_dwconv: one multiplier, no parallelism generics
-        l.par_in = l.par_out = 1;
+    if (l.kind == LayerKind::DwConv) {  // rtl/cnn_dwconv: PAR = par_out lanes of one multiplier each
+        // Same picking rule as below, with par_in = 1. (A PAR that neither
+        // divides nor is a multiple of M = C_OUT / C_IN adds a byte
+        // multiplexer per lane, not counted.)
+        int best_po = 1;
+        int64_t best_mults = 0, best_cycles = 0;
+        bool best_meets = false, have = false;
+        l.par_in = 1;
+        for (int po : useful_pars(l.out.c)) {
+            l.par_out = po;
+            const int64_t mults = int64_t(po) * (l.requant_f32 ? 3 : 1), cycles = worst_cycles(l, i);
+            const bool meets = cycles <= target;
+            bool better;
+            if (!have) better = true;
+            else if (meets != best_meets) better = meets;
+            else if (meets) better = mults != best_mults ? mults < best_mults : cycles < best_cycles;
+            else better = cycles != best_cycles ? cycles < best_cycles : mults < best_mults;
+            if (better) best_po = po, best_mults = mults, best_cycles = cycles, best_meets = meets, have = true;
+        }
+        l.par_out = best_po;
         return;
     }
     const bool conv = l.kind == LayerKind::Conv;
@@ -105,12 +123,18 @@ void choose_par(Layer& l, size_t i, int64_t target) {
 // slowest layer at its full parallelism (par_in = C_IN, par_out = C_OUT)
 // bounds the interval, so no other layer is made faster than that. Then each
 // layer takes the fewest multipliers that meet the target (choose_par).
-// `fixed` > 0 forces par_in = min(fixed, C_IN) (Dense: 64 inputs at most) and
-// par_out = 1 everywhere.
+// `fixed` > 0 forces par_in = min(fixed, C_IN) (Dense: 64 inputs at most; DwConv:
+// par_out = min(fixed, C_OUT), par_in = 1) and
+// par_out = 1 elsewhere.
 void plan_parallelism(Network& net, int64_t target, int fixed) {
     if (fixed > 0) {
         for (Layer& l : net.layers) {
-            if (!l.has_weights() || l.kind == LayerKind::DwConv) continue;  // DwConv: always 1
+            if (!l.has_weights()) continue;
+            if (l.kind == LayerKind::DwConv) {  // its PAR lanes
+                l.par_in = 1;
+                l.par_out = std::min(fixed, l.out.c);
+                continue;
+            }
             const int max_par = l.kind == LayerKind::Conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));
             l.par_in = std::min(fixed, max_par);
             l.par_out = 1;

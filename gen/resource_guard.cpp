@@ -127,12 +127,12 @@ ResourceEstimate estimate_resources(const Network& net) {
             e.multipliers += par * par_out;
             e.buffer_bits += window_rows(l) * (double(l.in.w) + l.pad_l + l.pad_r) * ng * 8 * par;
         } else if (l.kind == LayerKind::DwConv) {
-            // rtl/cnn_dwconv.vhd: a ROM of C_OUT*KH*KW words of 9 bits, bias
-            // and C_OUT words of 33 bits, one multiplier; line buffer NROWS x
-            // W (padded) x C_IN bytes.
-            const double kk = double(l.kernel_h) * l.kernel_w;
-            e.rom_bits += double(l.out.c) * (kk * 9 + 33);
-            e.multipliers += 1;
+            // rtl/cnn_dwconv.vhd: PAR = par_out lanes, each a ROM of
+            // NOG*KH*KW words of 9 bits, bias NOG words of 33 bits, one
+            // multiplier; line buffer NROWS x W (padded) x C_IN bytes.
+            const double kk = double(l.kernel_h) * l.kernel_w, nog = ceil_div(l.out.c, par_out);
+            e.rom_bits += par_out * nog * (kk * 9 + 33);
+            e.multipliers += par_out;
             e.buffer_bits += window_rows(l) * (double(l.in.w) + l.pad_l + l.pad_r) * l.in.c * 8;
         } else if (l.kind == LayerKind::Dense) {
             // rtl/cnn_dense.vhd: ROM of N_OUT*NG words of 8*PAR+1 bits, bias

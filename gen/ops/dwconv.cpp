@@ -39,14 +39,19 @@ QTensor reference(const Layer& l, const QTensor& in) {
 
 // rtl/cnn_zero_pad.vhd (when padded): one output beat per cycle.
 // rtl/cnn_dwconv.vhd: its header's cycle model, with H, W the padded input
-// (one MAC cycle per kernel position and output channel, no parallelism):
-//   KK = KH*KW,  T_ROW = W_OUT * C_OUT * KK,  RREL = min(STRIDE_H, KH),
+// and PAR = l.par_out output channels per cycle (cnn_conv's model with one
+// issue cycle per kernel position, KKN = KH*KW, PAR_OUT = PAR):
+//   NOG = ceil(C_OUT/PAR),  LAST = C_OUT - (NOG-1)*PAR,
+//   T_ROW = W_OUT * NOG * KK,  RREL = min(STRIDE_H, KH),
 //   R = (KH - RREL) * W * C_IN,  TR = (H - (H_OUT-1)*STRIDE_H - KH) * W * C_IN
 //   T_IN   = H * W * C_IN
 //   T_CONV = max(H_OUT * T_ROW + R,
 //                (KH + RREL) * W * C_IN + TR + (H_OUT-2) * T_ROW   if H_OUT >= 3)
-//   T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KK + 6 + X - D),
+//   T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KK + 6 + X + DW - S),
 //   X = 0, or 4 with requant_f32;  D = 8 + X (the output FIFO's entries)
+//   S  = D*PAR - (floor((D-1)/NOG) + 1) * (PAR - LAST)
+//   DW = PAR > KK ? max(0, KK - LAST - Q * (PAR - KK)) : 0,
+//   Q  = (NOG - 1 - ((D-1) mod NOG)) mod NOG
 //   cycles/image = max(T_IN, T_CONV, T_OUT)
 std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     std::vector<PeModel> v;
@@ -54,7 +59,9 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     const Shape p = padded_shape(l);
     const int64_t row = int64_t(p.w) * p.c;
     const int64_t kk = int64_t(l.kernel_h) * l.kernel_w;
-    const int64_t t_row = int64_t(l.out.w) * l.out.c * kk;
+    const int64_t par = std::max(1, l.par_out);
+    const int64_t nog = ceil_div(l.out.c, par), last = l.out.c - (nog - 1) * par;
+    const int64_t t_row = int64_t(l.out.w) * nog * kk;
     const int64_t rrel = std::min(l.stride_h, l.kernel_h);
     const int64_t refill = (l.kernel_h - rrel) * row;
     const int64_t trailing = (p.h - int64_t(l.out.h - 1) * l.stride_h - l.kernel_h) * row;
@@ -63,7 +70,10 @@ std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     if (l.out.h >= 3)
         t_conv = std::max(t_conv, (l.kernel_h + rrel) * row + trailing + (l.out.h - 2) * t_row);
     const int64_t x = requant_extra_latency(l), d = 8 + x;
-    const int64_t t_out = l.out.size() + std::max<int64_t>(0, refill + kk + 6 + x - d);
+    const int64_t sd = d * par - ((d - 1) / nog + 1) * (par - last);
+    const int64_t q = ((nog - 1 - (d - 1) % nog) % nog + nog) % nog;
+    const int64_t dw = par > kk ? std::max<int64_t>(0, kk - last - q * (par - kk)) : 0;
+    const int64_t t_out = l.out.size() + std::max<int64_t>(0, refill + kk + 6 + x + dw - sd);
     v.push_back({prefix + "_dwconv", "cnn_dwconv", std::max({t_in, t_conv, t_out}), t_in, l.out.size()});
     return v;
 }
@@ -79,6 +89,7 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
         {"H", std::to_string(p.h)},               {"W", std::to_string(p.w)},
         {"KH", std::to_string(l.kernel_h)},       {"KW", std::to_string(l.kernel_w)},
         {"STRIDE_H", std::to_string(l.stride_h)}, {"STRIDE_W", std::to_string(l.stride_w)},
+        {"PAR", std::to_string(std::max(1, l.par_out))},
         {"WEIGHTS", prefix + "_weights"},         {"BIAS", prefix + "_bias"},
         {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
     for (auto& kv : output_generics(l)) g.push_back(kv);

@@ -112,3 +112,46 @@ TEST_CASE("padding before a conv or an average pool is the input's zero point, b
     CHECK(pad_value(LayerKind::AvgPool, 12, false) == 12);
     CHECK(pad_value(LayerKind::MaxPool, 12, false) == -128);
 }
+
+TEST_CASE("a depthwise conv takes PAR output lanes: the DS-CNN's depthwise layers stop bounding the pipeline") {
+    auto own_cycles = [](const Layer& l) {
+        int64_t c = 0;
+        for (const PeModel& pe : op_def(l.kind).pes(l, "x"))
+            if (pe.entity == "cnn_dwconv") c = std::max(c, pe.cycles);
+        return c;
+    };
+    Network net = load_network(model("mlperf/dscnn_q_pow2.onnx"));
+    plan_parallelism(net);
+    const Design d = build_design(net);
+    int dw = 0;
+    for (const Layer& l : net.layers) {
+        if (l.kind != LayerKind::DwConv) continue;
+        ++dw;
+        CHECK(l.par_in == 1);
+        CHECK(l.par_out > 1);
+        CHECK(l.par_out <= l.out.c);
+        CHECK(own_cycles(l) <= d.expected_cycles);
+        Layer serial = l;
+        serial.par_out = 1;
+        CHECK(own_cycles(serial) > d.expected_cycles);  // one lane would bound the pipeline
+        // The smallest PAR that meets the interval (the lanes are the multipliers).
+        for (int p = 1; p < l.par_out; ++p) {
+            Layer fewer = l;
+            fewer.par_out = p;
+            CHECK_MESSAGE(own_cycles(fewer) > d.expected_cycles, "PAR " << p << " would do");
+        }
+    }
+    CHECK(dw == 4);
+
+    // --par N: PAR = min(N, C_OUT), whatever M.
+    Network u = load_network(model("quantized/u8_dscnn_depthwise.onnx"));
+    plan_parallelism(u, 0, 3);
+    int seen = 0;
+    for (const Layer& l : u.layers) {
+        if (l.kind != LayerKind::DwConv) continue;
+        ++seen;
+        CHECK(l.par_in == 1);
+        CHECK(l.par_out == 3);
+    }
+    CHECK(seen == 2);
+}

@@ -49,6 +49,7 @@ CNN_OPTIONAL_GENERIC(ZP_OUT, 0)
 CNN_OPTIONAL_GENERIC(CLAMP_LO, -128)
 CNN_OPTIONAL_GENERIC(SCALE_E, 120)
 CNN_OPTIONAL_GENERIC(SCALE_FRAC, 1)
+CNN_OPTIONAL_GENERIC(PAR, 1)
 
 template <class Cfg>
 bool run() {
@@ -64,6 +65,7 @@ bool run() {
     l.kernel_w = int(Cfg::KW);
     l.stride_h = int(Cfg::STRIDE_H);
     l.stride_w = int(Cfg::STRIDE_W);
+    l.par_out = int(Opt_PAR<Cfg>::value);  // cnn_dwconv's PAR (output channels per cycle)
     l.f_in = 0;
     l.f_w = int(Cfg::SHIFT);  // shift = f_in + f_w - f_out
     l.f_out = 0;
