@@ -154,6 +154,13 @@ void check_legality(Network& net) {
                 c.at(where, "bias '" + q.tensor + "' has one scale per channel, the weights one");
                 continue;
             }
+            // Found by the fuzzer: a bias with fewer per-channel scales than
+            // the weights was read past its end.
+            if (q.per_channel() && q.channel_scales.size() != w->channel_scales.size()) {
+                c.at(where, "bias '" + q.tensor + "' has " + std::to_string(q.channel_scales.size()) +
+                                " scales, the weights " + std::to_string(w->channel_scales.size()));
+                continue;
+            }
             for (size_t oc = 0; oc < std::max<size_t>(1, w->channel_scales.size()); ++oc) {
                 const float want = float(x->scale) * float(w->scale_of(oc));
                 const double got = q.per_channel() ? q.scale_of(oc) : q.scale;

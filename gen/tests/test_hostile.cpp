@@ -432,3 +432,23 @@ TEST_CASE("a folder with a symbolic link loop is one clear line, not an internal
     CHECK(contains(r.out, "1 images"));  // the one image, read once
     CHECK(!contains(r.out, "internal error"));
 }
+
+// Found by the fuzzer: a per-channel bias with fewer scales than the weights
+// was read past its end by the legality pass (ASan). Now one line.
+TEST_CASE("a per-channel bias with fewer scales than the weights is refused") {
+    onnx::Graph g = onnx::load_model(std::string(CNN_SOURCE_DIR) + "/models/quantized/u8_perchannel_relu_mp_gap.onnx");
+    const std::string bias = first(g, "Conv").inputs.at(2);
+    onnx::Node* dq = nullptr;
+    for (onnx::Node& n : g.nodes)
+        if (n.op_type == "DequantizeLinear" && n.outputs.at(0) == bias) dq = &n;
+    REQUIRE(dq);
+    onnx::Tensor& s = g.initializers.at(dq->inputs.at(1));
+    onnx::Tensor& z = g.initializers.at(dq->inputs.at(2));
+    REQUIRE(s.data.size() > 2);
+    const size_t n = s.data.size();
+    s.data.resize(n - 2);
+    s.dims = {int64_t(n - 2)};
+    z.data.resize(n - 2);
+    z.dims = {int64_t(n - 2)};
+    refused_by_check_and_emit(save(g, "bias_scales_short"), "scales, the weights " + std::to_string(n));
+}
