@@ -257,10 +257,9 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
         if (readers.size() == 2) {
             b.current = tail;
             auto [x, y] = b.fork(prefix + "_fork");
-            d.pes.push_back({prefix + "_fork", "cnn_fork", net.shape_of(p).size(), net.shape_of(p).size(),
-                             net.shape_of(p).size()});
+            const int64_t n = net.shape_of(p).size();
             if (p >= 0) {
-                layer_models[size_t(p)].push_back(d.pes.back());
+                layer_models[size_t(p)].push_back({prefix + "_fork", "cnn_fork", n, n, n});
                 layer_links[size_t(p)].push_back(x);
                 layer_links[size_t(p)].push_back(y);
             }
@@ -318,7 +317,6 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
         if (!used.count(name))
             throw Error("--fifo " + name, name == "skip" ? "this design has no skip FIFO (no Add)"
                                                          : "there is no FIFO of that name in this design");
-    d.pes.clear();
     for (const auto& v : layer_models)
         for (const PeModel& pe : v) d.pes.push_back(pe);
     // The input's fork, if any, comes first.

@@ -533,7 +533,7 @@ private:
             out = n.outputs[0];
         }
         QuantParam y = quant_param("y", *q_node, 1, 2, q_node->outputs[0]);
-        lower_add(add, slot[0], slot[1], post, y, true);
+        lower_add(add, slot[0], slot[1], post, y);
         produce(q_node->outputs[0]);
     }
 
@@ -548,15 +548,14 @@ private:
         if (!slot[0].set || !slot[1].set) return;
         mark(n);
         QuantParam y = quant_param("y", n, 6, 7, n.outputs[0]);
-        lower_add(n, slot[0], slot[1], {}, y, true);
+        lower_add(n, slot[0], slot[1], {}, y);
         produce(n.outputs[0]);
     }
 
     // The Add layer: both inputs' streams, the activations after it, the output
     // quantization. Its table is onnxruntime's arithmetic on every pair.
     void lower_add(const Node& add, const AddInput& a, const AddInput& b, const std::vector<const Node*>& post,
-                   const QuantParam& y, bool qdq) {
-        (void)qdq;
+                   const QuantParam& y) {
         where_ = node_ref(add);
         const Stream& sa = streams_.at(a.stream);
         const Stream& sb = streams_.at(b.stream);

@@ -1,5 +1,6 @@
 #include "ops.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -68,6 +69,26 @@ std::vector<std::pair<std::string, std::string>> requant_generics(const Layer& l
 }
 
 int64_t requant_extra_latency(const Layer& l) { return l.requant_f32 ? 4 : 0; }
+
+int64_t conv_cycles(const Layer& l, int64_t kkn, int64_t par_out) {
+    const Shape p = padded_shape(l);
+    const int64_t row = int64_t(p.w) * p.c;  // beats of one input row
+    const int64_t nog = ceil_div(l.out.c, par_out), last = l.out.c - (nog - 1) * par_out;
+    const int64_t t_row = int64_t(l.out.w) * nog * kkn;
+    const int64_t rrel = std::min(l.stride_h, l.kernel_h);
+    const int64_t refill = (l.kernel_h - rrel) * row;
+    const int64_t trailing = (p.h - int64_t(l.out.h - 1) * l.stride_h - l.kernel_h) * row;
+    const int64_t t_in = p.size();
+    int64_t t_conv = l.out.h * t_row + refill;
+    if (l.out.h >= 3)
+        t_conv = std::max(t_conv, (l.kernel_h + rrel) * row + trailing + (l.out.h - 2) * t_row);
+    const int64_t x = requant_extra_latency(l), d = 8 + x;
+    const int64_t sd = d * par_out - ((d - 1) / nog + 1) * (par_out - last);
+    const int64_t m = ((nog - 1 - (d - 1) % nog) % nog + nog) % nog;
+    const int64_t dw = par_out > kkn ? std::max<int64_t>(0, kkn - last - m * (par_out - kkn)) : 0;
+    const int64_t t_out = l.out.size() + std::max<int64_t>(0, refill + kkn + 6 + x + dw - sd);
+    return std::max({t_in, t_conv, t_out});
+}
 
 Shape padded_shape(const Layer& l) {
     return Shape{l.in.c, l.in.h + l.pad_t + l.pad_b, l.in.w + l.pad_l + l.pad_r};

@@ -79,6 +79,12 @@ std::vector<std::pair<std::string, std::string>> requant_generics(const Layer& l
 // (cnn_requant's 5 stages for requant's 1): 4 when l.requant_f32, else 0.
 int64_t requant_extra_latency(const Layer& l);
 
+// The cycles per image of rtl/cnn_conv and rtl/cnn_dwconv (the cycle model in
+// gen/ops/conv.cpp's comment): KKN issue cycles per output-channel group and
+// pixel, par_out output channels per cycle. cnn_dwconv is cnn_conv's model with
+// KKN = KH * KW and PAR_OUT = PAR.
+int64_t conv_cycles(const Layer& l, int64_t kkn, int64_t par_out);
+
 // rtl/cnn_zero_pad in front of a padded window layer (l.has_padding()): the
 // padded input shape, the PE's model (instance <prefix>_pad; one output beat
 // per cycle: cycles/image = the padded image's beats) and its instance, whose

@@ -50,24 +50,9 @@ QTensor reference(const Layer& l, const QTensor& in) {
 std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     std::vector<PeModel> v;
     if (l.has_padding()) v.push_back(zero_pad_pe(l, prefix));
-    const Shape p = padded_shape(l);
-    const int64_t row = int64_t(p.w) * p.c;  // beats of one input row
     const int64_t kkn = int64_t(l.kernel_h) * l.kernel_w * ceil_div(l.in.c, l.par_in);
-    const int64_t nog = ceil_div(l.out.c, l.par_out), last = l.out.c - (nog - 1) * l.par_out;
-    const int64_t t_row = int64_t(l.out.w) * nog * kkn;
-    const int64_t rrel = std::min(l.stride_h, l.kernel_h);
-    const int64_t refill = (l.kernel_h - rrel) * row;
-    const int64_t trailing = (p.h - int64_t(l.out.h - 1) * l.stride_h - l.kernel_h) * row;
-    const int64_t t_in = p.size();
-    int64_t t_conv = l.out.h * t_row + refill;
-    if (l.out.h >= 3)
-        t_conv = std::max(t_conv, (l.kernel_h + rrel) * row + trailing + (l.out.h - 2) * t_row);
-    const int64_t x = requant_extra_latency(l), d = 8 + x;
-    const int64_t sd = d * l.par_out - ((d - 1) / nog + 1) * (l.par_out - last);
-    const int64_t m = ((nog - 1 - (d - 1) % nog) % nog + nog) % nog;
-    const int64_t dw = l.par_out > kkn ? std::max<int64_t>(0, kkn - last - m * (l.par_out - kkn)) : 0;
-    const int64_t t_out = l.out.size() + std::max<int64_t>(0, refill + kkn + 6 + x + dw - sd);
-    v.push_back({prefix + "_conv", "cnn_conv", std::max({t_in, t_conv, t_out}), t_in, l.out.size()});
+    const int64_t t_in = padded_shape(l).size();
+    v.push_back({prefix + "_conv", "cnn_conv", conv_cycles(l, kkn, l.par_out), t_in, l.out.size()});
     return v;
 }
 
