@@ -139,6 +139,7 @@ struct Layer {
     // Hardware knobs (set by the emitter's planning; 1 = fully serial).
     int par_in = 1;   // input channels multiplied per cycle
     int par_out = 1;  // Conv: output channels computed at once (1..out.c)
+    int par_ky = 1;   // Conv: kernel rows multiplied per cycle (1..kernel_h)
 
     bool has_padding() const { return pad_t || pad_l || pad_b || pad_r; }
     bool has_weights() const {

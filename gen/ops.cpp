@@ -25,6 +25,10 @@ const OpDef& op_def(LayerKind kind) {
     throw Error("", "unknown layer kind");
 }
 
+std::vector<PeModel> layer_pes(const Layer& l, size_t i) {
+    return op_def(l.kind).pes(l, "l" + std::to_string(i));
+}
+
 std::string vhdl_act(Activation a) {
     switch (a) {
         case Activation::None: return "ACT_NONE";

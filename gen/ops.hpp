@@ -14,6 +14,20 @@
 
 namespace cnn {
 
+// A PE's FPGA resources as the analytical model estimates them (a 7-series
+// part as Yosys' synth_xilinx maps it: gen/resource_model.hpp).
+struct FpgaResources {
+    double lut = 0;      // LUT1..LUT6 of logic
+    double lutram = 0;   // LUTs as distributed RAM / shift registers
+    double ff = 0;       // flip-flops
+    double dsp = 0;      // DSP48E1
+    double bram36 = 0;   // RAMB36E1 + RAMB18E1 / 2
+    FpgaResources& operator+=(const FpgaResources& o) {
+        lut += o.lut, lutram += o.lutram, ff += o.ff, dsp += o.dsp, bram36 += o.bram36;
+        return *this;
+    }
+};
+
 // One processing element of the generated pipeline and its cycle model.
 struct PeModel {
     std::string instance;     // VHDL instance name, e.g. "l0_conv1"
@@ -21,6 +35,7 @@ struct PeModel {
     int64_t cycles = 0;       // steady-state cycles per image (its initiation interval)
     int64_t in_beats = 0;     // input beats per image
     int64_t out_beats = 0;    // output beats per image
+    FpgaResources res;        // its estimated resources
 };
 
 // Builds the generated top: link signals, weight constants, instances.
@@ -60,6 +75,8 @@ struct OpDef {
 };
 
 const OpDef& op_def(LayerKind kind);
+// The PEs of layer i of a network (instances l<i>_...), in stream order.
+std::vector<PeModel> layer_pes(const Layer& l, size_t i);
 
 // Shared pieces of the op files.
 std::string vhdl_act(Activation a);                  // "ACT_NONE" ...
