@@ -22,9 +22,10 @@ build: setup $(BUILD)/CMakeCache.txt
 tools: setup $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j $(JOBS) --target cnnc cnn_harness cnn_ghdl regress_report report_merge fst_probe
 
-# Every test but the regression (labels unit, hw, ort, slurm; make regress runs label regress).
+# Every test but the regression and the folding sweep (labels unit, hw, ort, slurm; make regress and
+# make fold-check run labels regress and fold).
 test: build
-	cd $(BUILD) && ctest --output-on-failure -LE regress -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -LE 'regress|fold' -j $(JOBS)
 
 # Print a model's layer table: make table MODEL=lenet.onnx
 table: tools
@@ -65,7 +66,17 @@ sim_args   = $(sim_common) --threads $(THREADS) \
              $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst \
                --trace-from $(TRACE_FROM) --trace-cycles $(TRACE_CYCLES))
 
-.PHONY: sim regress resources fmax fifo-depths
+.PHONY: sim regress resources fmax fifo-depths plan explore
+# make plan [MODEL=...] [TARGET=min|mid|max|CYCLES] [CLOCK_MHZ=100]: each layer's
+# folding (par_in x par_out x par_ky), cycles and estimated LUT/FF/DSP/BRAM.
+plan: tools
+	@$(BUILD)/gen/cnnc plan $(sim_model) --target $(or $(TARGET),max) --clock-mhz $(CLOCK_MHZ) $(if $(filter-out auto,$(PAR)),--par $(PAR))
+# make explore [MODEL=...] [POINTS=8] [VERIFY=1]: the design points from
+# TARGET=min to TARGET=max, their Pareto front as a table and a PNG in
+# $(BUILD)/explore/<stem>/ (VERIFY=1: each point built and simulated too).
+POINTS ?= 8
+explore: tools
+	@CLOCK_MHZ=$(CLOCK_MHZ) sim/explore.sh $(BUILD) $(sim_model) $(POINTS) $(if $(VERIFY),1,0)
 # make resources [MODEL=...] [FPGA=xc7z020|xc7a35t|xc7a100t|ice40up5k|ice40hx8k]
 # FPGA figures of the model's synthesised top per PE and in total (Yosys
 # synth_xilinx / synth_ice40, hierarchy kept, probes removed), against the
@@ -158,6 +169,12 @@ else
 	  tail -3 $(abspath $(REGRESS_DIR))/ctest.log
 endif
 	$(BUILD)/sim/regress_report table $(REGRESS_DIR)/junit.xml $(REGRESS_DIR)
+
+# Every regression model folded to TARGET=min and TARGET=mid: interval within
+# 1% of its model, bit-exact (CTest label fold; a build per model and target).
+.PHONY: fold-check
+fold-check: tools
+	@cd $(BUILD) && ctest -R "^fold_" -j $(JOBS) --output-on-failure
 
 .PHONY: regress-defaults
 regress-defaults:

@@ -10,16 +10,10 @@
 
 #include "ir.hpp"
 #include "ops.hpp"
+#include "plan.hpp"
 
 namespace cnn {
 
-// Parallelism planning: for each Conv the (par_in, par_out) with the fewest
-// multipliers whose cycles fit the target interval, for each Dense the
-// smallest par_in. target = 0: the stream-bound minimum (the pipeline's
-// largest beat count), raised to the slowest layer's best (full parallelism),
-// since nothing needs to beat the bottleneck. `fixed` > 0 forces par_in =
-// min(fixed, C_IN) and par_out = 1 everywhere.
-void plan_parallelism(Network& net, int64_t target = 0, int fixed = 0);
 
 // An elastic buffer of the generated top, as the manifest lists it.
 struct FifoInfo {

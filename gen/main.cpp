@@ -15,8 +15,13 @@
 //   cnnc eval MODEL --images IMAGES [--count N]
 //                                        top-1 accuracy (float: interpreter; quantized: executor)
 //   cnnc pngs FILE.idx --out DIR [--count N]   an IDX file as PNGs (<i>_label<N>.png)
-//   cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES]
+//   cnnc emit MODEL --out DIR [--par auto|N] [--target min|mid|max|CYCLES]
 //                                        the VHDL top, weights package and manifest
+//   cnnc plan MODEL [--target min|mid|max|CYCLES] [--clock-mhz F]
+//                                        each layer's folding, cycles and estimated resources
+//   cnnc explore MODEL --out DIR [--points N]
+//                                        design points from the fewest multipliers to the
+//                                        fastest pipeline: DIR/explore.json and explore.md
 // check, emit, table, dump and eval first run the resource guard (resource_guard.hpp):
 // --max-tensor-bytes, --max-rom-bits, --max-multipliers, --max-buffer-bits,
 // --max-build-bytes N (or CNN_MAX_* in the environment) raise its limits.
@@ -29,6 +34,7 @@
 #include <random>
 #include <string>
 #include <filesystem>
+#include <fstream>
 #include <new>
 #include <vector>
 
@@ -55,7 +61,9 @@ int usage() {
     std::cerr << "usage: cnnc table MODEL [--images N]\n"
                  "       cnnc check MODEL [--estimate]\n"
                  "       cnnc dump MODEL [--image FILE | --seed N] [--resize]\n"
-                 "       cnnc emit MODEL --out DIR [--par auto|N] [--target CYCLES] [--fifo NAME=DEPTH,...]\n"
+                 "       cnnc emit MODEL --out DIR [--par auto|N] [--target min|mid|max|CYCLES] [--fifo NAME=DEPTH,...]\n"
+                 "       cnnc plan MODEL [--par auto|N] [--target min|mid|max|CYCLES] [--clock-mhz F]\n"
+                 "       cnnc explore MODEL --out DIR [--points N]\n"
                  "       cnnc quantize FLOAT.onnx --calib IMAGES [--count N] --out OUT.onnx [--qdq]\n"
                  "                     [--calibration minmax|percentile|entropy|mse] [--percentile P]\n"
                  "                     [--scales pow2|float] [--per-channel] [--activations int8|uint8] [--asymmetric] [--no-import]\n"
@@ -193,7 +201,9 @@ int quantize(const std::string& model, const std::vector<std::string>& args) {
     return 0;
 }
 
-int64_t target_of(const std::vector<std::string>& args) { return to_int(option(args, "--target", "0"), "--target"); }
+int64_t target_of(const std::vector<std::string>& args) {
+    return cnn::parse_target(option(args, "--target", "max"), "--target");
+}
 int par_of(const std::vector<std::string>& args) {
     const std::string par = option(args, "--par", "auto");
     return par == "auto" ? 0 : to_int(par, "--par");
@@ -290,6 +300,48 @@ cnn::FifoOverrides fifo_overrides(const std::vector<std::string>& args) {
     return o;
 }
 
+// cnnc explore: the design points as JSON (sim/plot_explore.py draws them)
+// and as a Markdown table, both in --out DIR; the table also on stdout.
+int explore(const std::string& model, const std::vector<std::string>& args) {
+    const std::string dir = required(args, "--out");
+    cnn::Network net = cnn::load_network(model);
+    guard(net, args, true);
+    const auto points = cnn::explore(net, to_int(option(args, "--points", "8"), "--points"));
+    nlohmann::json j = {{"model", cnn::printable(model)}, {"network", cnn::printable(net.name)},
+                        {"input_beats", net.input.size()}, {"points", nlohmann::json::array()}};
+    std::string md = "| interval (cycles) | multipliers | LUT | FF | DSP | BRAM36 | Pareto | target | folding |\n"
+                     "|---:|---:|---:|---:|---:|---:|:---:|---:|---|\n";
+    for (const auto& e : points) {
+        const cnn::Plan& p = e.plan;
+        nlohmann::json layers = nlohmann::json::array();
+        std::string fold;
+        for (const auto& r : p.rows) {
+            layers.push_back({{"layer", cnn::printable(r.layer)}, {"kind", r.kind}, {"folding", r.folding},
+                              {"cycles", r.cycles}, {"multipliers", r.multipliers},
+                              {"lut", r.res.lut}, {"lutram", r.res.lutram}, {"ff", r.res.ff},
+                              {"dsp", r.res.dsp}, {"bram36", r.res.bram36}});
+            if (r.folding != "-") fold += (fold.empty() ? "" : " ") + r.folding;
+        }
+        const std::string t = cnn::target_name(p.target);
+        j["points"].push_back({{"target", t}, {"interval_cycles", p.interval}, {"multipliers", p.multipliers},
+                               {"lut", p.total.lut}, {"lutram", p.total.lutram}, {"ff", p.total.ff},
+                               {"dsp", p.total.dsp}, {"bram36", p.total.bram36}, {"pareto", e.pareto},
+                               {"layers", layers}});
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "| %lld | %lld | %.0f | %.0f | %.0f | %.1f | %s | %s | ", (long long)p.interval,
+                      (long long)p.multipliers, p.total.lut + p.total.lutram, p.total.ff, p.total.dsp,
+                      p.total.bram36, e.pareto ? "yes" : "", t.c_str());
+        md += buf + fold + " |\n";
+    }
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/explore.json") << j.dump(1) << "\n";
+    std::ofstream(dir + "/explore.md") << md;
+    std::cout << net.name << ": " << points.size() << " design points (input " << net.input.size()
+              << " beats per image; LUT includes LUT-RAM; folding per weighted layer: par_in x par_out x par_ky)\n"
+              << md << "-> " << dir << "/explore.json, explore.md\n";
+    return 0;
+}
+
 // One line on stderr, whatever bytes the message holds (names and paths
 // come from files); returns the user-error exit code.
 int fail(const std::string& message) {
@@ -346,6 +398,14 @@ int main(int argc, char** argv) {
         }
         if (cmd == "quantize") return quantize(model, args);
         if (cmd == "eval") return eval(model, args);
+        if (cmd == "plan") {
+            cnn::Network net = cnn::load_network(model);
+            guard(net, args, true);
+            const cnn::Plan p = cnn::make_plan(net, target_of(args), par_of(args));
+            cnn::print_plan(p, to_double(option(args, "--clock-mhz", "0"), "--clock-mhz"), std::cout);
+            return 0;
+        }
+        if (cmd == "explore") return explore(model, args);
         if (cmd == "emit") {
             std::string dir = option(args, "--out", "");
             if (dir.empty()) return usage();

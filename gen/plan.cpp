@@ -1,8 +1,15 @@
 // Folding: each layer's parallelism for a target interval (cnnc emit
 // --target, make sim TARGET=...). See emit.hpp's plan_parallelism.
+#include "plan.hpp"
+
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <ostream>
 
 #include "emit.hpp"
+#include "error.hpp"
 
 namespace cnn {
 
@@ -26,6 +33,27 @@ std::vector<int> useful_pars(int n) {
     return v;
 }
 
+// The slowest layer's PE of a planned network.
+int64_t pipeline_cycles(const Network& net) {
+    int64_t worst = 0;
+    for (size_t i = 0; i < net.layers.size(); ++i) worst = std::max(worst, worst_cycles(net.layers[i], i));
+    return worst;
+}
+
+}  // namespace
+
+int64_t layer_multipliers(const Layer& l) {
+    const int64_t f32 = l.requant_f32 ? 2 : 0;  // cnn_requant's 24 x 24 mantissa product per lane
+    switch (l.kind) {
+        case LayerKind::Conv: return int64_t(l.par_in) * l.par_out * l.par_ky + f32 * l.par_out;
+        case LayerKind::DwConv: return int64_t(l.par_out) * (1 + f32);
+        case LayerKind::Dense: return l.par_in + f32;
+        default: return 0;
+    }
+}
+
+namespace {
+
 // Sets the layer's parallelism: as few multipliers (par_in * par_out, plus
 // two per output lane with a float32 output stage) as meet `target` (ties: fewer cycles, then the wider par_in: one wider
 // line-buffer word is cheaper than another lane of ROM and accumulator); if
@@ -41,7 +69,7 @@ void choose_par(Layer& l, size_t i, int64_t target) {
         l.par_in = 1;
         for (int po : useful_pars(l.out.c)) {
             l.par_out = po;
-            const int64_t mults = int64_t(po) * (l.requant_f32 ? 3 : 1), cycles = worst_cycles(l, i);
+            const int64_t mults = layer_multipliers(l), cycles = worst_cycles(l, i);
             const bool meets = cycles <= target;
             bool better;
             if (!have) better = true;
@@ -71,9 +99,7 @@ void choose_par(Layer& l, size_t i, int64_t target) {
                 l.par_in = pi;
                 l.par_out = po;
                 l.par_ky = pk;
-                // A float32 output stage (cnn_requant) per output lane costs two
-                // more multipliers (its 24 x 24-bit mantissa product).
-                const int64_t mults = int64_t(pi) * po * pk + (l.requant_f32 ? 2 * int64_t(po) : 0);
+                const int64_t mults = layer_multipliers(l);
                 Pick c{pi, po, pk, mults, worst_cycles(l, i), false};
                 c.meets = c.cycles <= target;
                 bool better;
@@ -116,6 +142,20 @@ void plan_parallelism(Network& net, int64_t target, int fixed) {
         }
         return;
     }
+    if (target == kTargetMid) {  // between the two ends, geometrically
+        Network lo = net, hi = net;
+        plan_parallelism(lo, kTargetMin);
+        plan_parallelism(hi, kTargetMax);
+        target = std::max<int64_t>(1, std::llround(std::sqrt(double(pipeline_cycles(lo)) * double(pipeline_cycles(hi)))));
+    }
+    if (target == kTargetMin) {  // the slowest layer with one lane everywhere
+        target = 0;
+        for (size_t i = 0; i < net.layers.size(); ++i) {
+            Layer l = net.layers[i];
+            l.par_in = l.par_out = l.par_ky = 1;
+            target = std::max(target, worst_cycles(l, i));
+        }
+    }
     if (target <= 0) {
         target = net.input.size();
         for (const Layer& l : net.layers) target = std::max({target, l.in.size(), l.out.size()});
@@ -129,6 +169,128 @@ void plan_parallelism(Network& net, int64_t target, int fixed) {
     }
     for (size_t i = 0; i < net.layers.size(); ++i)
         if (net.layers[i].has_weights()) choose_par(net.layers[i], i, target);
+}
+
+int64_t parse_target(const std::string& s, const std::string& what) {
+    if (s == "max") return kTargetMax;
+    if (s == "min") return kTargetMin;
+    if (s == "mid") return kTargetMid;
+    try {
+        size_t used = 0;
+        const long long v = std::stoll(s, &used);
+        if (used == s.size() && v > 0) return v;
+    } catch (const std::exception&) {
+    }
+    throw Error(what, "'" + s + "' is not min, mid, max or a number of cycles per image (> 0)");
+}
+
+std::string target_name(int64_t target) {
+    return target == kTargetMax ? "max" : target == kTargetMin ? "min" : target == kTargetMid ? "mid"
+                                                                        : std::to_string(target);
+}
+
+namespace {
+
+std::string folding(const Layer& l) {
+    switch (l.kind) {
+        case LayerKind::Conv:
+            return std::to_string(l.par_in) + "x" + std::to_string(l.par_out) + "x" + std::to_string(l.par_ky);
+        case LayerKind::DwConv: return "1x" + std::to_string(l.par_out) + "x1";
+        case LayerKind::Dense: return std::to_string(l.par_in) + "x1x1";
+        default: return "-";
+    }
+}
+
+// The layer index of a PE instance "l<i>_..." (-1: the input fork).
+int layer_of(const std::string& instance) {
+    if (instance.size() < 2 || instance[0] != 'l') return -1;
+    return std::atoi(instance.c_str() + 1);
+}
+
+}  // namespace
+
+Plan make_plan(const Network& net, int64_t target, int fixed) {
+    Network planned = net;
+    plan_parallelism(planned, target, fixed);
+    const Design d = build_design(planned);
+    Plan p;
+    p.target = target;
+    p.interval = d.expected_cycles;
+    for (const Layer& l : planned.layers) {
+        PlanRow r{l.name, kind_name(l.kind), folding(l), 0, layer_multipliers(l), {}};
+        p.multipliers += r.multipliers;
+        p.rows.push_back(r);
+    }
+    for (const PeModel& pe : d.pes) {
+        const int i = layer_of(pe.instance);
+        p.total += pe.res;
+        if (i < 0 || size_t(i) >= p.rows.size()) continue;
+        p.rows[size_t(i)].cycles = std::max(p.rows[size_t(i)].cycles, pe.cycles);
+        p.rows[size_t(i)].res += pe.res;
+    }
+    return p;
+}
+
+void print_plan(const Plan& p, double clock_mhz, std::ostream& os) {
+    const std::string t = target_name(p.target);
+    char buf[256];
+    os << "target " << t << ": interval " << p.interval << " cycles per image";
+    if (clock_mhz > 0) {
+        std::snprintf(buf, sizeof buf, ", %.1f images/s at %g MHz", clock_mhz * 1e6 / double(p.interval), clock_mhz);
+        os << buf;
+    }
+    os << "\n";
+    std::snprintf(buf, sizeof buf, "  %-4s %-16s %-9s %-12s %10s %6s %8s %8s %6s %7s\n", "#", "layer", "kind",
+                  "pi x po x ky", "cycles", "mults", "LUT", "FF", "DSP", "BRAM36");
+    os << buf;
+    for (size_t i = 0; i < p.rows.size(); ++i) {
+        const PlanRow& r = p.rows[i];
+        std::snprintf(buf, sizeof buf, "  %-4zu %-16.16s %-9s %-12s %10lld %6lld %8.0f %8.0f %6.0f %7.1f%s\n", i,
+                      r.layer.c_str(), r.kind.c_str(), r.folding.c_str(), (long long)r.cycles,
+                      (long long)r.multipliers, r.res.lut + r.res.lutram, r.res.ff, r.res.dsp, r.res.bram36,
+                      r.cycles == p.interval ? "  <- bottleneck" : "");
+        os << buf;
+    }
+    std::snprintf(buf, sizeof buf, "  %-44s %10lld %6lld %8.0f %8.0f %6.0f %7.1f\n", "total (estimate; LUT incl. LUT-RAM)",
+                  (long long)p.interval, (long long)p.multipliers, p.total.lut + p.total.lutram, p.total.ff,
+                  p.total.dsp, p.total.bram36);
+    os << buf;
+}
+
+std::vector<ExplorePoint> explore(const Network& net, int points) {
+    if (points < 2) throw Error("--points", "at least 2 design points");
+    const Plan slow = make_plan(net, kTargetMin), fast = make_plan(net, kTargetMax);
+    std::vector<ExplorePoint> v;
+    std::map<std::string, size_t> seen;  // the folding of every layer -> point
+    auto add = [&](Plan p) {
+        std::string key;
+        for (const PlanRow& r : p.rows) key += r.folding + ";";
+        if (seen.count(key)) return;
+        seen[key] = v.size();
+        v.push_back({std::move(p), false});
+    };
+    add(slow);
+    const double lo = double(fast.interval), hi = double(slow.interval);
+    for (int k = 1; k + 1 < points; ++k) {
+        const double t = hi * std::pow(lo / hi, double(k) / double(points - 1));
+        add(make_plan(net, std::max<int64_t>(1, int64_t(std::llround(t)))));
+    }
+    add(fast);
+    std::sort(v.begin(), v.end(), [](const ExplorePoint& a, const ExplorePoint& b) {
+        return a.plan.interval != b.plan.interval ? a.plan.interval > b.plan.interval
+                                                  : a.plan.multipliers < b.plan.multipliers;
+    });
+    auto no_worse = [](const Plan& a, const Plan& b) {  // a at least as good as b everywhere
+        const FpgaResources &x = a.total, &y = b.total;
+        return a.interval <= b.interval && x.lut + x.lutram <= y.lut + y.lutram && x.ff <= y.ff &&
+               x.dsp <= y.dsp && x.bram36 <= y.bram36 && a.multipliers <= b.multipliers;
+    };
+    for (ExplorePoint& e : v) {
+        e.pareto = true;
+        for (const ExplorePoint& o : v)
+            if (&o != &e && no_worse(o.plan, e.plan) && !no_worse(e.plan, o.plan)) e.pareto = false;
+    }
+    return v;
 }
 
 }  // namespace cnn

@@ -11,8 +11,9 @@
 # VERILATOR_OPT (C++ optimisation of the model, default -O2), CNN_REBUILD=1
 # (a cold build, for measurements), FIFO=NAME=DEPTH,... (cnnc emit --fifo:
 # FIFO depths replacing the planned ones; skip=full every skip FIFO a whole
-# tensor deep), TARGET=CYCLES (cnnc emit --target: each layer folded to the
-# fewest multipliers that meet that interval), CNN_GHDL2V_SKIP=R2 (a rule of
+# tensor deep), TARGET=min|mid|max|CYCLES (cnnc emit --target: each layer folded
+# to the fewest multipliers that meet that interval; max, the default, is the
+# fastest pipeline, min one lane everywhere, mid between them), CNN_GHDL2V_SKIP=R2 (a rule of
 # rtl/flow/ghdl2v.sh left out, for xcheck's test). PAR and CNN_GHDL2V_SKIP
 # change the hardware: each has its folder, <stem>[.parN][.skipR2].
 # What rebuilds when is sim/model/CMakeLists.txt's business.
@@ -24,6 +25,7 @@ WHAT=${3:-exe}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PAR=${PAR:-auto}; SKIP=${CNN_GHDL2V_SKIP:-}; SIM=${SIM:-verilator}; FIFO=${FIFO:-}; TARGET=${TARGET:-}
 case "$SIM" in verilator|ghdl) ;; *) die "SIM=$SIM is not one of verilator, ghdl" ;; esac
+case "$TARGET" in max) TARGET= ;; ""|min|mid) ;; *[!0-9]*|0*) die "TARGET=$TARGET is not min, mid, max or a number of cycles per image" ;; esac
 dir=$(basename "$MODEL" .onnx)
 [ "$PAR" = auto ] || dir+=".par$PAR"
 [ -z "$SKIP" ] || dir+=".skip${SKIP// /}"

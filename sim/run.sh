@@ -40,11 +40,13 @@ done
 set -- "${args[@]}"
 
 # What the re-run and the pictures need from the options.
-report=""; rerun_args=(); faults=0; prev=""
+report=""; rerun_args=(); faults=0; prev=""; quiet=0; clock=100
 for a in "$@"; do
   case "$prev" in
     --report) report=$a ;;
+    --clock-mhz) clock=$a ;;
   esac
+  [ "$a" = --quiet ] && quiet=1
   case "$a" in --short-image|--drop-beats|--trace|--trace-mismatch) faults=1 ;; esac
   prev=$a
 done
@@ -55,6 +57,14 @@ for a in "$@"; do
   case "$a" in --report|--events|--threads|--mismatch-file) skip=1; continue ;; esac
   rerun_args+=("$a")
 done
+
+# The folding the design was built with, per layer (cnnc plan: the same
+# planner, target and PAR as the build's cnnc emit).
+if [ $quiet = 0 ]; then
+  par=${PAR:-auto}
+  "$BUILD/gen/cnnc" plan "$MODEL" --target "${TARGET:-max}" --clock-mhz "$clock" \
+    $([ "$par" = auto ] || echo --par "$par")
+fi
 
 MM=$(mktemp)
 trap 'rm -f "$MM"' EXIT
