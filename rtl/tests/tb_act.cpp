@@ -1,10 +1,12 @@
-// Block test of cnn_act against cnn::run_layer (LayerKind::Act).
+// Block test of cnn_act against cnn::run_layer (LayerKind::Act), its cycles
+// per image equal to the generator's model (op_def(Act).pes()) exactly.
 #include <cstdio>
 #include <random>
 #include <type_traits>
 
 #include "block_tb.hpp"
 #include "exec.hpp"
+#include "ops.hpp"
 #include "pe_act_models.h"
 #include "tb_main.hpp"
 
@@ -29,7 +31,13 @@ bool run() {
     cnn::rtl_tb::Job job;
     job.label = std::string("act ") + Cfg::generics;
     job.out_shape = shape;
-    job.model_cycles = double(shape.size());
+    const auto pes = cnn::op_def(l.kind).pes(l, "l0");
+    if (pes.size() != 1 || pes[0].entity != "cnn_act") {
+        std::fprintf(stderr, "FAIL %s: op_def(Act).pes() is not one cnn_act\n", job.label.c_str());
+        return false;
+    }
+    job.model_cycles = double(pes[0].cycles);
+    job.tolerance = 0;  // exact: one beat per cycle
     for (int i = 0; i < 6; ++i) {
         cnn::QTensor t(shape);
         auto in = cnn::rtl_tb::random_beats(rng, size_t(shape.size()));
