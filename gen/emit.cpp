@@ -15,18 +15,28 @@ namespace cnn {
 
 namespace {
 
-// An elastic buffer after every layer but the last: one output row of the
-// layer (at most kMaxFifo beats). Without it, two PEs of similar rate that
-// produce and accept in bursts (a conv emits a row, the next conv takes a
-// row only when a line-buffer slot frees) stall each other, and the
-// pipeline's interval exceeds its slowest PE by up to 30% (measured on the
-// zoo: conv2_s2_10x14_relu 1.29x, mono_9x11_stack4 1.16x).
-constexpr int64_t kMaxFifo = 1024;
+// An elastic buffer after every layer but the last: two output rows of the
+// layer, or, before a window layer (conv, pool) whose kernel holds more rows
+// than it releases per output row, the rows its refill at an image boundary
+// needs (KH - min(STRIDE_H, KH) + 1), at most kMaxFifo beats. Without it, two
+// PEs of similar rate that produce and accept in bursts (a conv emits a row,
+// the next conv takes a row only when a line-buffer slot frees) stall each
+// other, and the pipeline's interval exceeds its slowest PE by up to 30%
+// (measured on the zoo: conv2_s2_10x14_relu 1.29x, mono_9x11_stack4 1.16x);
+// with only two rows before a 5x5 conv that is the bottleneck, its refill
+// waits for the producer (LeNet at TARGET=min: 1.019x the model, conv2 at
+// one lane; the refill rows buffered: 1.000x).
+constexpr int64_t kMaxFifo = 4096;
 
 int64_t fifo_depth(const Network& net, size_t i) {
     if (i + 1 >= net.layers.size()) return 0;
     const Shape o = net.layers[i].out;
-    return std::min<int64_t>(2 * int64_t(o.w) * o.c, kMaxFifo);
+    int64_t rows = 2;
+    for (int c : net.consumers(int(i))) {
+        const Layer& n = net.layers[size_t(c)];
+        if (n.has_window()) rows = std::max<int64_t>(rows, n.kernel_h - std::min(n.stride_h, n.kernel_h) + 1);
+    }
+    return std::min<int64_t>(rows * o.w * o.c, kMaxFifo);
 }
 
 nlohmann::json shape_json(const Shape& s) { return {{"c", s.c}, {"h", s.h}, {"w", s.w}}; }

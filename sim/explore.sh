@@ -30,7 +30,7 @@ if [ "$VERIFY" = 1 ]; then
       echo "explore.sh: TARGET=$t failed (see $OUT/point-$t.log):"; tail -3 "$OUT/point-$t.log"; fail=1
     fi
   done
-  /usr/bin/python3 - "$OUT" <<'PY'
+  if ! /usr/bin/python3 - "$OUT" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 d = json.load(open(os.path.join(out, "explore.json")))
@@ -49,11 +49,11 @@ with open(os.path.join(out, "explore.md"), "a") as f:
     for p in rows:
         f.write(f"| {p['target']} | {p['interval_cycles']} | {p['measured_interval_cycles']:.0f} | "
                 f"{p['measured_interval_cycles'] / p['interval_cycles']:.4f} | {'yes' if p['bit_exact'] else 'NO'} |\n")
-print(open(os.path.join(out, "explore.md")).read().split("\n\n")[-1])
+print(open(os.path.join(out, "explore.md")).read().split("\n\n")[-1], end="")
 bad = [p for p in rows if not p["bit_exact"] or abs(p["measured_interval_cycles"] / p["interval_cycles"] - 1) > 0.01]
 sys.exit(1 if bad else 0)
 PY
-  [ $? -eq 0 ] || fail=1
+  then fail=1; fi
 fi
 /usr/bin/python3 "$ROOT/sim/plot_explore.py" "$OUT/explore.json" ${CLOCK_MHZ:+--clock-mhz "$CLOCK_MHZ"}
 [ $fail -eq 0 ] || die "some design points failed (above)"
