@@ -79,6 +79,8 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
     const uint64_t watchdog = uint64_t(std::max<int64_t>(m.expected_cycles, m.input_beats + m.output_beats)) *
                                   (mode == Stall::Heavy ? 16 : 4) + 20000;
     uint64_t last_progress = 0;
+    uint64_t bucket_end = 0;                    // the first cycle past the current timeline bucket
+    std::array<uint32_t, 3>* sample = nullptr;  // its samples, one per PE
     const bool tty = isatty(fileno(stderr));
     const auto t0 = std::chrono::steady_clock::now();
     auto last_print = t0;
@@ -107,11 +109,13 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
             monitor.beats().clear();
         }
         // Every internal link: scoreboard on transfers, PE statistics.
+        bool moved = false;
         for (int base = 0; base < nlinks; base += 32) {
             const int n = std::min(32, nlinks - base);
             const uint32_t v = valid[size_t(base / 32)] = port_bits(top->probe_valid, base, n);
             const uint32_t r = ready[size_t(base / 32)] = port_bits(top->probe_ready, base, n);
             uint32_t fire = v & r;
+            moved |= fire != 0;
             while (fire) {
                 const int i = base + __builtin_ctz(fire);
                 fire &= fire - 1;
@@ -121,16 +125,23 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
                 board.link_beat(i, d, cyc);
             }
         }
-        for (size_t q = 0; q < m.fifos.size(); ++q)
-            rep.fifos[q].peak = std::max(rep.fifos[q].peak, transfers[size_t(m.fifos[q].in_link)] -
-                                                                transfers[size_t(m.fifos[q].out_link)]);
-        const size_t bucket = cyc / rep.timeline_bucket;
-        if (bucket >= rep.timeline.size()) rep.timeline.resize(bucket + 1, std::vector<std::array<uint32_t, 3>>(rep.pes.size()));
+        // A FIFO's occupancy changes only on a transfer.
+        if (moved)
+            for (size_t q = 0; q < m.fifos.size(); ++q)
+                rep.fifos[q].peak = std::max(rep.fifos[q].peak, transfers[size_t(m.fifos[q].in_link)] -
+                                                                    transfers[size_t(m.fifos[q].out_link)]);
+        if (cyc >= bucket_end) {
+            const size_t bucket = cyc / rep.timeline_bucket;
+            bucket_end = (bucket + 1) * rep.timeline_bucket;
+            if (bucket >= rep.timeline.size()) rep.timeline.resize(bucket + 1, std::vector<std::array<uint32_t, 3>>(rep.pes.size()));
+            sample = rep.timeline[bucket].data();
+        }
+        // Each PE's state this cycle into the timeline (its totals are the
+        // timeline's sums, taken at the end): 0 busy, 1 starved, 2 blocked.
         for (size_t p = 0; p < rep.pes.size(); ++p) {
             const int l = m.pes[p].link;
             const bool v = valid[size_t(l / 32)] >> (l % 32) & 1, r = ready[size_t(l / 32)] >> (l % 32) & 1;
-            (v ? (r ? rep.pes[p].busy : rep.pes[p].blocked) : rep.pes[p].starved)++;
-            ++rep.timeline[bucket][p][v ? (r ? 0 : 2) : 1];
+            ++sample[p][v ? (r ? 0 : 2) : 1];
         }
         if (*top->tlast_error) board.protocol_error("s_axis: the hardware flagged a misplaced tlast at cycle " + std::to_string(cyc));
         const bool dump = tracing && cyc >= opt.trace_from && cyc < opt.trace_from + opt.trace_cycles;
@@ -186,7 +197,14 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
     for (const auto& e : board.protocol_errors()) rep.errors.push_back(e);
     rep.results = board.results();
     for (auto& r : rep.results) r.instance = instance;
-    for (size_t p = 0; p < rep.pes.size(); ++p) rep.pes[p].measured = board.link_interval(m.pes[p].link);
+    for (size_t p = 0; p < rep.pes.size(); ++p) {
+        rep.pes[p].measured = board.link_interval(m.pes[p].link);
+        for (const auto& row : rep.timeline) {
+            rep.pes[p].busy += row[p][0];
+            rep.pes[p].starved += row[p][1];
+            rep.pes[p].blocked += row[p][2];
+        }
+    }
     return rep;
 }
 
