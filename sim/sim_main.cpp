@@ -1,7 +1,7 @@
-// The simulator of one generated model: this file is compiled against the
-// model's Verilator class (Vcnn_top) by the model's project sim/model, which
-// also gives it its manifest (CNN_MANIFEST_DEFAULT); everything else comes
-// from the cnn_harness library (the options: sim/cli.hpp).
+// The simulator of one generated model, compiled once in cnn_harness: a
+// model's main() (sim/model/model_main.cpp, compiled with its Verilator
+// class and its manifest's path) calls sim_main with the model as a Dut
+// (dut.hpp); the options are sim/cli.hpp's.
 //
 //   sim [--manifest DIR/manifest.json] [--model M.onnx] [--images PATH | --random N] [--only K]
 //       [--count N] [--resize] [--stall off|random|heavy] [--seed S]
@@ -27,10 +27,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "Vcnn_top.h"
 #include "cli.hpp"
+#include "dut.hpp"
 #include "error.hpp"
-#include "harness.hpp"
 #include "strings.hpp"
 
 namespace {
@@ -38,12 +37,12 @@ namespace {
 // The window traced around the first wrong beat.
 constexpr uint64_t kBefore = 4000, kAfter = 1000;
 
-int trace_mismatch(cnn::sim::Setup& s, const std::string& path) {
+int trace_mismatch(cnn::sim::Setup& s, const std::string& path, const cnn::sim::DutFactory& make) {
     using namespace cnn::sim;
     if (s.jobs.size() != 1) throw cnn::Error("--trace-mismatch", "runs one image (add --only K)");
     s.opt.threads = 1;
     s.opt.trace.clear();
-    RunReport first = run_model<Vcnn_top>(s.manifest, s.jobs, s.opt);
+    RunReport first = run_model(s.manifest, s.jobs, s.opt, make);
     const ImageResult& r = first.results.at(0);
     if (r.match || !r.first) {
         std::printf("  waveform          image %zu (%s) alone runs bit-exact: the mismatch needs the images "
@@ -55,7 +54,7 @@ int trace_mismatch(cnn::sim::Setup& s, const std::string& path) {
     s.opt.trace = path;
     s.opt.trace_from = mm.cycle > kBefore ? mm.cycle - kBefore : 0;
     s.opt.trace_cycles = mm.cycle - s.opt.trace_from + kAfter;
-    RunReport traced = run_model<Vcnn_top>(s.manifest, s.jobs, s.opt);
+    RunReport traced = run_model(s.manifest, s.jobs, s.opt, make);
     const auto& t = traced.results.at(0);
     if (!t.first || t.first->cycle != mm.cycle)
         throw cnn::Error("--trace-mismatch", "the traced re-run did not repeat the first run (simulation not deterministic?)");
@@ -82,11 +81,11 @@ int trace_mismatch(cnn::sim::Setup& s, const std::string& path) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    return cnn::sim::guarded_main("sim", [&] {
-        cnn::sim::Setup s = cnn::sim::setup(argc, argv, CNN_MANIFEST_DEFAULT);
-        if (s.args.has("--trace-mismatch")) return trace_mismatch(s, s.args.get("--trace-mismatch"));
-        cnn::sim::RunReport rep = cnn::sim::run_model<Vcnn_top>(s.manifest, s.jobs, s.opt);
-        return cnn::sim::finish(s, rep);
+int cnn::sim::sim_main(int argc, char** argv, const char* manifest_default, const DutFactory& make) {
+    return guarded_main("sim", [&] {
+        Setup s = setup(argc, argv, manifest_default);
+        if (s.args.has("--trace-mismatch")) return trace_mismatch(s, s.args.get("--trace-mismatch"), make);
+        RunReport rep = run_model(s.manifest, s.jobs, s.opt, make);
+        return finish(s, rep);
     });
 }
