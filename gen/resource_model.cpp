@@ -38,20 +38,24 @@ Logic operator+(Logic a, Logic b) { return {a.lut + b.lut, a.ff + b.ff}; }
 // probe_requant_perchannel, u8_dscnn_depthwise: lanes 1..8, products 1..16). REQUANT_F32 adds cnn_requant (its header: 471 LUT, 147 FF +
 // 25 SRL16E, 2 DSP48E1 alone; cnn_mac with it 526 LUT, 351 FF against the
 // shift stage's 142, 120) and a scale ROM of 31 bits a group.
-const Logic kMacLane{72, 73};
-const Logic kRequantF32{430, 207};
+const Logic kMacLane{119, 118};
+const Logic kRequantF32{452, 231};
 FpgaResources requant_f32() { return FpgaResources{kRequantF32.lut, 25, kRequantF32.ff, 2, 0}; }
 
-// rtl/cnn_div_rhe (the average pools' and cnn_gap's exact division): two
-// constant (or table) products, hi * M and q * D, each a DSP48E1 at these
-// widths; a second divider for the negative side under ACT_LEAKY.
-FpgaResources dividers(const Layer& l) {
+// rtl/cnn_div_rhe (the average pools' and cnn_gap's exact division by
+// n_div): two constant (or table) products, hi * M and q * D, each a DSP48E1
+// at these widths, but only shifts when the divisor is a power of two (an
+// unpadded 2x2 pool: no DSP on conv3_rgb_relu_ap2_leaky8_ap3s1); a second
+// divider for the negative side under ACT_LEAKY. `table`: one divisor per
+// window (padding not counted), never a shift.
+FpgaResources dividers(const Layer& l, int64_t n_div, bool table) {
     const double n = l.act == Activation::Leaky ? 2 : 1;
-    return FpgaResources{90 * n, 0, 0, 2 * n, 0};
+    const bool pow2 = !table && (n_div & (n_div - 1)) == 0;
+    return FpgaResources{90 * n, 0, 0, pow2 ? 0 : 2 * n, 0};
 }
 // Per 8 x 9 product: its input to the lane's adder tree (fitted 8 LUT); its
 // registers are the DSP48E1's own (M, P: fitted 1 FF).
-const Logic kProduct{8, 1};
+const Logic kProduct{0, 0};
 
 // The credit FIFO of conv, dwconv, dense: D = 8 (+4 float) entries of `width`
 // bits (rtl/cnn_credit_fifo, cnn_fifo below RAM_MIN_BITS = 1024: LUT-RAM
@@ -77,13 +81,14 @@ FpgaResources operator+(FpgaResources a, const FpgaResources& b) { return a += b
 // The output side of conv, dwconv and dense: per lane a bias ROM of
 // max(groups, 2) x 32 bits, with REQUANT_F32 a cnn_requant and a scale ROM
 // of max(groups, 2) x 31; the credit FIFO of 8 (+4 float) entries of a group.
+// With one group the ROMs are read at address 0 only: constants, folded.
 FpgaResources output_side(const Layer& l, int64_t lanes, int64_t groups) {
     const double n = double(lanes);
-    FpgaResources r = scaled(rom(std::max<int64_t>(groups, 2), 32), n);
-    r += credit_fifo(8 + (l.requant_f32 ? 4 : 0), 8 * lanes);
+    FpgaResources r = credit_fifo(8 + (l.requant_f32 ? 4 : 0), 8 * lanes);
+    if (groups > 1) r += scaled(rom(groups, 32), n);
     if (l.requant_f32) {
         r += scaled(requant_f32(), n);
-        r += scaled(rom(std::max<int64_t>(groups, 2), 31), n);
+        if (groups > 1) r += scaled(rom(groups, 31), n);
     }
     return r;
 }
@@ -123,7 +128,9 @@ FpgaResources estimate_memory(int64_t words, int64_t width, bool registered_read
         return r;
     }
     if (rom) {
-        r.lut = b * cdiv(w, 64) + (w > 256 ? b * cdiv(w, 256) : 0);
+        // 0.8: Yosys shares LUTs between bits and folds constant columns
+        // (fitted with the per-lane figures below).
+        r.lut = 0.8 * b * cdiv(w, 64) + (w > 256 ? b * cdiv(w, 256) : 0);
         if (registered_read) r.ff = b;
         return r;
     }
@@ -172,7 +179,7 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
         const int64_t rrel = std::min(l.stride_h, l.kernel_h), nrows = l.kernel_h + rrel;
         const double mults = double(par * po * pky);
         FpgaResources r = logic(window_counters(l, p, nrows, nog) + counter(double(nog) * l.kernel_h * l.kernel_w * ng) +
-                                    Logic{51, 8.0 * par + 34},
+                                    Logic{45, 8.0 * par - 15},
                                 kMacLane, double(po), kProduct, mults);
         r.dsp = mults;
         // Weight ROM per lane: NOG * KH/PAR_KY * KW * NG words of PAR_KY * PAR
@@ -208,7 +215,7 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
         // 8 * PAR, bias ROM max(N_OUT, 2) x 32.
         const int64_t n_in = l.in.size(), n_out = l.out.c, par = l.par_in, ng = ceil_div(n_in, par);
         FpgaResources r = logic(counter(double(ng)) + counter(double(ng)) + counter(double(n_out)) +
-                                    counter(double(n_out * ng)) + Logic{10, 8.0 * par + 10},
+                                    counter(double(n_out * ng)) + Logic{-6, 8.0 * par - 32},
                                 kMacLane, 1, kProduct, double(par));
         r.dsp = double(par);
         r += rom(std::max<int64_t>(n_out * ng, 2), 8 * par);
@@ -232,7 +239,7 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
         // conv3_mp2_gap10 (Yosys folds them into the window registers), the
         // row slots are LUT-RAM.
         if (l.kernel_h > 1) r += scaled(estimate_memory(int64_t(l.out.w) * p.c, dw, false, false), double(l.kernel_h - 1));
-        if (avg) r += dividers(l);
+        if (avg) r += dividers(l, n, l.has_padding() && !l.count_include_pad);
         return r;
     }
     if (e == "cnn_gap") {
@@ -245,7 +252,7 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
                                 {0, 0}, 0, {0, 0}, 0);
         r += estimate_memory(l.in.c, aw, false, false);
         r += credit_fifo(8 + (f32 ? 4 : 0), 8);
-        r += f32 ? requant_f32() : dividers(l);
+        r += f32 ? requant_f32() : dividers(l, n, false);
         return r;
     }
     if (e == "cnn_lut") {
@@ -265,8 +272,8 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
             r.lut += 20;
             r.ff += 30;
         } else {
-            r.lut = 110;
-            r.ff = 60;
+            r.lut = 43;   // s8_resnet_pow2: 42, 43 LUT, 45 FF
+            r.ff = 45;
         }
         return r;
     }

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -365,8 +366,8 @@ struct Compare {
   static std::string cell(double est, double got) {
     char b[48];
     if (got == 0 && est == 0) std::snprintf(b, sizeof b, "%7s %6s %5s", "0", "0", "");
-    else if (got == 0) std::snprintf(b, sizeof b, "%7.6g %6s %5s", est, "0", "-");
-    else std::snprintf(b, sizeof b, "%7.6g %6.6g %5.2f", est, got, est / got);
+    else if (got == 0) std::snprintf(b, sizeof b, "%7.6g %6s %5s", std::round(est * 10) / 10, "0", "-");
+    else std::snprintf(b, sizeof b, "%7.6g %6.6g %5.2f", std::round(est * 10) / 10, got, est / got);
     return b;
   }
   void row(const std::string& name, const json& est, const json& got) {

@@ -9,9 +9,14 @@
 # its own and its figures are its module's, submodules included. The probe_*
 # ports (every internal link, for simulation) are removed from the top before
 # synthesis: they cost nothing and are no I/Os. No I/O buffers are inserted.
+# Memories with a registered read and >= CNN_BRAM_MIN_BITS bits (4096) are
+# made block RAM (below). With the model's manifest beside the Verilog
+# (gen/manifest.json) the table has the analytical estimate of every PE
+# beside Yosys' figures (gen/resource_model.hpp).
 # Writes OUT_DIR/resources-FPGA.json (and the Yosys log, statistics (the
-# text one with Yosys' own design totals) and memory dump beside it) and prints the table. Fails, like yosys_stat.sh, when
-# the design infers a latch.
+# text one with Yosys' own design totals), memory dump and block RAM script
+# beside it) and prints the table. Fails, like yosys_stat.sh, when the
+# design infers a latch.
 set -euo pipefail
 die() { echo "resources.sh: $*" >&2; exit 1; }
 [ $# -eq 4 ] || die "usage: resources.sh TOOL FILE.v OUT_DIR FPGA"
@@ -65,3 +70,5 @@ secs=$(( ($(date +%s%N) - t0) / 1000000 ))
 man=(); [ -f "$(dirname "$V")/gen/manifest.json" ] && man=(--manifest "$(dirname "$V")/gen/manifest.json")
 "$TOOL" resources --fpga "$FPGA" --verilog "$V" --stat "$base.stat.json" --mems "$base.mems.il" \
   --log "$base.log" --synth-ms "$secs" --json "$base.json" "${man[@]}"
+# CPU time of the runs (Yosys and its ABC children), what a CI core pays.
+echo "  synthesis CPU $(times | tail -1 | sed 's/ / user, /; s/$/ system/')"
