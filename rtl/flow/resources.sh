@@ -71,4 +71,6 @@ man=(); [ -f "$(dirname "$V")/gen/manifest.json" ] && man=(--manifest "$(dirname
 "$TOOL" resources --fpga "$FPGA" --verilog "$V" --stat "$base.stat.json" --mems "$base.mems.il" \
   --log "$base.log" --synth-ms "$secs" --json "$base.json" "${man[@]}"
 # CPU time of the runs (Yosys and its ABC children), what a CI core pays.
-echo "  synthesis CPU $(times | tail -1 | sed 's/ / user, /; s/$/ system/')"
+times > "$base.times"   # in this shell: a command substitution's subshell has no children
+echo "  synthesis CPU $(tail -1 "$base.times" | sed 's/ / user, /; s/$/ system/')"
+rm -f "$base.times"
