@@ -76,6 +76,18 @@ FpgaResources scaled(FpgaResources r, double n) {
     return r;
 }
 
+// The bit columns of a table that are not the same in every entry: Yosys
+// drops a constant column before mapping (u8_resnet_float's 64K x 8 Add
+// tables hold 8 varying bits: it changes nothing there).
+int64_t varying_bits(const std::vector<int8_t>& table) {
+    int64_t n = 0;
+    for (int b = 0; b < 8; ++b) {
+        const auto bit = [b](int8_t v) { return (uint8_t(v) >> b) & 1; };
+        if (std::any_of(table.begin(), table.end(), [&](int8_t v) { return bit(v) != bit(table.front()); })) ++n;
+    }
+    return table.empty() ? 8 : n;
+}
+
 FpgaResources operator+(FpgaResources a, const FpgaResources& b) { return a += b; }
 
 // The output side of conv, dwconv and dense: per lane a bias ROM of
@@ -124,6 +136,10 @@ FpgaResources estimate_memory(int64_t words, int64_t width, bool registered_read
             {32768, 1, 1}, {16384, 2, 1}, {8192, 4, 1}, {4096, 9, 1}, {2048, 18, 1}, {1024, 36, 1}, {512, 72, 1}};
         double best = 1e300;
         for (const auto& s : shapes) best = std::min(best, cdiv(w, s[0]) * cdiv(b, s[1]) * s[2]);
+        // A deep memory also fills the parity bits (18 Kbit a RAMB18, data
+        // bits spread over them): u8_resnet_float's 64K x 8 Add tables take
+        // 29 RAMB18 = 14.5 BRAM36 each, not the 16 of the 2Kx9 shape.
+        if (w > 2048) best = std::min(best, cdiv(w * b, 18432) * 0.5);
         r.bram36 = best;
         return r;
     }
@@ -258,7 +274,7 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
     if (e == "cnn_lut") {
         // rtl/cnn_lut.vhd's Resources: one 256 x 8 ROM (2 Kbit: logic, below
         // the block RAM threshold), its read register, a cnn_skid.
-        FpgaResources r = rom(256, 8);
+        FpgaResources r = rom(256, varying_bits(l.table));
         r.lut += 10;
         r.ff += 19;
         return r;
@@ -268,9 +284,9 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
         // shift and clamps; table mode: a 64K x 8 ROM (block RAM).
         FpgaResources r;
         if (l.requant_f32) {
-            r = rom(65536, 8);
-            r.lut += 20;
-            r.ff += 30;
+            r = rom(65536, varying_bits(l.table));
+            r.lut += 120;   // u8_resnet_float: 121 LUT, 24 FF
+            r.ff += 24;
         } else {
             r.lut = 43;   // s8_resnet_pow2: 42, 43 LUT, 45 FF
             r.ff = 45;

@@ -1,6 +1,7 @@
 // The analytical resource model (gen/resource_model.hpp): its structural
 // rules against what Yosys 0.23's synth_xilinx made of LeNet's memories and
-// multipliers (make resources MODEL=lenet.onnx FPGA=xc7z020, 2026-12-02),
+// multipliers (make resources MODEL=lenet.onnx FPGA=xc7z020, 2026-12-02;
+// the 64K table: u8_resnet_float),
 // and the manifest carrying an estimate for every PE. The fitted LUT/FF
 // figures are held to Yosys by the hw tests (hw_resource_model_*), which need
 // a synthesis; here only what follows from the RTL's structure.
@@ -41,9 +42,14 @@ TEST_CASE("memories: block RAM, LUT-RAM and logic as Yosys mapped LeNet's") {
     CHECK(estimate_memory(64, 8, false, false).lutram == 12);
     CHECK(estimate_memory(168, 8, true, false).lutram + estimate_memory(8, 48, false, false).lutram == 68);
     CHECK(estimate_memory(72, 48, true, false).lutram + estimate_memory(8, 16, false, false).lutram == 108);
-    // A ROM below the threshold is logic: a LUT6 per 64 words of a bit.
-    CHECK(estimate_memory(25, 8, true, true).lut == 8);
+    // A ROM below the threshold is logic, by 64-word LUT6 columns, no LUT-RAM.
+    CHECK(estimate_memory(25, 8, true, true).lut > 0);
+    CHECK(estimate_memory(25, 8, true, true).lut == estimate_memory(64, 8, true, true).lut);
+    CHECK(estimate_memory(128, 8, true, true).lut == 2 * estimate_memory(64, 8, true, true).lut);
     CHECK(estimate_memory(25, 8, true, true).lutram == 0);
+    // A deep one fills the parity bits: u8_resnet_float's 64K x 8 Add
+    // tables, 29 RAMB18 = 14.5 BRAM36 each.
+    CHECK(estimate_memory(65536, 8, true, true).bram36 == 14.5);
     // A cnn_fifo from RAM_MIN_BITS (8192) on: DEPTH - 1 words, registered, one RAMB18.
     CHECK(estimate_fifo_resources(1024).bram36 == 0.5);
     CHECK(estimate_fifo_resources(1024).lutram == 0);
