@@ -33,11 +33,15 @@ Logic counter(double n) { return {clog2(n) + 2, clog2(n) + 1}; }
 Logic operator+(Logic a, Logic b) { return {a.lut + b.lut, a.ff + b.ff}; }
 
 // cnn_mac per lane (accumulator of ACC_W >= 33 bits in CARRY4s, its narrowing
-// and the shift requantisation, activation, clamps): fitted 72 LUT, 73 FF
-// (least squares over the convs of lenet, conv3_mp2_gap10,
-// probe_requant_perchannel, u8_dscnn_depthwise: lanes 1..8, products 1..16). REQUANT_F32 adds cnn_requant (its header: 471 LUT, 147 FF +
-// 25 SRL16E, 2 DSP48E1 alone; cnn_mac with it 526 LUT, 351 FF against the
-// shift stage's 142, 120) and a scale ROM of 31 bits a group.
+// and the shift requantisation, activation, clamps, the bias register):
+// fitted 119 LUT, 118 FF (least squares over the 20 convs of lenet,
+// conv3_mp2_gap10, probe_requant_perchannel, u8_dscnn_depthwise,
+// s8_asym_leaky_hardsigmoid_hardswish, s8_resnet_pow2,
+// conv3_rgb_relu_ap2_leaky8_ap3s1, conv3_s1_p1_relu_mp2: lanes 1..8,
+// products 1..64). REQUANT_F32 adds cnn_requant (its header: 471 LUT, 147 FF
+// + 25 SRL16E, 2 DSP48E1 alone; cnn_mac with it 526 LUT, 351 FF against the
+// shift stage's 142, 120; fitted +452 LUT, +231 FF a lane) and a scale ROM
+// of 31 bits a group.
 const Logic kMacLane{119, 118};
 const Logic kRequantF32{452, 231};
 FpgaResources requant_f32() { return FpgaResources{kRequantF32.lut, 25, kRequantF32.ff, 2, 0}; }
@@ -53,8 +57,10 @@ FpgaResources dividers(const Layer& l, int64_t n_div, bool table) {
     const bool pow2 = !table && (n_div & (n_div - 1)) == 0;
     return FpgaResources{90 * n, 0, 0, pow2 ? 0 : 2 * n, 0};
 }
-// Per 8 x 9 product: its input to the lane's adder tree (fitted 8 LUT); its
-// registers are the DSP48E1's own (M, P: fitted 1 FF).
+
+// Per 8 x 9 product beyond its DSP48E1: the fit finds nothing (-1 LUT, -3 FF
+// a product): the DSP holds the product's registers (M, P) and the adder
+// tree's share is in the lane's figure.
 const Logic kProduct{0, 0};
 
 // The credit FIFO of conv, dwconv, dense: D = 8 (+4 float) entries of `width`

@@ -8,14 +8,16 @@
 //
 // What it counts (formulas and their fit in resource_model.cpp):
 //   dsp     multipliers: every 8 x 9 product is one DSP48E1 (synth_xilinx
-//           packs one product a DSP), cnn_requant's 24 x 24 product three
+//           packs one product a DSP), cnn_requant's 24 x 24 product two,
+//           cnn_div_rhe's two constant products two (none for a power of two)
 //   bram36  memories of >= kBramMinBits bits with a registered read, in
 //           RAMB18E1 (0.5) / RAMB36E1 (1) by the 7-series aspect ratios
+//           (deeper than 2K words: also by capacity, parity bits included)
 //   lutram  the other RAMs (write port): RAM32M / RAM64M / RAM128X1D LUTs
-//   lut     ROMs left to logic (a LUT6 per 64 words of a bit), plus fitted
-//           per-PE, per-lane and per-multiplier logic
-//   ff      fitted per-PE, per-lane and per-multiplier registers
-// Tolerance (held by the hw test resource_model_*, rtl/flow/tests/
+//   lut     ROMs left to logic (0.8 LUT6 per 64 words of a bit), counters,
+//           plus fitted per-PE and per-lane logic (eight CI models' Yosys runs)
+//   ff      counters, plus fitted per-PE and per-lane registers
+// Tolerance (held by the hw tests hw_resource_model_*, rtl/flow/tests/
 // check_estimate.py, over a model's total): DSP exact, BRAM36 within 1, LUT
 // and FF within 30%; LUTRAM within 30% or 64 LUTs.
 #pragma once
