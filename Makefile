@@ -66,7 +66,7 @@ sim_args   = $(sim_common) --threads $(THREADS) \
              $(if $(filter 1,$(TRACE)),--trace $(BUILD)/$(basename $(notdir $(sim_model))).fst \
                --trace-from $(TRACE_FROM) --trace-cycles $(TRACE_CYCLES))
 
-.PHONY: sim regress resources fmax fifo-depths plan explore
+.PHONY: sim regress resources resource-check fmax fifo-depths plan explore
 # make plan [MODEL=...] [TARGET=min|mid|max|CYCLES] [CLOCK_MHZ=100]: each layer's
 # folding (par_in x par_out x par_ky), cycles and estimated LUT/FF/DSP/BRAM.
 plan: tools
@@ -95,6 +95,15 @@ resources: tools
 	@cmake --build $(BUILD) -j $(JOBS) --target hw_resources > /dev/null
 	@V=$$(PAR=$(PAR) FIFO=$(FIFO) TARGET=$(TARGET) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && \
 	  rtl/flow/resources.sh $(BUILD)/sim/hw_resources $$V $$(dirname $$V) $(FPGA)
+# make resource-check: make resources (xc7z020) on every CI model (CNN_CI_MODELS
+# of the build's CMake cache), each held to the analytical model's tolerance
+# (rtl/flow/tests/check_estimate.py); one line per model, exit 1 if any fails.
+resource-check: tools
+	@cmake --build $(BUILD) -j $(JOBS) --target hw_resources > /dev/null
+	@fail=0; for m in $$(sed -n 's/^CNN_CI_MODELS:STRING=//p' $(BUILD)/CMakeCache.txt | tr ';' ' '); do \
+	  out=$$(rtl/flow/tests/resources_test.sh $(BUILD) $$m estimate 2>&1) || fail=1; \
+	  echo "$$out" | grep -E '^check_estimate|^  synthesis|^resources' || echo "$$out" | tail -5; \
+	done; exit $$fail
 fmax: tools
 	@cmake --build $(BUILD) -j $(JOBS) --target hw_resources > /dev/null
 	@V=$$(PAR=$(PAR) FIFO=$(FIFO) TARGET=$(TARGET) sim/flow.sh $(BUILD) $(sim_model) verilog | tail -1) && \

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "resource_model.hpp"
 #include "strings.hpp"
 
 namespace cnn {
@@ -146,7 +147,7 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
             auto [x, y] = b.fork(prefix + "_fork");
             const int64_t n = net.shape_of(p).size();
             if (p >= 0) {
-                layer_models[size_t(p)].push_back({prefix + "_fork", "cnn_fork", n, n, n});
+                layer_models[size_t(p)].push_back({prefix + "_fork", "cnn_fork", n, n, n, estimate_fork_resources()});
                 layer_links[size_t(p)].push_back(x);
                 layer_links[size_t(p)].push_back(y);
             }
@@ -177,7 +178,7 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
                     b.current = link;
                     b.append(inst, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
                     const int64_t n = l.in.size();
-                    layer_models[i].push_back({inst, "cnn_fifo", n, n, n});
+                    layer_models[i].push_back({inst, "cnn_fifo", n, n, n, estimate_fifo_resources(depth)});
                     fifos.push_back({inst, depth, s.depth, link, b.current, true});
                     if (in[k] >= 0) layer_links[size_t(in[k])].push_back(b.current);
                     link = b.current;
@@ -194,7 +195,8 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
             const int64_t depth = depth_of(inst, dflt, false, l.out);
             const std::string from = b.current;
             b.append(inst, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
-            layer_models[i].push_back({inst, "cnn_fifo", l.out.size(), l.out.size(), l.out.size()});
+            layer_models[i].push_back(
+                {inst, "cnn_fifo", l.out.size(), l.out.size(), l.out.size(), estimate_fifo_resources(depth)});
             fifos.push_back({inst, depth, dflt, from, b.current, false});
             layer_links[i].push_back(b.current);
         }
@@ -208,7 +210,8 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
         for (const PeModel& pe : v) d.pes.push_back(pe);
     // The input's fork, if any, comes first.
     if (net.consumers(-1).size() == 2)
-        d.pes.insert(d.pes.begin(), PeModel{"in_fork", "cnn_fork", net.input.size(), net.input.size(), net.input.size()});
+        d.pes.insert(d.pes.begin(), PeModel{"in_fork", "cnn_fork", net.input.size(), net.input.size(),
+                                            net.input.size(), estimate_fork_resources()});
     for (const PeModel& pe : d.pes) d.expected_cycles = std::max(d.expected_cycles, pe.cycles);
     const int64_t in_beats = net.input.size(), out_beats = net.output().size();
     auto link_index = [&](const std::string& name) {
@@ -289,16 +292,25 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
     m["f_output"] = net.f_output;
     m["expected_cycles_per_image"] = d.expected_cycles;
     m["links"] = b.links;
+    // The analytical resource model's estimate (gen/resource_model.hpp), beside
+    // which build/sim/hw_resources prints Yosys' figures.
+    auto est_json = [](const FpgaResources& r) {
+        return nlohmann::json{{"lut", r.lut}, {"lutram", r.lutram}, {"ff", r.ff}, {"dsp", r.dsp}, {"bram36", r.bram36}};
+    };
+    m["axis_est"] = {{"axis_in", est_json(estimate_axis_resources(in_beats, false))},
+                     {"axis_out", est_json(estimate_axis_resources(out_beats, true))}};
     nlohmann::json layers = nlohmann::json::array();
     // A PE's link is its output's; a fork's is its first output's.
     auto pe_link = [&](const PeModel& pe) { return link_index(pe.entity == "cnn_fork" ? pe.instance + "_a" : pe.instance); };
-    if (net.consumers(-1).size() == 2) m["input_fork"] = {{"instance", "in_fork"}, {"link", link_index("in_fork_a")}};
+    if (net.consumers(-1).size() == 2)
+        m["input_fork"] = {{"instance", "in_fork"}, {"link", link_index("in_fork_a")}, {"est", est_json(estimate_fork_resources())}};
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         nlohmann::json pes = nlohmann::json::array();
         for (const PeModel& pe : layer_models[i])
             pes.push_back({{"instance", pe.instance}, {"entity", pe.entity}, {"cycles_per_image", pe.cycles},
-                           {"in_beats", pe.in_beats}, {"out_beats", pe.out_beats}, {"link", pe_link(pe)}});
+                           {"in_beats", pe.in_beats}, {"out_beats", pe.out_beats}, {"link", pe_link(pe)},
+                           {"est", est_json(pe.res)}});
         nlohmann::json tensor_links = nlohmann::json::array();
         for (const std::string& k : layer_links[i]) tensor_links.push_back(link_index(k));
         layers.push_back({{"name", printable(l.name)}, {"kind", kind_name(l.kind)}, {"in", shape_json(l.in)},

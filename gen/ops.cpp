@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "error.hpp"
+#include "resource_model.hpp"
 
 namespace cnn {
 
@@ -26,7 +27,9 @@ const OpDef& op_def(LayerKind kind) {
 }
 
 std::vector<PeModel> layer_pes(const Layer& l, size_t i) {
-    return op_def(l.kind).pes(l, "l" + std::to_string(i));
+    std::vector<PeModel> v = op_def(l.kind).pes(l, "l" + std::to_string(i));
+    for (PeModel& pe : v) pe.res = estimate_pe_resources(l, pe);
+    return v;
 }
 
 std::string vhdl_act(Activation a) {

@@ -2,12 +2,17 @@
 // Yosys and nextpnr wrote (rtl/flow/resources.sh, rtl/flow/fmax.sh).
 //
 //   hw_resources resources --fpga F --verilog cnn_top.v --stat S.json --mems M.il
-//                          [--log yosys.log] [--synth-ms N] [--json OUT]
+//                          [--log yosys.log] [--synth-ms N] [--json OUT] [--manifest M.json]
 //       Per PE instance of cnn_top (its module's cells, submodules included,
 //       from Yosys' `stat -json`) and in total: LUT, FF, DSP, BRAM, LUT-RAM,
 //       against the part's capacity; fits or not (which resource); every
 //       memory and what it became (block RAM, LUT-RAM or flip-flops) with
-//       its read port (registered or combinational).
+//       its read port (registered or combinational). With the manifest:
+//       every PE's analytical estimate ("est", gen/resource_model.hpp)
+//       beside Yosys' figure and their ratio, per PE and in total.
+//   hw_resources block-rams --mems M.il --min-bits N
+//       The Yosys commands that make every memory with a registered read
+//       and >= N bits block RAM (rtl/flow/resources.sh's second run).
 //   hw_resources timing --fpga F --log nextpnr.log [--nextpnr-rc N] [--json OUT]
 //       fmax of clk and the device utilisation nextpnr-ice40 reports.
 //
@@ -16,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -333,8 +339,48 @@ std::string arg(const std::map<std::string, std::string>& a, const std::string& 
   return it->second;
 }
 
+// The analytical model's estimate of every PE (gen/resource_model.hpp), as
+// cnnc wrote it into the manifest: "est" of each layer's PEs, of the input
+// fork and of the stream ends (axis_est). Empty without a manifest.
+std::map<std::string, json> read_estimates(const std::string& manifest) {
+  std::map<std::string, json> est;
+  if (manifest.empty()) return est;
+  const json m = read_json(manifest);
+  for (const json& l : m.value("layers", json::array()))
+    for (const json& pe : l.value("pes", json::array()))
+      if (pe.contains("est")) est[pe["instance"].get<std::string>()] = pe["est"];
+  if (m.contains("input_fork") && m["input_fork"].contains("est")) est["in_fork"] = m["input_fork"]["est"];
+  const json axis = m.value("axis_est", json::object());   // items() of a temporary would dangle
+  for (const auto& [k, v] : axis.items()) est[k] = v;
+  return est;
+}
+
+// Estimate beside Yosys, per PE and in total: est, Yosys, est / Yosys.
+struct Compare {
+  static constexpr const char* keys[] = {"lut", "ff", "dsp", "bram36", "lutram"};
+  std::ostringstream t;
+  json total = {{"lut", 0.0}, {"ff", 0.0}, {"dsp", 0.0}, {"bram36", 0.0}, {"lutram", 0.0}};
+  static json yosys(const Figures& f) {
+    return {{"lut", f.lut}, {"ff", f.ff}, {"dsp", f.dsp}, {"bram36", f.bram_half / 2.0}, {"lutram", f.lutram}};
+  }
+  static std::string cell(double est, double got) {
+    char b[48];
+    if (got == 0 && est == 0) std::snprintf(b, sizeof b, "%7s %6s %5s", "0", "0", "");
+    else if (got == 0) std::snprintf(b, sizeof b, "%7.6g %6s %5s", std::round(est * 10) / 10, "0", "-");
+    else std::snprintf(b, sizeof b, "%7.6g %6.6g %5.2f", std::round(est * 10) / 10, got, est / got);
+    return b;
+  }
+  void row(const std::string& name, const json& est, const json& got) {
+    t << "  " << std::left << std::setw(14) << name << std::right;
+    for (const char* k : keys) t << " " << cell(est[k].get<double>(), got[k].get<double>());
+    t << "\n";
+  }
+};
+
 int resources(const std::map<std::string, std::string>& a) {
   const Part& p = part(arg(a, "fpga"));
+  const std::map<std::string, json> est = read_estimates(arg(a, "manifest", false));
+  Compare cmp;
   Design d = read_stat(arg(a, "stat"), p.family);
   std::set<std::string> modules;
   for (const auto& [m, f] : d.own) modules.insert(m);
@@ -373,6 +419,12 @@ int resources(const std::map<std::string, std::string>& a) {
       if (below.count(m.module)) pm.push_back(m.name);
     pes.push_back({{"instance", i.name}, {"module", i.module}, {"entity", entity_of(i.module)},
                    {"figures", figures_json(f, p.family)}, {"memories", pm}});
+    if (est.count(i.name)) {
+      const json& e = est.at(i.name);
+      pes.back()["est"] = e;
+      cmp.row(i.name, e, Compare::yosys(f));
+      for (const char* k : Compare::keys) cmp.total[k] = cmp.total[k].get<double>() + e.value(k, 0.0);
+    }
   }
   // What cnn_top holds itself besides its PEs: the reset register, the glue.
   Figures glue = d.own.at("cnn_top");
@@ -445,6 +497,19 @@ int resources(const std::map<std::string, std::string>& a) {
 
   std::cout << "resources " << p.name << " (Yosys " << (x ? "synth_xilinx" : "synth_ice40")
             << ", hierarchy kept, probes removed)" << "\n" << t.str();
+  // The model is of the 7-series mapping: beside an iCE40's figures it is
+  // printed all the same (as est / Yosys), but holds no tolerance there.
+  if (!est.empty()) {
+    std::cout << "  estimate (gen/resource_model) beside Yosys: est, Yosys, est/Yosys"
+              << (x ? "" : " (a 7-series model: not comparable on an iCE40)") << "\n  " << std::left << std::setw(14)
+              << "PE" << std::right;
+    for (const char* k : Compare::keys) std::cout << " " << std::setw(20) << k;
+    std::cout << "\n" << cmp.t.str();
+    std::cout << "  " << std::string(14 + 5 * 21, '-') << "\n";
+    Compare tot;
+    tot.row("total", cmp.total, Compare::yosys(total));
+    std::cout << tot.t.str();
+  }
   if (!arg(a, "synth-ms", false).empty()) std::cout << "  synthesis " << arg(a, "synth-ms") << " ms\n";
 
   if (!arg(a, "json", false).empty()) {
@@ -459,11 +524,37 @@ int resources(const std::map<std::string, std::string>& a) {
                 {"fits", fits},
                 {"over", over},
                 {"memories", jm}};
+    if (!est.empty()) {
+      out["est_total"] = cmp.total;
+      out["yosys_total"] = Compare::yosys(total);
+    }
     if (!arg(a, "synth-ms", false).empty()) out["synth_ms"] = std::stol(arg(a, "synth-ms"));
     std::ofstream o(arg(a, "json"));
     if (!o) throw Fail("cannot write " + arg(a, "json"));
     o << out.dump(2) << "\n";
   }
+  return 0;
+}
+
+// The memories resources.sh asks to be block RAM: every read port registered
+// and at least --min-bits bits (words x width). Prints a Yosys script of
+// setattr commands, one per memory (module/cell), read back by the second
+// Yosys run before memory_libmap; a comment line per memory says why.
+int block_rams(const std::map<std::string, std::string>& a) {
+  const long min_bits = std::stol(arg(a, "min-bits"));
+  long n = 0;
+  for (const Memory& m : read_memories(arg(a, "mems"))) {
+    if (!m.registered_read || m.size * m.width < min_bits) continue;
+    // A name with a selection pattern's special characters is not selected
+    // by name (none of GHDL's memories has one): it keeps Yosys' own choice.
+    if ((m.module + m.name).find_first_of("*?[]/%") != std::string::npos) continue;
+    std::cout << "# " << m.module << "." << m.name << ": " << m.size << " x " << m.width << " = "
+              << m.size * m.width << " bits, read registered\n"
+              << "setattr -set ram_style \"block\" -set rom_style \"block\" " << m.module << "/" << m.name
+              << "\n";
+    ++n;
+  }
+  std::cout << "# " << n << " memories of >= " << min_bits << " bits with a registered read\n";
   return 0;
 }
 
@@ -550,7 +641,8 @@ int main(int argc, char** argv) {
     }
     if (cmd == "resources") return resources(a);
     if (cmd == "timing") return timing(a);
-    throw Fail("unknown command '" + cmd + "' (resources, timing)");
+    if (cmd == "block-rams") return block_rams(a);
+    throw Fail("unknown command '" + cmd + "' (resources, timing, block-rams)");
   } catch (const std::exception& e) {
     std::cerr << "hw_resources: " << e.what() << "\n";
     return 2;

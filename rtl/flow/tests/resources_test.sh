@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # resources_test.sh: make resources and make fmax on one CI model, checked.
-#   rtl/flow/tests/resources_test.sh BUILD MODEL [resources|fmax]
+#   rtl/flow/tests/resources_test.sh BUILD MODEL [resources|estimate|fmax]
 # resources: rtl/flow/resources.sh for xc7z020, its JSON checked by
-#   check_resources.py (structure, sums, Yosys' own totals, DSP > 0).
+#   check_resources.py (structure, sums, Yosys' own totals, DSP > 0) and
+#   check_estimate.py (the analytical model's totals within its tolerance).
+# estimate: rtl/flow/resources.sh for xc7z020 and check_estimate.py only.
 # fmax: rtl/flow/fmax.sh for ice40up5k (fmax in a sane range, logic cells
 #   used), the simulator's report then carries fmax_mhz and images/s at fmax,
 #   and a nextpnr log that ran out of cells gives "does not fit" and exit 1.
 set -euo pipefail
 die() { echo "resources_test.sh: $*" >&2; exit 1; }
-[ $# -eq 3 ] || die "usage: resources_test.sh BUILD MODEL resources|fmax"
+[ $# -eq 3 ] || die "usage: resources_test.sh BUILD MODEL resources|estimate|fmax"
 BUILD=$1; MODEL=$2; WHAT=$3
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 TOOL="$BUILD/sim/hw_resources"
@@ -19,7 +21,28 @@ case "$WHAT" in
     "$ROOT/rtl/flow/resources.sh" "$TOOL" "$V" "$DIR" xc7z020 | tee "$DIR/resources-xc7z020.txt"
     grep -q '^  fits xc7z020$' "$DIR/resources-xc7z020.txt" || die "no 'fits xc7z020' verdict"
     /usr/bin/python3 "$ROOT/rtl/flow/tests/check_resources.py" "$DIR/resources-xc7z020.json" \
-      "$DIR/resources-xc7z020.stat.txt" "$DIR/gen/manifest.json" --expect-dsp ;;
+      "$DIR/resources-xc7z020.stat.txt" "$DIR/gen/manifest.json" --expect-dsp
+    /usr/bin/python3 "$ROOT/rtl/flow/tests/check_estimate.py" "$DIR/resources-xc7z020.json" "$(basename "$DIR")" ;;
+  estimate)
+    "$ROOT/rtl/flow/resources.sh" "$TOOL" "$V" "$DIR" xc7z020 > "$DIR/resources-xc7z020.txt"
+    sed -n '/^  estimate/,/^  total/p;/^  synthesis/p' "$DIR/resources-xc7z020.txt"
+    /usr/bin/python3 "$ROOT/rtl/flow/tests/check_estimate.py" "$DIR/resources-xc7z020.json" "$(basename "$DIR")"
+    # The check can fail: one DSP too many in the first PE's estimate (and
+    # the total) must be named, model, resource and PE.
+    bad="$DIR/resources_test.bad.json"
+    /usr/bin/python3 - "$DIR/resources-xc7z020.json" "$bad" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+pe = next(p for p in r["pes"] if "est" in p and p["entity"] != "cnn_axis_in")
+pe["est"]["dsp"] += 1
+r["est_total"]["dsp"] += 1
+json.dump(r, open(sys.argv[2], "w"))
+print(pe["instance"])
+PY
+    rc=0; out=$(/usr/bin/python3 "$ROOT/rtl/flow/tests/check_estimate.py" "$bad" m 2>&1) || rc=$?
+    rm -f "$bad"
+    [ "$rc" = 1 ] && echo "$out" | grep -q '^check_estimate: m: dsp estimated .* furthest PE ' \
+      || die "a DSP estimate off by one was not caught (exit $rc): $out" ;;
   fmax)
     "$ROOT/rtl/flow/fmax.sh" "$TOOL" "$V" "$DIR" ice40up5k
     /usr/bin/python3 - "$DIR/timing-ice40up5k.json" <<'PY'
