@@ -104,7 +104,7 @@ Shape padded_shape(const Layer& l) {
 // rtl/cnn_zero_pad.vhd: HP * WP * C cycles per image.
 PeModel zero_pad_pe(const Layer& l, const std::string& prefix) {
     const Shape p = padded_shape(l);
-    return {prefix + "_pad", "cnn_zero_pad", p.size(), l.in.size(), p.size()};
+    return {prefix + "_pad", "cnn_zero_pad", p.size(), l.in.size(), p.size(), {}};
 }
 
 void emit_zero_pad(const Layer& l, const std::string& prefix, int pad_value, VhdlBuilder& b) {

@@ -253,7 +253,7 @@ std::vector<Memory> read_memories(const std::string& il) {
       module = strip(w[1]);
       cur = nullptr;
     } else if (w[0] == "cell" && w.size() >= 3 && w[1] == "$mem_v2") {
-      out.push_back({module, strip(w[2])});
+      out.push_back(Memory{module, strip(w[2]), 0, 0, true, 0, -1, ""});
       cur = &out.back();
     } else if (cur && w[0] == "parameter" && w.size() >= 3) {
       const std::string key = strip(w[1]), v = w[2];
