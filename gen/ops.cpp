@@ -77,6 +77,27 @@ std::vector<std::pair<std::string, std::string>> requant_generics(const Layer& l
 
 int64_t requant_extra_latency(const Layer& l) { return l.requant_f32 ? 4 : 0; }
 
+// The issue of an image's first `groups` groups (kkn cycles each; lanes
+// par_out, the pixel's last one `last`) from an empty FIFO of d entries under
+// the credits, in cycles from the first issue cycle to the last one's end:
+// group j's last cycle e(j) waits for the pop of group j - d, its first beat
+// comes 6 + x cycles after e(j) or after the previous group's last beat.
+// Without credit waits it is groups * kkn; it can be more only when a group
+// has more beats than issue cycles (par_out > kkn).
+static int64_t credit_bound_issue(int64_t groups, int64_t nog, int64_t kkn, int64_t par_out, int64_t last,
+                                  int64_t d, int64_t x) {
+    if (par_out <= kkn || groups <= d) return groups * kkn;
+    std::vector<int64_t> pop(size_t(d), 0);  // pops of the last d groups (ring)
+    int64_t e = -1, p = -1;
+    for (int64_t j = 0; j < groups; ++j) {
+        e += kkn;
+        if (j >= d) e = std::max(e, pop[size_t(j % d)] + 1);
+        p = std::max(e + 6 + x, p + 1) + (j % nog == nog - 1 ? last : par_out) - 1;
+        pop[size_t(j % d)] = p;
+    }
+    return e + 1;
+}
+
 int64_t conv_cycles(const Layer& l, int64_t kkn, int64_t par_out) {
     const Shape p = padded_shape(l);
     const int64_t row = int64_t(p.w) * p.c;  // beats of one input row
@@ -87,9 +108,11 @@ int64_t conv_cycles(const Layer& l, int64_t kkn, int64_t par_out) {
     const int64_t trailing = (p.h - int64_t(l.out.h - 1) * l.stride_h - l.kernel_h) * row;
     const int64_t t_in = p.size();
     int64_t t_conv = l.out.h * t_row + refill;
-    if (l.out.h >= 3)
-        t_conv = std::max(t_conv, (l.kernel_h + rrel) * row + trailing + (l.out.h - 2) * t_row);
     const int64_t x = requant_extra_latency(l), d = 8 + x;
+    if (l.out.h >= 3)
+        t_conv = std::max(t_conv, (l.kernel_h + rrel) * row + trailing +
+                                      credit_bound_issue(int64_t(l.out.h - 2) * l.out.w * nog, nog, kkn, par_out,
+                                                         last, d, x));
     const int64_t sd = d * par_out - ((d - 1) / nog + 1) * (par_out - last);
     const int64_t m = ((nog - 1 - (d - 1) % nog) % nog + nog) % nog;
     const int64_t dw = par_out > kkn ? std::max<int64_t>(0, kkn - last - m * (par_out - kkn)) : 0;

@@ -118,13 +118,15 @@ ResourceEstimate estimate_resources(const Network& net) {
         pes += countable(l) ? double(op_def(l.kind).pes(l, "l").size()) : 1;
         const double par = std::max(1, l.par_in), par_out = std::max(1, l.par_out);
         if (l.kind == LayerKind::Conv) {
-            // rtl/cnn_conv.vhd: PAR_OUT ROMs of NOG*K*K*NG words of 8*PAR+1
-            // bits, bias NOG words of 33 bits per lane; line buffer NROWS x
-            // W (padded) x NG words of 8*PAR bits.
+            // rtl/cnn_conv.vhd: PAR_OUT ROMs of NOG*ceil(KH/PAR_KY)*KW*NG
+            // words of 8*PAR*PAR_KY+1 bits, bias NOG words of 33 bits per
+            // lane; PAR*PAR_OUT*PAR_KY multipliers; line buffer NROWS x W
+            // (padded) x NG words of 8*PAR bits.
+            const double par_ky = std::max(1, l.par_ky);
             const double ng = ceil_div(l.in.c, par), nog = ceil_div(l.out.c, par_out);
-            const double kk = double(l.kernel_h) * l.kernel_w;
-            e.rom_bits += par_out * (nog * kk * ng * (8 * par + 1) + nog * 33);
-            e.multipliers += par * par_out;
+            const double kk = ceil_div(l.kernel_h, par_ky) * l.kernel_w;
+            e.rom_bits += par_out * (nog * kk * ng * (8 * par * par_ky + 1) + nog * 33);
+            e.multipliers += par * par_out * par_ky;
             e.buffer_bits += window_rows(l) * (double(l.in.w) + l.pad_l + l.pad_r) * ng * 8 * par;
         } else if (l.kind == LayerKind::DwConv) {
             // rtl/cnn_dwconv.vhd: PAR = par_out lanes, each a ROM of

@@ -20,25 +20,39 @@
 -- row FIFO: full_rows / free_slots counters). The compute side works on a
 -- group of PAR_OUT output channels at once (NOG = ceil(C_OUT / PAR_OUT) groups
 -- per pixel; the last one has C_OUT - (NOG-1)*PAR_OUT real lanes, the others
--- compute zeros and are never emitted): every cycle it reads one PAR-wide
--- line-buffer word and multiplies it in each of PAR_OUT lanes by that lane's
--- weights (PAR * PAR_OUT multipliers). It loops ox, group, ky, kx, g (g
--- fastest); each lane reads its own constant-array weight ROM at the same
--- linear address and has its own cnn_mac (accumulate, requantise). A group's
+-- compute zeros and are never emitted): every cycle it reads PAR_KY PAR-wide
+-- line-buffer words, the same column and channel word of the kernel rows ky =
+-- kb*PAR_KY + j (j = 0..PAR_KY-1), and multiplies them in each of PAR_OUT
+-- lanes by that lane's weights (PAR * PAR_KY * PAR_OUT multipliers; a row ky
+-- >= KH of the last block reads some slot and has zero weights). It loops ox,
+-- group, kb, kx, g (g fastest; kb = 0..NKB-1, NKB = ceil(KH / PAR_KY)); each
+-- lane reads its own constant-array weight ROM at the same linear address and
+-- has its own cnn_mac (accumulate, requantise; PAR * PAR_KY bytes a cycle,
+-- its adder tree one stage for any width). With PAR_KY > 1 the line buffer
+-- is NROWS RAMs, one per row slot (W * NG words, one write port, one
+-- registered read port: block RAM), all read at the same word address; a
+-- multiplexer on each row's slot index (registered with the read) rotates
+-- the NROWS words to the PAR_KY rows. With PAR_KY = 1 it is one RAM of all
+-- NROWS slots (the slot in the address), no multiplexer. A group's
 -- PAR_OUT results enter the credit FIFO as one entry; a serialiser on the
 -- FIFO's output sends them one beat per cycle, lane 0 first (HWC order, oc
 -- innermost).
 --
 -- Cycle model (no stalls from outside, images back to back), per image, with
 -- ROW = W * C_IN the beats of one input row:
---     KKN    = KH*KW*NG                (issue cycles per group)
+--     KKN    = NKB*KW*NG               (issue cycles per group)
 --     NOG    = ceil(C_OUT / PAR_OUT)   (groups per output pixel)
 --     T_ROW  = W_OUT * NOG * KKN       (issue cycles per output row)
 --     R      = (KH - RREL) * ROW                          (refill)
 --     TR     = (H - (H_OUT - 1) * STRIDE_H - KH) * ROW    (trailing rows)
 --     T_IN   = H * ROW                                    (1 beat/cycle)
 --     T_CONV = max(H_OUT * T_ROW + R,
---                  (KH + RREL) * ROW + TR + (H_OUT - 2) * T_ROW)  (2nd: H_OUT >= 3)
+--                  (KH + RREL) * ROW + TR + F)       (2nd: H_OUT >= 3)
+--     F      = E(G) + 1, G = (H_OUT - 2) * W_OUT * NOG, with E(0) = P(0) = -1
+--              and for the groups j = 1..G of an image:
+--              E(j) = max(E(j-1) + KKN, P(j-D) + 1 if j > D),
+--              P(j) = max(E(j) + 6 + X, P(j-1) + 1) + (lanes of group j) - 1
+--              (F = (H_OUT - 2) * T_ROW when PAR_OUT <= KKN or G <= D)
 --     T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + X + DW - S)
 --     cycles/image = max(T_IN, T_CONV, T_OUT)
 --   with LAST = C_OUT - (NOG - 1) * PAR_OUT (lanes of a pixel's last group),
@@ -57,6 +71,12 @@
 -- the image in; the input then passes them, the trailing rows and the next
 -- image's first KH rows (all with free slots) while only H_OUT - 2 output rows
 -- are issued (it wins when TR is long, e.g. stride 3 with (H - KH) mod 3 = 2).
+-- F is that issue from an empty FIFO: E(j) ends group j (1-based) of the
+-- image, whose last cycle waits for the credit of group j - D, freed by that
+-- group's last beat P(j - D); a group's first beat comes 6 + X cycles after
+-- its last issue cycle, or after the group before. With more beats per group
+-- than KKN the credits make F longer than (H_OUT - 2) * T_ROW (block test
+-- ky1_cred: 727 cycles, not 720).
 -- T_OUT is the output link (1 beat/cycle), the limit when PAR_OUT > KKN: the
 -- issue then runs ahead until the FIFO's 8 entries (groups) are full and
 -- afterwards takes each freed entry at once. S is the beats of the image's
@@ -69,20 +89,22 @@
 -- PAR_OUT = 1, T_OUT never exceeds T_CONV. Within an image there is no bubble
 -- between output rows or pixels. The model was checked exactly against a
 -- cycle-level simulation of these counters over thousands of random shapes
--- (KH, KW 1..11, strides 1..4, PAR, PAR_OUT) and against this entity in the
--- block test (rtl/tests, pe_conv: measured == model for every config).
+-- (KH, KW 1..11, strides 1..4, PAR, PAR_OUT, PAR_KY: it only sets KKN) and
+-- against this entity in the block test (rtl/tests, pe_conv: measured ==
+-- model for every config).
 -- Latency (image into an idle block, no stalls): the first output beat is
--- valid KH*W*C_IN + KH*KW*NG + 5 + X cycles after the first input beat is
--- accepted (the KH-th row completes; KH*KW*NG issue cycles for the first
--- group; 5 stages: RAM/ROM read, products, adder tree, accumulator, requant
--- into the FIFO; the float stage has 5 where requant has 1). NG = ceil(C_IN
--- / PAR) in all formulas.
+-- valid KH*W*C_IN + KKN + 5 + X cycles after the first input beat is
+-- accepted (the KH-th row completes; KKN issue cycles for the first group;
+-- 5 stages: RAM/ROM read (and the row rotation), products, adder tree,
+-- accumulator, requant into the FIFO; the float stage has 5 where requant
+-- has 1). NG = ceil(C_IN / PAR), NKB = ceil(KH / PAR_KY) in all formulas.
 --
--- Resources: PAR * PAR_OUT multipliers (8 x 9 bit); PAR_OUT weight ROMs of
--- NOG * KH*KW * NG words x (8*PAR + 1) bits (the +1: see the salt below) and
--- PAR_OUT bias ROMs of max(NOG, 2) words x 33 bits; a line buffer of
--- (KH + min(STRIDE_H, KH)) * W * NG words x 8*PAR bits; an output FIFO of D
--- entries x 8*PAR_OUT bits. REQUANT_F32 adds per lane a scale ROM of
+-- Resources: PAR * PAR_KY * PAR_OUT multipliers (8 x 9 bit); PAR_OUT weight
+-- ROMs of NOG * NKB*KW * NG words x (8*PAR*PAR_KY + 1) bits (the +1: see the
+-- salt below) and PAR_OUT bias ROMs of max(NOG, 2) words x 33 bits; a line
+-- buffer of (KH + min(STRIDE_H, KH)) * W * NG words x 8*PAR bits (PAR_KY > 1:
+-- KH + min(STRIDE_H, KH) RAMs of W * NG words, and PAR_KY multiplexers of as
+-- many words); an output FIFO of D entries x 8*PAR_OUT bits. REQUANT_F32 adds per lane a scale ROM of
 -- max(NOG, 2) words x 31 bits and a cnn_requant (a 24 x 24 multiplier).
 --
 -- Backpressure: out_ready low fills the output FIFO, then the issue stops
@@ -105,6 +127,7 @@ entity cnn_conv is
     STRIDE_W  : positive := 1;       -- column stride (1..4)
     PAR       : positive := 1;       -- input channels per cycle
     PAR_OUT   : positive := 1;       -- output channels per cycle (1..C_OUT)
+    PAR_KY    : positive := 1;       -- kernel rows per cycle (1..KH)
     WEIGHTS   : int_array;           -- C_OUT*KH*KW*C_IN, [oc][ky][kx][ic], -128..127
     BIAS      : int_array;           -- C_OUT, int32
     SHIFT     : integer  := 0;
@@ -135,10 +158,25 @@ architecture rtl of cnn_conv is
   constant W_OUT  : positive := (W - KW) / STRIDE_W + 1;
   constant RREL   : positive := min_int(STRIDE_H, KH); -- rows released per output row
   constant NROWS  : positive := KH + RREL;             -- line buffer rows
-  constant LB_WORDS : positive := NROWS * W * NG;
+  constant NKB    : positive := ceil_div(KH, PAR_KY);  -- kernel-row blocks
+  constant KY_LAST : natural := (NKB - 1) * PAR_KY;    -- first row of the last block
+  constant MW     : positive := PAR * PAR_KY;           -- bytes into cnn_mac per cycle
+  -- Line-buffer banks: one per row slot when PAR_KY > 1 (PAR_KY rows read in
+  -- the same cycle), else one RAM of all NROWS slots (one block RAM, as
+  -- before PAR_KY).
+  function n_banks return positive is
+  begin
+    if PAR_KY > 1 then
+      return NROWS;
+    end if;
+    return 1;
+  end function;
+  constant NB     : positive := n_banks;
+  constant BANKED : boolean := NB > 1;
+  constant BANK_WORDS : positive := NROWS / NB * W * NG;
   constant NOG    : positive := ceil_div(C_OUT, PAR_OUT); -- output-channel groups
   constant LAST   : positive := C_OUT - (NOG - 1) * PAR_OUT; -- lanes of the last group
-  constant NW     : positive := NOG * KH * KW * NG;     -- words per lane's weight ROM
+  constant NW     : positive := NOG * NKB * KW * NG;    -- words per lane's weight ROM
   -- At least 2 ROM words: GHDL 2.0 folds a one-word ROM into a constant and
   -- writes constants wider than 32 bits as Verilog string literals ("0101..",
   -- read as ASCII); a real ROM is written correctly. Word NW is never read.
@@ -165,33 +203,39 @@ architecture rtl of cnn_conv is
   -- 32-bit words, the second 0) into one constant and, when that constant is
   -- wider than 32 bits, writes it as all zeros (wrong hardware, silently). No
   -- salted word is zero; every ROM of >= 2 words then stays a real memory.
-  subtype wrom_word_t is std_logic_vector(PAR * 8 downto 0);
+  subtype wrom_word_t is std_logic_vector(MW * 8 downto 0);
   type wrom_array is array (natural range <>) of wrom_word_t;
   type bias_array is array (natural range <>) of std_logic_vector(32 downto 0);
 
-  -- Weight ROM of lane ln: word (((og*KH + ky)*KW + kx)*NG + g) holds the
-  -- weights of output channel oc = og*PAR_OUT + ln and input channels g*PAR ..
-  -- g*PAR+PAR-1 (zero beyond C_IN or C_OUT), the order of issue.
+  -- Weight ROM of lane ln: word (((og*NKB + kb)*KW + kx)*NG + g) holds, at
+  -- byte j*PAR + p, the weight of output channel oc = og*PAR_OUT + ln, kernel
+  -- row ky = kb*PAR_KY + j, column kx, input channel g*PAR + p (zero beyond
+  -- C_IN, C_OUT or KH: the last block's rows ky >= KH read some slot and add
+  -- nothing), the order of issue.
   function build_wrom(ln : natural) return wrom_array is
     variable r  : wrom_array(0 to NWR - 1) := (others => (others => '0'));
-    variable ic, oc : natural;
+    variable ic, oc, ky, b : natural;
     variable a  : natural;
   begin
     for i in 0 to NWR - 1 loop
-      r(i)(PAR * 8) := '1';   -- salt
+      r(i)(MW * 8) := '1';    -- salt
     end loop;
     for og in 0 to NOG - 1 loop
       oc := og * PAR_OUT + ln;
-      for ky in 0 to KH - 1 loop
-        for kx in 0 to KW - 1 loop
-          for gi in 0 to NG - 1 loop
-            a := ((og * KH + ky) * KW + kx) * NG + gi;
-            for p in 0 to PAR - 1 loop
-              ic := gi * PAR + p;
-              if ic < C_IN and oc < C_OUT then
-                r(a)(8 * p + 7 downto 8 * p) := std_logic_vector(to_signed(
-                  WEIGHTS(WEIGHTS'low + ((oc * KH + ky) * KW + kx) * C_IN + ic), 8));
-              end if;
+      for kb in 0 to NKB - 1 loop
+        for j in 0 to PAR_KY - 1 loop
+          ky := kb * PAR_KY + j;
+          for kx in 0 to KW - 1 loop
+            for gi in 0 to NG - 1 loop
+              a := ((og * NKB + kb) * KW + kx) * NG + gi;
+              for p in 0 to PAR - 1 loop
+                ic := gi * PAR + p;
+                b  := j * PAR + p;
+                if ky < KH and ic < C_IN and oc < C_OUT then
+                  r(a)(8 * b + 7 downto 8 * b) := std_logic_vector(to_signed(
+                    WEIGHTS(WEIGHTS'low + ((oc * KH + ky) * KW + kx) * C_IN + ic), 8));
+                end if;
+              end loop;
             end loop;
           end loop;
         end loop;
@@ -247,8 +291,10 @@ architecture rtl of cnn_conv is
 
   constant ROW_USED : std_logic_vector(0 to H - 1) := build_row_used;
 
-  -- Line buffer (simple dual-port RAM: one write, one registered read).
-  signal lb : word_array(0 to LB_WORDS - 1) := (others => (others => '0'));
+  -- Line buffer: NB simple dual-port RAMs (one write, one registered read),
+  -- their read words.
+  signal bank_q : word_array(0 to NB - 1) := (others => (others => '0'));
+  type slot_array is array (0 to PAR_KY - 1) of natural range 0 to NROWS - 1;
 
   -- Input side.
   signal i_ch   : natural range 0 to C_IN - 1 := 0;
@@ -261,7 +307,8 @@ architecture rtl of cnn_conv is
   signal in_ready_i : std_logic;
   signal accept : std_logic;
   signal wr_en  : std_logic;
-  signal wr_addr : natural range 0 to LB_WORDS - 1;
+  signal wr_addr : natural range 0 to BANK_WORDS - 1;
+  signal wr_bank : natural range 0 to NB - 1;
   signal wr_word : word_t;
 
   -- Row FIFO bookkeeping (shared by both sides).
@@ -271,7 +318,7 @@ architecture rtl of cnn_conv is
   -- Compute side (issue stage).
   signal c_g    : natural range 0 to NG - 1 := 0;
   signal c_kx   : natural range 0 to KW - 1 := 0;
-  signal c_ky   : natural range 0 to KH - 1 := 0;
+  signal c_ky   : natural range 0 to KH - 1 := 0;       -- first row of the block
   signal c_og   : natural range 0 to NOG - 1 := 0;    -- output-channel group
   signal c_ox   : natural range 0 to W_OUT - 1 := 0;
   signal c_oy   : natural range 0 to H_OUT - 1 := 0;
@@ -280,13 +327,16 @@ architecture rtl of cnn_conv is
   signal c_head : natural range 0 to NROWS - 1 := 0;   -- slot of window row 0
   signal c_first, c_last : std_logic;
   signal issue  : std_logic;
-  signal rd_addr : natural range 0 to LB_WORDS - 1;
+  signal rd_addr : natural range 0 to BANK_WORDS - 1;
+  signal c_slot : slot_array;                          -- slots of the block's rows
   signal can_reserve : std_logic;
   signal reserve : std_logic;
 
-  -- Stage 1: RAM output (the ROM outputs are per lane), to the cnn_macs.
+  -- Stage 1: RAM outputs rotated to the PAR_KY rows (the ROM outputs are
+  -- per lane), to the cnn_macs.
   signal m_valid, m_first, m_last : std_logic := '0';
-  signal m_x    : word_t := (others => '0');
+  signal m_slot : slot_array := (others => 0);
+  signal m_x    : std_logic_vector(MW * 8 - 1 downto 0);
   -- One result per lane (lane ln at bits 8ln+7..8ln), pushed as one entry.
   signal r_valid : std_logic_vector(PAR_OUT - 1 downto 0);
   signal r_data  : std_logic_vector(OW - 1 downto 0);
@@ -301,6 +351,7 @@ begin
   assert not REQUANT_F32 or SCALES'length = C_OUT
     report "cnn_conv: SCALES must hold C_OUT float32 bit patterns" severity failure;
   assert PAR_OUT <= C_OUT report "cnn_conv: PAR_OUT must be 1..C_OUT" severity failure;
+  assert PAR_KY <= KH report "cnn_conv: PAR_KY must be 1..KH" severity failure;
   assert KH <= H and KW <= W report "cnn_conv: the kernel is larger than the image" severity failure;
 
   ---------------------------------------------------------------- input side
@@ -323,33 +374,75 @@ begin
 
   wr_en <= '1' when accept = '1' and ROW_USED(i_y) = '1' and (i_pos = PAR - 1 or i_ch = C_IN - 1)
            else '0';
-  wr_addr <= (i_slot * W + i_x) * NG + i_grp;
+  process (all)
+  begin
+    if BANKED then
+      wr_bank <= i_slot;
+      wr_addr <= i_x * NG + i_grp;
+    else
+      wr_bank <= 0;
+      wr_addr <= (i_slot * W + i_x) * NG + i_grp;
+    end if;
+  end process;
 
   ---------------------------------------------------------------- compute side
   c_first <= '1' when c_g = 0 and c_kx = 0 and c_ky = 0 else '0';
-  c_last  <= '1' when c_g = NG - 1 and c_kx = KW - 1 and c_ky = KH - 1 else '0';
+  c_last  <= '1' when c_g = NG - 1 and c_kx = KW - 1 and c_ky = KY_LAST else '0';
   issue   <= '1' when full_rows >= KH and (can_reserve = '1' or c_last = '0') else '0';
   reserve <= issue and c_last;
 
+  -- Slot of block row j: (c_head + c_ky + j) mod NROWS (c_ky + j < 2*KH,
+  -- so two conditional subtractions, no mod).
   process (all)
-    variable s : natural range 0 to 2 * NROWS;
+    variable s, t : natural range 0 to 2 * NROWS;
   begin
     s := c_head + c_ky;
     if s >= NROWS then
       s := s - NROWS;
     end if;
-    rd_addr <= (s * W + c_col + c_kx) * NG + c_g;
+    for j in 0 to PAR_KY - 1 loop
+      t := s + j;
+      if t >= NROWS then
+        t := t - NROWS;
+      end if;
+      c_slot(j) <= t;
+    end loop;
+    if BANKED then
+      rd_addr <= (c_col + c_kx) * NG + c_g;
+    else
+      rd_addr <= (s * W + c_col + c_kx) * NG + c_g;
+    end if;
   end process;
 
-  -- Line buffer RAM (stage 1).
-  process (clk)
+  -- Line buffer RAMs (stage 1): every bank reads the same column word.
+  banks : for bk in 0 to NB - 1 generate
+    signal mem : word_array(0 to BANK_WORDS - 1) := (others => (others => '0'));
   begin
-    if rising_edge(clk) then
-      if wr_en = '1' then
-        lb(wr_addr) <= wr_word;
+    process (clk)
+    begin
+      if rising_edge(clk) then
+        if wr_en = '1' and wr_bank = bk then
+          mem(wr_addr) <= wr_word;
+        end if;
+        bank_q(bk) <= mem(rd_addr);
       end if;
-      m_x <= lb(rd_addr);
-    end if;
+    end process;
+  end generate;
+
+  -- Rotation: row j of the block from the bank of its slot (registered with
+  -- the read); bytes j*PAR .. j*PAR+PAR-1 of the cnn_mac word.
+  process (all)
+    variable d : word_t;
+  begin
+    for j in 0 to PAR_KY - 1 loop
+      d := bank_q(0);
+      for bk in 1 to NB - 1 loop
+        if bk = m_slot(j) then
+          d := bank_q(bk);
+        end if;
+      end loop;
+      m_x(8 * PAR * j + 8 * PAR - 1 downto 8 * PAR * j) <= d;
+    end loop;
   end process;
 
   process (clk)
@@ -405,10 +498,11 @@ begin
         end if;
       end if;
 
-      -- Issue counters: g fastest, then kx, ky, og, ox, oy.
+      -- Issue counters: g fastest, then kx, ky (PAR_KY rows a step), og, ox, oy.
       m_valid <= issue;
       m_first <= c_first;
       m_last  <= c_last;
+      m_slot  <= c_slot;
       if issue = '1' then
         if c_g /= NG - 1 then
           c_g <= c_g + 1;
@@ -420,8 +514,8 @@ begin
             c_wa <= c_wa + 1;
           else
             c_kx <= 0;
-            if c_ky /= KH - 1 then
-              c_ky <= c_ky + 1;
+            if c_ky /= KY_LAST then
+              c_ky <= c_ky + PAR_KY;
               c_wa <= c_wa + 1;
             else
               c_ky <= 0;
@@ -499,13 +593,13 @@ begin
 
     mac : entity work.cnn_mac
       generic map (
-        PAR => PAR, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
+        PAR => MW, ACC_W => ACC_W, IN_SIGNED => IN_SIGNED,
         SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
         CLAMP_LO => CLAMP_LO, ZP_OUT => ZP_OUT, REQUANT_F32 => REQUANT_F32)
       port map (
         clk => clk, rst => rst,
         in_valid => m_valid, in_first => m_first, in_last => m_last,
-        in_x => m_x, in_w => m_w(PAR * 8 - 1 downto 0), in_bias => m_bias(31 downto 0),
+        in_x => m_x, in_w => m_w(MW * 8 - 1 downto 0), in_bias => m_bias(31 downto 0),
         in_scale => '0' & m_scale,
         out_valid => r_valid(ln), out_data => r_data(8 * ln + 7 downto 8 * ln));
   end generate;

@@ -23,6 +23,7 @@ namespace {
 struct ConvShape {
     int h, w, c_in, kh, kw, sh, sw, par, c_out, par_out;
     bool f32 = false;  // the float32 output stage
+    int par_ky = 1;    // kernel rows per cycle: KKN = ceil(KH/PAR_KY)*KW*NG issue cycles per group
 };
 
 // Cycles per image in steady state, images back to back, out_ready always 1:
@@ -30,7 +31,7 @@ struct ConvShape {
 // to one value; 0 if it does not).
 int64_t simulate(const ConvShape& s) {
     const int h_out = (s.h - s.kh) / s.sh + 1, w_out = (s.w - s.kw) / s.sw + 1;
-    const int ng = (s.c_in + s.par - 1) / s.par, kkn = s.kh * s.kw * ng;
+    const int ng = (s.c_in + s.par - 1) / s.par, kkn = (s.kh + s.par_ky - 1) / s.par_ky * s.kw * ng;
     const int nog = (s.c_out + s.par_out - 1) / s.par_out, last = s.c_out - (nog - 1) * s.par_out;
     const int rrel = std::min(s.sh, s.kh), nrows = s.kh + rrel, row = s.w * s.c_in;
     std::vector<bool> used(size_t(s.h), false);  // ROW_USED
@@ -100,7 +101,7 @@ int64_t model(const ConvShape& s) {
     l.in = {s.c_in, s.h, s.w};
     l.out = {s.c_out, (s.h - s.kh) / s.sh + 1, (s.w - s.kw) / s.sw + 1};
     l.kernel_h = s.kh, l.kernel_w = s.kw, l.stride_h = s.sh, l.stride_w = s.sw;
-    l.par_in = s.par, l.par_out = s.par_out;
+    l.par_in = s.par, l.par_out = s.par_out, l.par_ky = s.par_ky;
     l.requant_f32 = s.f32;
     return op_def(LayerKind::Conv).pes(l, "t").back().cycles;
 }
@@ -109,7 +110,7 @@ std::string describe(const ConvShape& s) {
     auto n = [](int v) { return std::to_string(v); };
     return n(s.c_in) + "x" + n(s.h) + "x" + n(s.w) + " k" + n(s.kh) + "x" + n(s.kw) + " s" + n(s.sh) + "x" +
            n(s.sw) + " par " + n(s.par) + " -> " + n(s.c_out) + " par_out " + n(s.par_out) +
-           (s.f32 ? " float32 stage" : "");
+           " par_ky " + n(s.par_ky) + (s.f32 ? " float32 stage" : "");
 }
 
 }  // namespace
@@ -119,6 +120,10 @@ TEST_CASE("cnn_conv's cycle model equals a cycle-level simulation of its counter
     std::vector<ConvShape> shapes = {
         {8, 20, 4, 3, 3, 1, 1, 4, 24, 12}, {6, 30, 4, 2, 2, 1, 1, 4, 23, 10}, {7, 40, 2, 3, 3, 2, 2, 2, 20, 16},
         {5, 16, 2, 3, 3, 1, 1, 2, 29, 14}, {17, 7, 3, 3, 4, 3, 4, 1, 6, 3},   {14, 7, 4, 3, 1, 3, 2, 1, 7, 4},
+        // T_CONV's second term with its rows issued under the credits (more
+        // beats per group than issue cycles): 727 and 1300 cycles where
+        // (H_OUT-2)*T_ROW says 720 and 1288 (block test: ky1_cred, ky6_cred).
+        {18, 8, 5, 5, 1, 2, 1, 5, 11, 6},   {21, 12, 5, 8, 1, 2, 2, 1, 24, 13, false, 6},
     };
     std::mt19937_64 rng(2024);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -128,6 +133,13 @@ TEST_CASE("cnn_conv's cycle model equals a cycle-level simulation of its counter
         if (i % 2) s.kh = pick(1, 4), s.kw = pick(1, 3);  // small kernels: the output link binds more often
         s.h = pick(s.kh, s.kh + 16), s.w = pick(s.kw, s.kw + 20), s.c_in = pick(1, 5);
         s.par = pick(1, s.c_in), s.c_out = pick(1, 24), s.par_out = pick(1, s.c_out);
+        shapes.push_back(s);
+    }
+    for (int i = 0; i < 500; ++i) {  // PAR_KY 2..KH (rtl/cnn_conv: only the issue loop's length changes)
+        ConvShape s;
+        s.kh = pick(2, 11), s.kw = pick(1, i % 2 ? 3 : 11), s.sh = pick(1, 4), s.sw = pick(1, 4);
+        s.h = pick(s.kh, s.kh + 16), s.w = pick(s.kw, s.kw + 20), s.c_in = pick(1, 5);
+        s.par = pick(1, s.c_in), s.c_out = pick(1, 24), s.par_out = pick(1, s.c_out), s.par_ky = pick(2, s.kh);
         shapes.push_back(s);
     }
     for (size_t i = 0, n = shapes.size(); i < n; ++i) {  // the same shapes with the float32 stage

@@ -13,7 +13,7 @@ entity tb_conv_wrap is
   generic (
     C_IN : positive := 1; C_OUT : positive := 1; H : positive := 8; W : positive := 8;
     KH : positive := 3; KW : positive := 3; STRIDE_H : positive := 1; STRIDE_W : positive := 1;
-    PAR : positive := 1; PAR_OUT : positive := 1;
+    PAR : positive := 1; PAR_OUT : positive := 1; PAR_KY : positive := 1;
     SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0; CLAMP_HI : integer := 127;
     PAD_T : natural := 0; PAD_L : natural := 0; PAD_B : natural := 0; PAD_R : natural := 0;
     IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
@@ -99,7 +99,7 @@ begin
   dut : entity work.cnn_conv
     generic map (
       C_IN => C_IN, C_OUT => C_OUT, H => H + PAD_T + PAD_B, W => W + PAD_L + PAD_R, KH => KH, KW => KW,
-      STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, PAR => PAR, PAR_OUT => PAR_OUT,
+      STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, PAR => PAR, PAR_OUT => PAR_OUT, PAR_KY => PAR_KY,
       WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
       IN_SIGNED => IN_SIGNED_I /= 0,
       CLAMP_LO => CLAMP_LO, ZP_OUT => ZP_OUT, REQUANT_F32 => REQUANT_F32_I /= 0, SCALES => SCS)
