@@ -71,13 +71,19 @@ TEST_CASE("every PE of a design has an estimate, and multipliers become DSPs") {
             bram += pe["est"]["bram36"].get<double>();
         }
     REQUIRE(m.contains("axis_est"));
-    // Yosys on LeNet: 20 DSP48E1 (6 + 12 + 1 + 1: PAR * PAR_OUT a conv,
-    // PAR a dense layer), 4.5 BRAM36.
-    CHECK(dsp == 20);
-    CHECK(bram == 4.5);
+    // Yosys (synth_xilinx, make resources) on LeNet as planned for
+    // TARGET=max (conv1 1x6x5, conv2 6x8x1, fc1 3, fc2 1): 82 DSP48E1
+    // (PAR * PAR_OUT * PAR_KY a conv, PAR a dense layer), 2.5 BRAM36 (fc1's
+    // 2752 x 24 weights and its 172 x 24 input buffer).
+    int64_t mults = 0;
+    for (const Layer& l : net.layers) mults += layer_multipliers(l);
+    CHECK(mults == 82);
+    CHECK(dsp == 82);
+    CHECK(bram == 2.5);
     for (size_t i = 0; i < net.layers.size(); ++i)
         for (const PeModel& pe : layer_pes(net.layers[i], i))
-            if (pe.entity == "cnn_conv") CHECK(pe.res.dsp == double(net.layers[i].par_in) * net.layers[i].par_out);
+            if (pe.entity == "cnn_conv")
+                CHECK(pe.res.dsp == double(net.layers[i].par_in) * net.layers[i].par_out * net.layers[i].par_ky);
 }
 
 TEST_CASE("the float32 output stage adds cnn_requant's two DSPs a lane") {
