@@ -5,8 +5,10 @@
 
 writes DIR/explore.png: throughput (images/s at the clock; the interval in
 cycles on the right axis) against the estimated LUTs (LUT-RAM included) and
-against the DSP48E1s, one panel each; the Pareto points joined by a line,
-the others grey; the input stream's bound (one input beat per cycle) as a
+against the DSP48E1s, one panel each; in each panel the front in its two
+axes joined by a line, the other points blue when on the front of all
+resources (the table's Pareto column), else grey;
+the input stream's bound (one input beat per cycle) as a
 dashed line. With measured intervals (make explore VERIFY=1 adds
 "measured_interval_cycles" to each point) those are drawn as crosses.
 Debian's python3-matplotlib (hence /usr/bin/python3); no display needed.
@@ -42,11 +44,17 @@ def main(argv):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for ax, key, label in ((axes[0], "lut", "LUT (estimate, LUT-RAM included)"), (axes[1], "dsp", "DSP48E1 (estimate)")):
         x = lambda p: p[key] + (p["lutram"] if key == "lut" else 0)  # noqa: E731
-        par = sorted((p for p in pts if p["pareto"]), key=x)
-        oth = [p for p in pts if not p["pareto"]]
-        ax.scatter([x(p) for p in oth], [ips(p["interval_cycles"]) for p in oth], color=OTHER_C, label="dominated", zorder=2)
-        ax.plot([x(p) for p in par], [ips(p["interval_cycles"]) for p in par], "o-", color=PARETO_C, label="Pareto front", zorder=3)
-        for p in par:
+        # The front in this panel's two axes (interval, this resource); the
+        # points on the front of all resources that are off it in blue.
+        front = sorted((p for p in pts if not any(
+            q is not p and q["interval_cycles"] <= p["interval_cycles"] and x(q) <= x(p)
+            and (q["interval_cycles"] < p["interval_cycles"] or x(q) < x(p)) for q in pts)), key=x)
+        rest = [p for p in pts if p not in front]
+        ax.scatter([x(p) for p in rest], [ips(p["interval_cycles"]) for p in rest],
+                   color=[PARETO_C if p["pareto"] else OTHER_C for p in rest], label="other points", zorder=2)
+        ax.plot([x(p) for p in front], [ips(p["interval_cycles"]) for p in front], "o-", color=PARETO_C,
+                label="front in these two axes", zorder=3)
+        for p in pts:
             ax.annotate(p["target"], (x(p), ips(p["interval_cycles"])), textcoords="offset points", xytext=(4, -10), fontsize=7)
         meas = [p for p in pts if "measured_interval_cycles" in p]
         if meas:
