@@ -179,7 +179,7 @@ else
 endif
 	$(BUILD)/sim/regress_report table $(REGRESS_DIR)/junit.xml $(REGRESS_DIR)
 
-# Every regression model folded to TARGET=min and TARGET=mid: interval within
+# Every regression model folded to TARGET=min, mid and max: interval within
 # 1% of its model, bit-exact (CTest label fold; a build per model and target).
 .PHONY: fold-check
 fold-check: tools
