@@ -54,10 +54,17 @@ int64_t layer_multipliers(const Layer& l) {
 
 namespace {
 
-// Sets the layer's parallelism: as few multipliers (par_in * par_out, plus
-// two per output lane with a float32 output stage) as meet `target` (ties: fewer cycles, then the wider par_in: one wider
-// line-buffer word is cheaper than another lane of ROM and accumulator); if
-// nothing meets it, the fewest cycles with as few multipliers.
+// The estimated LUTs (logic and LUT-RAM) of a layer's PEs.
+double layer_luts(const Layer& l, size_t i) {
+    double luts = 0;
+    for (const PeModel& pe : layer_pes(l, i)) luts += pe.res.lut + pe.res.lutram;
+    return luts;
+}
+
+// Sets the layer's parallelism: as few multipliers (layer_multipliers: the
+// DSPs) as meet `target`, ties broken by the fewest estimated LUTs
+// (gen/resource_model), then fewer cycles, then the wider par_in; if nothing
+// meets it, the fewest cycles with as few multipliers and LUTs.
 void choose_par(Layer& l, size_t i, int64_t target) {
     if (l.kind == LayerKind::DwConv) {  // rtl/cnn_dwconv: PAR = par_out lanes of one multiplier each
         // Same picking rule as below, with par_in = 1. (A PAR that neither
@@ -84,7 +91,7 @@ void choose_par(Layer& l, size_t i, int64_t target) {
     const bool conv = l.kind == LayerKind::Conv;
     const int max_in = conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));
     const std::vector<int> outs = conv ? useful_pars(l.out.c) : std::vector<int>{1};
-    struct Pick { int pi = 1, po = 1, pk = 1; int64_t mults = 0, cycles = 0; bool meets = false; } best;
+    struct Pick { int pi = 1, po = 1, pk = 1; int64_t mults = 0, cycles = 0; bool meets = false; double luts = 0; } best;
     bool have = false;
     std::vector<int> ins = useful_pars(max_in);
     if (!conv) {  // Dense: ceil(inputs / par) with inputs > 64 possible: try every par
@@ -100,15 +107,17 @@ void choose_par(Layer& l, size_t i, int64_t target) {
                 l.par_out = po;
                 l.par_ky = pk;
                 const int64_t mults = layer_multipliers(l);
-                Pick c{pi, po, pk, mults, worst_cycles(l, i), false};
+                Pick c{pi, po, pk, mults, worst_cycles(l, i), false, layer_luts(l, i)};
                 c.meets = c.cycles <= target;
                 bool better;
                 if (!have) better = true;
                 else if (c.meets != best.meets) better = c.meets;
                 else if (c.meets) better = c.mults != best.mults ? c.mults < best.mults
+                                         : c.luts != best.luts ? c.luts < best.luts
                                          : c.cycles != best.cycles ? c.cycles < best.cycles : c.pi > best.pi;
                 else better = c.cycles != best.cycles ? c.cycles < best.cycles
-                            : c.mults != best.mults ? c.mults < best.mults : c.pi > best.pi;
+                            : c.mults != best.mults ? c.mults < best.mults
+                            : c.luts != best.luts ? c.luts < best.luts : c.pi > best.pi;
                 if (better) best = c, have = true;
             }
     l.par_in = best.pi;

@@ -24,7 +24,8 @@ int64_t parse_target(const std::string& s, const std::string& what);
 std::string target_name(int64_t target);
 
 // Parallelism planning: each Conv's (par_in, par_out, par_ky), each DwConv's
-// lanes, each Dense's par_in, with the fewest multipliers whose cycles fit
+// lanes, each Dense's par_in, with the fewest multipliers (ties: the fewest
+// estimated LUTs) whose cycles fit
 // the target interval. kTargetMax: the stream-bound minimum (the pipeline's
 // largest beat count), raised to the slowest layer's best (full parallelism),
 // since nothing needs to beat the bottleneck; kTargetMin: the slowest layer

@@ -97,3 +97,37 @@ TEST_CASE("explore: distinct designs from min to max, faster ones cost more mult
     CHECK(os.str().find("bottleneck") != std::string::npos);
     CHECK(os.str().find("images/s at 100 MHz") != std::string::npos);
 }
+
+TEST_CASE("among foldings of as few multipliers that meet the target, the planner takes the fewest estimated LUTs") {
+    const Network net = load_network(model("lenet.onnx"));
+    const Plan lo = make_plan(net, kTargetMin), hi = make_plan(net, kTargetMax);
+    for (int64_t t : {lo.interval / 3, lo.interval / 9, hi.interval * 3, hi.interval}) {
+        CAPTURE(t);
+        Network planned = net;
+        plan_parallelism(planned, t);
+        const int64_t bound = std::max(t, hi.interval);  // the target as the planner raises it
+        for (size_t i = 0; i < planned.layers.size(); ++i) {
+            const Layer& l = planned.layers[i];
+            if (l.kind != LayerKind::Conv) continue;
+            auto luts = [&](const Layer& x) {
+                double s = 0;
+                for (const PeModel& pe : layer_pes(x, i)) s += pe.res.lut + pe.res.lutram;
+                return s;
+            };
+            auto cycles = [&](const Layer& x) {
+                int64_t c = 0;
+                for (const PeModel& pe : layer_pes(x, i)) c = std::max(c, pe.cycles);
+                return c;
+            };
+            for (int pi = 1; pi <= l.in.c; ++pi)
+                for (int po = 1; po <= l.out.c; ++po)
+                    for (int pk = 1; pk <= l.kernel_h; ++pk) {
+                        Layer x = l;
+                        x.par_in = pi, x.par_out = po, x.par_ky = pk;
+                        if (layer_multipliers(x) != layer_multipliers(l) || cycles(x) > bound) continue;
+                        CHECK_MESSAGE(luts(x) >= luts(l), "layer " << i << ": " << pi << "x" << po << "x" << pk
+                                                                   << " meets " << bound << " with fewer LUTs");
+                    }
+        }
+    }
+}
