@@ -1,5 +1,6 @@
 // Folding: each layer's parallelism for a target interval (cnnc emit
-// --target, make sim TARGET=...). See emit.hpp's plan_parallelism.
+// --target, make sim TARGET=...), the plan's table and the design points of
+// explore (plan.hpp).
 #include "plan.hpp"
 
 #include <algorithm>
@@ -54,60 +55,38 @@ int64_t layer_multipliers(const Layer& l) {
 
 namespace {
 
-// The estimated LUTs (logic and LUT-RAM) of a layer's PEs.
-double layer_luts(const Layer& l, size_t i) {
-    double luts = 0;
-    for (const PeModel& pe : layer_pes(l, i)) luts += pe.res.lut + pe.res.lutram;
-    return luts;
-}
-
 // Sets the layer's parallelism: as few multipliers (layer_multipliers: the
-// DSPs) as meet `target`, ties broken by the fewest estimated LUTs
-// (gen/resource_model), then fewer cycles, then the wider par_in; if nothing
-// meets it, the fewest cycles with as few multipliers and LUTs.
+// DSPs) as meet `target`, ties broken by the fewest estimated LUTs (logic and
+// LUT-RAM, gen/resource_model), then fewer cycles, then the wider par_in (one
+// wider line-buffer word is cheaper than another lane); if nothing meets it,
+// the fewest cycles with as few multipliers and LUTs. A conv tries par_in,
+// par_out and par_ky; a dense layer par_in (every value: ceil(inputs / par)
+// with inputs > 64 possible); a depthwise conv its lanes (rtl/cnn_dwconv: PAR
+// = par_out lanes of one multiplier each; a PAR that neither divides nor is a
+// multiple of M = C_OUT / C_IN adds a byte multiplexer per lane, not counted).
 void choose_par(Layer& l, size_t i, int64_t target) {
-    if (l.kind == LayerKind::DwConv) {  // rtl/cnn_dwconv: PAR = par_out lanes of one multiplier each
-        // Same picking rule as below, with par_in = 1. (A PAR that neither
-        // divides nor is a multiple of M = C_OUT / C_IN adds a byte
-        // multiplexer per lane, not counted.)
-        int best_po = 1;
-        int64_t best_mults = 0, best_cycles = 0;
-        bool best_meets = false, have = false;
-        l.par_in = 1;
-        for (int po : useful_pars(l.out.c)) {
-            l.par_out = po;
-            const int64_t mults = layer_multipliers(l), cycles = worst_cycles(l, i);
-            const bool meets = cycles <= target;
-            bool better;
-            if (!have) better = true;
-            else if (meets != best_meets) better = meets;
-            else if (meets) better = mults != best_mults ? mults < best_mults : cycles < best_cycles;
-            else better = cycles != best_cycles ? cycles < best_cycles : mults < best_mults;
-            if (better) best_po = po, best_mults = mults, best_cycles = cycles, best_meets = meets, have = true;
-        }
-        l.par_out = best_po;
-        return;
+    const bool conv = l.kind == LayerKind::Conv, dw = l.kind == LayerKind::DwConv;
+    std::vector<int> ins{1};
+    if (conv) ins = useful_pars(l.in.c);
+    if (l.kind == LayerKind::Dense) {
+        ins.clear();
+        for (int p = 1; p <= int(std::min<int64_t>(l.in.size(), 64)); ++p) ins.push_back(p);
     }
-    const bool conv = l.kind == LayerKind::Conv;
-    const int max_in = conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));
-    const std::vector<int> outs = conv ? useful_pars(l.out.c) : std::vector<int>{1};
+    const std::vector<int> outs = conv || dw ? useful_pars(l.out.c) : std::vector<int>{1};
+    const std::vector<int> kys = conv ? useful_pars(l.kernel_h) : std::vector<int>{1};
     struct Pick { int pi = 1, po = 1, pk = 1; int64_t mults = 0, cycles = 0; bool meets = false; double luts = 0; } best;
     bool have = false;
-    std::vector<int> ins = useful_pars(max_in);
-    if (!conv) {  // Dense: ceil(inputs / par) with inputs > 64 possible: try every par
-        ins.clear();
-        for (int p = 1; p <= max_in; ++p) ins.push_back(p);
-    }
-    // Kernel rows per cycle (rtl/cnn_conv PAR_KY): Conv only.
-    const std::vector<int> kys = conv ? useful_pars(l.kernel_h) : std::vector<int>{1};
     for (int pk : kys)
         for (int pi : ins)
             for (int po : outs) {
                 l.par_in = pi;
                 l.par_out = po;
                 l.par_ky = pk;
-                const int64_t mults = layer_multipliers(l);
-                Pick c{pi, po, pk, mults, worst_cycles(l, i), false, layer_luts(l, i)};
+                Pick c{pi, po, pk, layer_multipliers(l), 0, false, 0};
+                for (const PeModel& pe : layer_pes(l, i)) {  // one evaluation: cycles and LUTs
+                    c.cycles = std::max(c.cycles, pe.cycles);
+                    c.luts += pe.res.lut + pe.res.lutram;
+                }
                 c.meets = c.cycles <= target;
                 bool better;
                 if (!have) better = true;
@@ -127,14 +106,11 @@ void choose_par(Layer& l, size_t i, int64_t target) {
 
 }  // namespace
 
-// Parallelism planning per Conv/Dense layer (Conv: par_in and par_out; Dense:
-// par_in). The target is raised to what the pipeline can reach at all: the
-// slowest layer at its full parallelism (par_in = C_IN, par_out = C_OUT)
-// bounds the interval, so no other layer is made faster than that. Then each
-// layer takes the fewest multipliers that meet the target (choose_par).
-// `fixed` > 0 forces par_in = min(fixed, C_IN) (Dense: 64 inputs at most; DwConv:
-// par_out = min(fixed, C_OUT), par_in = 1) and
-// par_out = 1 elsewhere.
+// plan.hpp says what it does. The target is raised to what the pipeline can
+// reach at all: each layer at its fastest folding bounds the interval, so no
+// other layer is made faster than the slowest. `fixed` > 0: par_in =
+// min(fixed, C_IN) (Dense: 64 inputs at most; DwConv: par_out = min(fixed,
+// C_OUT), par_in = 1), par_out = par_ky = 1 elsewhere.
 void plan_parallelism(Network& net, int64_t target, int fixed) {
     if (fixed > 0) {
         for (Layer& l : net.layers) {
