@@ -140,6 +140,12 @@ struct Layer {
     int par_in = 1;   // input channels multiplied per cycle
     int par_out = 1;  // Conv: output channels computed at once (1..out.c)
     int par_ky = 1;   // Conv: kernel rows multiplied per cycle (1..kernel_h)
+    int par_kx = 1;   // Conv: kernel columns multiplied per cycle (1..kernel_w)
+    // Channels per beat of the layer's input and output links (1 = one byte a
+    // beat; a divisor of the tensor's channels: beat b of a pixel carries
+    // channels b*lanes .. b*lanes+lanes-1, channel b*lanes+k in byte k).
+    int lanes_in = 1;
+    int lanes_out = 1;
 
     bool has_padding() const { return pad_t || pad_l || pad_b || pad_r; }
     bool has_weights() const {
