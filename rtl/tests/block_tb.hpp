@@ -1,13 +1,16 @@
 // block_tb.hpp: the common runner of the PE block tests (and of any block
-// with the internal stream ports clk, rst, in_valid, in_ready, in_data[7:0],
-// out_valid, out_ready, out_data[7:0]).
+// with the internal stream ports clk, rst, in_valid, in_ready, in_data,
+// out_valid, out_ready, out_data; the data ports are 8 bits, or 8 * lanes
+// bits for a wide link: job.in_lanes / job.out_lanes values a beat, value k
+// of a beat in bits 8k+7..8k).
 //
 //   cnn::rtl_tb::Job job;              // what to run
 //   job.label = "maxpool k2s2";
 //   job.out_shape = {c, h, w};         // for mismatch positions (any shape
 //                                      // whose size() is the beats per image)
-//   job.inputs   = {...};              // per image: int8 input beats, HWC
-//   job.expected = {...};              // per image: int8 output beats, HWC
+//   job.inputs   = {...};              // per image: int8 input values, HWC
+//   job.expected = {...};              // per image: int8 output values, HWC
+//   job.in_lanes = job.out_lanes = 1;  // values per beat (wide ports: > 1)
 //   job.model_cycles = H * W * C;      // analytical cycles per image (II)
 //   bool ok = cnn::rtl_tb::run_all<Vmodel>(job, seed);
 //
@@ -28,6 +31,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "verilated.h"
@@ -46,7 +50,30 @@ struct Job {
     std::vector<std::vector<int>> expected;
     double model_cycles = 0;   // analytical steady-state cycles per image
     double tolerance = 0.10;
+    int in_lanes = 1, out_lanes = 1;   // values per input / output beat
 };
+
+// Byte k of a Verilator data field (CData .. QData, or VlWide above 64 bits).
+template <class T>
+void set_byte(T& d, int k, int value) {
+    const uint8_t b = uint8_t(int8_t(value));
+    if constexpr (std::is_integral_v<T>) d = T(d | T(uint64_t(b) << (8 * k)));
+    else d.at(size_t(k / 4)) |= uint32_t(b) << (8 * (k % 4));
+}
+template <class T>
+int get_byte(const T& d, int k) {
+    if constexpr (std::is_integral_v<T>) return int8_t(uint8_t(uint64_t(d) >> (8 * k)));
+    else return int8_t(uint8_t(d.at(size_t(k / 4)) >> (8 * (k % 4))));
+}
+// `lanes` values from v[i..] as one beat.
+template <class T>
+T pack_beat(const std::vector<int>& v, size_t i, int lanes) {
+    T d{};
+    if constexpr (!std::is_integral_v<T>)
+        for (size_t w = 0; w < sizeof(T) / 4; ++w) d.at(w) = 0;
+    for (int k = 0; k < lanes; ++k) set_byte(d, k, v[i + size_t(k)]);
+    return d;
+}
 
 struct Measured {
     double cycles_per_image = 0;  // steady-state interval (no-stall run)
@@ -74,25 +101,32 @@ bool run_once(const Job& job, Stall::Mode in_mode, Stall::Mode out_mode, uint64_
     const std::string tag = job.label + " [in " + Stall::name(in_mode) + ", out " +
                             Stall::name(out_mode) + "]";
 
-    StreamPorts<CData> pin{&top->in_valid, &top->in_ready, &top->in_data, nullptr};
-    StreamPorts<CData> pout{&top->out_valid, &top->out_ready, &top->out_data, nullptr};
+    using TI = std::remove_reference_t<decltype(top->in_data)>;
+    using TO = std::remove_reference_t<decltype(top->out_data)>;
+    const int li = job.in_lanes, lo = job.out_lanes;
+    StreamPorts<TI> pin{&top->in_valid, &top->in_ready, &top->in_data, nullptr};
+    StreamPorts<TO> pout{&top->out_valid, &top->out_ready, &top->out_data, nullptr};
     top->in_valid = 0;
     top->out_ready = 0;
     top->rst = 0;
     Clock<Model> clk(*top);
     clk.reset(top->rst, 2);
 
-    StreamSource<CData> src(pin, Stall(in_mode, seed * 2 + 1));
-    StreamSink<CData> snk(pout, Stall(out_mode, seed * 2 + 2));
-    StreamChecker<CData> chk_in(pin, tag + " in");
-    StreamChecker<CData> chk_out(pout, tag + " out");
+    StreamSource<TI> src(pin, Stall(in_mode, seed * 2 + 1));
+    StreamSink<TO> snk(pout, Stall(out_mode, seed * 2 + 2));
+    StreamChecker<TI> chk_in(pin, tag + " in");
+    StreamChecker<TO> chk_out(pout, tag + " out");
 
-    size_t total_in = 0, total_out = 0;
+    size_t total_in = 0, total_out = 0;   // beats
     std::vector<size_t> out_end;  // cumulative output beats at each image end
     for (size_t i = 0; i < job.inputs.size(); ++i) {
-        for (int b : job.inputs[i]) src.push(CData(uint8_t(int8_t(b))));
-        total_in += job.inputs[i].size();
-        total_out += job.expected[i].size();
+        if (job.inputs[i].size() % size_t(li) || job.expected[i].size() % size_t(lo)) {
+            std::fprintf(stderr, "FAIL %s: image %zu is not a whole number of beats\n", tag.c_str(), i);
+            return false;
+        }
+        for (size_t b = 0; b < job.inputs[i].size(); b += size_t(li)) src.push(pack_beat<TI>(job.inputs[i], b, li));
+        total_in += job.inputs[i].size() / size_t(li);
+        total_out += job.expected[i].size() / size_t(lo);
         out_end.push_back(total_out);
     }
     const uint64_t t0 = clk.cycle();
@@ -149,16 +183,16 @@ bool run_once(const Job& job, Stall::Mode in_mode, Stall::Mode out_mode, uint64_
         std::fprintf(stderr, "FAIL %s: %zu input beats never accepted\n", tag.c_str(), src.pending());
         ok = false;
     }
-    // Compare beat by beat.
+    // Compare value by value (value j of an image is byte j % lanes of its beat j / lanes).
     size_t k = 0;
     for (size_t i = 0; i < job.expected.size() && ok; ++i) {
         const auto& exp = job.expected[i];
         for (size_t j = 0; j < exp.size(); ++j, ++k) {
-            const int got = int8_t(snk.beats()[k].data);
+            const int got = get_byte(snk.beats()[k / size_t(lo)].data, int(k % size_t(lo)));
             if (got != exp[j]) {
                 const int c = job.out_shape.c, w = job.out_shape.w;
                 std::fprintf(stderr,
-                             "FAIL %s: image %zu row %zu col %zu ch %zu (beat %zu): expected %d got %d\n",
+                             "FAIL %s: image %zu row %zu col %zu ch %zu (value %zu): expected %d got %d\n",
                              tag.c_str(), i, j / (size_t(w) * c), (j / c) % w, j % c, j, exp[j], got);
                 ok = false;
                 break;

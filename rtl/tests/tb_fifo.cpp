@@ -185,9 +185,12 @@ bool run() {
     const std::string label = std::string("fifo ") + Cfg::generics;
     cnn::rtl_tb::Job job;
     job.label = label;
-    const int C = 3, H = 4, W = 5;  // an "image" of 60 beats
+    // An "image" of 60 beats; a wide FIFO (WIDTH = 8 * lanes) carries lanes
+    // values a beat (a wide link).
+    const int lanes = int(Cfg::WIDTH / 8), C = 3 * lanes, H = 4, W = 5;
     job.out_shape = {C, H, W};
-    job.model_cycles = double(C) * H * W;
+    job.in_lanes = job.out_lanes = lanes;
+    job.model_cycles = double(C / lanes) * H * W;
     job.tolerance = 0;  // exactly one cycle per beat
     for (int i = 0; i < 6; ++i) {
         auto in = cnn::rtl_tb::random_beats(rng, size_t(C) * H * W);
