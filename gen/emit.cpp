@@ -37,7 +37,7 @@ int64_t fifo_depth(const Network& net, size_t i) {
         const Layer& n = net.layers[size_t(c)];
         if (n.has_window()) rows = std::max<int64_t>(rows, n.kernel_h - std::min(n.stride_h, n.kernel_h) + 1);
     }
-    return std::min<int64_t>(rows * o.w * o.c, kMaxFifo);
+    return std::min<int64_t>(ceil_div(rows * o.w * o.c, net.layers[i].lanes_out), kMaxFifo);
 }
 
 nlohmann::json shape_json(const Shape& s) { return {{"c", s.c}, {"h", s.h}, {"w", s.w}}; }
@@ -102,7 +102,7 @@ std::vector<SkipFifo> skip_fifos(const Network& net) {
             for (int q : up) {
                 if (q <= f) continue;
                 const Layer& l = net.layers[size_t(q)];
-                const int64_t row = int64_t(l.out.w) * l.out.c;
+                const int64_t row = int64_t(l.out.w) * l.out.c / l.lanes_out;  // beats
                 rows += ceil_div(fifo_depth(net, size_t(q)), row) * fh / std::max(1, l.out.h);
             }
             return std::min<int64_t>(rows, fh);
@@ -129,13 +129,14 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
     std::vector<FifoInfo> fifos;
     const std::vector<SkipFifo> skips = skip_fifos(net);
     std::map<std::string, bool> used;
-    // An override by name, or for a skip FIFO by "skip"; -1 is a whole tensor and a row.
-    auto depth_of = [&](const std::string& instance, int64_t dflt, bool skip, const Shape& t) {
+    // An override by name, or for a skip FIFO by "skip"; -1 is a whole tensor and a row
+    // (in beats of `lanes` values).
+    auto depth_of = [&](const std::string& instance, int64_t dflt, bool skip, const Shape& t, int lanes) {
         auto it = overrides.find(instance);
         if (it == overrides.end() && skip) it = overrides.find("skip");
         if (it == overrides.end()) return dflt;
         used[it->first] = true;
-        return it->second < 0 ? t.size() + int64_t(t.w) * t.c : it->second;
+        return it->second < 0 ? (t.size() + int64_t(t.w) * t.c) / lanes : it->second;
     };
     // The link(s) each producer's readers take, in the order of its readers.
     std::map<int, std::vector<std::string>> reads;
@@ -145,9 +146,11 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
         if (readers.size() == 2) {
             b.current = tail;
             auto [x, y] = b.fork(prefix + "_fork");
-            const int64_t n = net.shape_of(p).size();
+            const int lanes = b.lanes_of(tail);
+            const int64_t n = net.shape_of(p).size() / lanes;
             if (p >= 0) {
-                layer_models[size_t(p)].push_back({prefix + "_fork", "cnn_fork", n, n, n, estimate_fork_resources()});
+                layer_models[size_t(p)].push_back(
+                    {prefix + "_fork", "cnn_fork", n, n, n, estimate_fork_resources(8 * lanes)});
                 layer_links[size_t(p)].push_back(x);
                 layer_links[size_t(p)].push_back(y);
             }
@@ -170,11 +173,27 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
         std::vector<std::string> links;
         for (size_t k = 0; k < in.size(); ++k) {
             std::string link = take(in[k]);
+            // A tensor that travels wider than this layer reads it: cnn_lanes
+            // narrows it (its values in the same order).
+            const int have = b.lanes_of(link), want = in.size() == 1 ? l.lanes_in : 1;
+            if (have != want) {
+                if (have % want || have < want)
+                    throw Error(prefix, "reads " + std::to_string(want) + " values a beat from a link of " +
+                                            std::to_string(have) + " (internal: the plan's lanes)");
+                const std::string inst = prefix + (k == 0 ? "_narrow" : "_narrow_b");
+                b.current = link;
+                b.append(inst, "cnn_lanes", {{"IN_LANES", std::to_string(have)}, {"OUT_LANES", std::to_string(want)}});
+                const int64_t values = net.shape_of(in[k]).size();
+                layer_models[i].push_back({inst, "cnn_lanes", values / want, values / have, values / want,
+                                           estimate_lanes_resources(have, want)});
+                if (in[k] >= 0) layer_links[size_t(in[k])].push_back(b.current);
+                link = b.current;
+            }
             // A skip FIFO on each input of an Add.
             for (const SkipFifo& s : skips)
                 if (s.layer == int(i) && s.input == int(k)) {
                     const std::string inst = prefix + (k == 0 ? "_skip_a" : "_skip_b");
-                    const int64_t depth = depth_of(inst, s.depth, true, l.in);
+                    const int64_t depth = depth_of(inst, s.depth, true, l.in, 1);
                     b.current = link;
                     b.append(inst, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
                     const int64_t n = l.in.size();
@@ -192,11 +211,11 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
         layer_links[i].insert(layer_links[i].begin(), b.current);
         if (int64_t dflt = fifo_depth(net, i)) {
             const std::string inst = prefix + "_fifo";
-            const int64_t depth = depth_of(inst, dflt, false, l.out);
+            const int lanes = b.lanes_of(b.current);
+            const int64_t depth = depth_of(inst, dflt, false, l.out, lanes), beats = l.out.size() / lanes;
             const std::string from = b.current;
-            b.append(inst, "cnn_fifo", {{"WIDTH", "8"}, {"DEPTH", std::to_string(depth)}});
-            layer_models[i].push_back(
-                {inst, "cnn_fifo", l.out.size(), l.out.size(), l.out.size(), estimate_fifo_resources(depth)});
+            b.append(inst, "cnn_fifo", {{"WIDTH", std::to_string(8 * lanes)}, {"DEPTH", std::to_string(depth)}});
+            layer_models[i].push_back({inst, "cnn_fifo", beats, beats, beats, estimate_fifo_resources(depth, 8 * lanes)});
             fifos.push_back({inst, depth, dflt, from, b.current, false});
             layer_links[i].push_back(b.current);
         }
@@ -230,11 +249,19 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
                      b.package + "end package;\n";
 
     const size_t n = b.links.size();
+    // Link k's bytes in probe_data: from byte offset[k], link_lanes[k] of them.
+    std::vector<int> offset(n + 1, 0);
+    for (size_t k = 0; k < n; ++k) offset[k + 1] = offset[k] + b.link_lanes[k];
+    if (b.link_lanes.front() != 1 || b.lanes_of(b.current) != 1)
+        throw Error(net.name, "the AXI ends carry one value a beat (internal: the plan's lanes)");
     std::string top;
     top += "-- Generated by cnnc from " + source + ".\n";
     top += "-- The model's pipeline behind the AXI4-Stream ports of SPEC §3. probe_valid,\n";
-    top += "-- probe_ready, probe_data expose every internal link (stream order:\n";
-    for (size_t i = 0; i < n; ++i) top += "--   " + std::to_string(i) + " " + b.links[i] + "\n";
+    top += "-- probe_ready, probe_data expose every internal link (stream order; a\n";
+    top += "-- link of L lanes carries L values a beat in L bytes of probe_data:\n";
+    for (size_t i = 0; i < n; ++i)
+        top += "--   " + std::to_string(i) + " " + b.links[i] +
+               (b.link_lanes[i] > 1 ? " (" + std::to_string(b.link_lanes[i]) + " lanes)" : "") + "\n";
     top += "-- ) so a harness can locate a mismatch to its layer and count busy /\n";
     top += "-- starved / blocked cycles per PE.\n";
     top += "library ieee;\nuse ieee.std_logic_1164.all;\nuse work.cnn_pkg.all;\nuse work.cnn_model_pkg.all;\n\n";
@@ -246,7 +273,7 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
     top += "    tlast_error   : out std_logic;  -- one cycle per misplaced s_axis_tlast\n";
     top += "    probe_valid   : out std_logic_vector(" + std::to_string(n - 1) + " downto 0);\n";
     top += "    probe_ready   : out std_logic_vector(" + std::to_string(n - 1) + " downto 0);\n";
-    top += "    probe_data    : out std_logic_vector(" + std::to_string(8 * n - 1) + " downto 0)\n  );\nend entity;\n\n";
+    top += "    probe_data    : out std_logic_vector(" + std::to_string(8 * offset[n] - 1) + " downto 0)\n  );\nend entity;\n\n";
     // The reset is registered once here (rst_i): a reset that enters as a
     // top-level input makes Verilator re-evaluate all the logic it feeds on
     // every eval. While rst_i is high the ports show no valid beat and no
@@ -272,8 +299,8 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
     for (size_t i = 0; i < n; ++i) {
         top += "  probe_valid(" + std::to_string(i) + ") <= " + b.links[i] + "_valid;\n";
         top += "  probe_ready(" + std::to_string(i) + ") <= " + b.links[i] + "_ready;\n";
-        top += "  probe_data(" + std::to_string(8 * i + 7) + " downto " + std::to_string(8 * i) + ") <= " + b.links[i] +
-               "_data;\n";
+        top += "  probe_data(" + std::to_string(8 * offset[i + 1] - 1) + " downto " + std::to_string(8 * offset[i]) +
+               ") <= " + b.links[i] + "_data;\n";
     }
     top += "end architecture;\n";
     d.top_vhdl = top;
@@ -292,6 +319,7 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
     m["f_output"] = net.f_output;
     m["expected_cycles_per_image"] = d.expected_cycles;
     m["links"] = b.links;
+    m["link_lanes"] = b.link_lanes;  // values a beat per link (bytes in probe_data, in link order)
     // The analytical resource model's estimate (gen/resource_model.hpp), beside
     // which build/sim/hw_resources prints Yosys' figures.
     auto est_json = [](const FpgaResources& r) {
@@ -317,7 +345,8 @@ Design build_design(const Network& net, const FifoOverrides& overrides) {
                           {"out", shape_json(l.out)}, {"kernel", {l.kernel_h, l.kernel_w}}, {"stride", {l.stride_h, l.stride_w}},
                           {"pad", {l.pad_t, l.pad_l, l.pad_b, l.pad_r}},
                           {"f_in", l.f_in}, {"f_w", l.f_w}, {"f_out", l.f_out}, {"act", activation_name(l.act)},
-                          {"par_in", l.par_in}, {"par_out", l.par_out}, {"par_ky", l.par_ky}, {"macs", l.macs()}, {"pes", pes},
+                          {"par_in", l.par_in}, {"par_out", l.par_out}, {"par_ky", l.par_ky},
+                          {"par_kx", l.par_kx}, {"lanes_in", l.lanes_in}, {"lanes_out", l.lanes_out}, {"macs", l.macs()}, {"pes", pes},
                           {"inputs", net.inputs_of(i)}, {"tensor_links", tensor_links}});
         if (l.act_string() != activation_name(l.act)) layers.back()["act_detail"] = l.act_string();
     }

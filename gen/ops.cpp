@@ -142,12 +142,38 @@ void emit_zero_pad(const Layer& l, const std::string& prefix, int pad_value, Vhd
               {"PAD_VALUE", std::to_string(pad_value)}});
 }
 
-std::string VhdlBuilder::link(const std::string& name) {
+std::string VhdlBuilder::link(const std::string& name, int lanes) {
     signals += "  signal " + name + "_valid, " + name + "_ready : std_logic;\n";
-    signals += "  signal " + name + "_data : std_logic_vector(7 downto 0);\n";
+    signals += "  signal " + name + "_data : std_logic_vector(" + std::to_string(8 * lanes - 1) + " downto 0);\n";
     links.push_back(name);
+    link_lanes.push_back(lanes);
     return name;
 }
+
+int VhdlBuilder::lanes_of(const std::string& name) const {
+    for (size_t k = 0; k < links.size(); ++k)
+        if (links[k] == name) return link_lanes[k];
+    throw Error(name, "no such link");
+}
+
+namespace {
+
+// The value of generic `name`, or -1.
+int generic_int(const std::vector<std::pair<std::string, std::string>>& g, const std::string& name) {
+    for (const auto& [k, v] : g)
+        if (k == name) return std::stoi(v);
+    return -1;
+}
+
+// The lanes a PE reads (in) or writes (!in), from its generics.
+int pe_lanes(const std::vector<std::pair<std::string, std::string>>& g, bool in) {
+    int v = generic_int(g, in ? "IN_LANES" : "OUT_LANES");
+    if (v < 0) v = generic_int(g, "LANES");
+    if (v < 0 && (v = generic_int(g, "WIDTH")) > 0) v /= 8;
+    return v < 0 ? 1 : v;
+}
+
+}  // namespace
 
 void VhdlBuilder::constant(const std::string& name, const std::vector<int64_t>& values) {
     package += "  constant " + name + " : int_array(0 to " + std::to_string(values.size() - 1) + ") := (";
@@ -162,7 +188,11 @@ void VhdlBuilder::constant(const std::string& name, const std::vector<int64_t>& 
 
 void VhdlBuilder::append(const std::string& name, const std::string& entity,
                          const std::vector<std::pair<std::string, std::string>>& generics) {
-    const std::string in = current, out = link(name);
+    const std::string in = current;
+    if (pe_lanes(generics, true) != lanes_of(in))
+        throw Error(name, "reads " + std::to_string(pe_lanes(generics, true)) + " values a beat from link " + in +
+                              ", which carries " + std::to_string(lanes_of(in)) + " (internal: the plan's lanes)");
+    const std::string out = link(name, pe_lanes(generics, false));
     body += "  " + name + " : entity work." + entity + "\n    generic map (";
     for (size_t i = 0; i < generics.size(); ++i)
         body += (i ? ", " : "") + generics[i].first + " => " + generics[i].second;
@@ -175,6 +205,7 @@ void VhdlBuilder::append(const std::string& name, const std::string& entity,
 void VhdlBuilder::join(const std::string& name, const std::string& entity,
                        const std::vector<std::pair<std::string, std::string>>& generics) {
     const std::string a = current, bl = current_b, out = link(name);
+    if (lanes_of(a) != 1 || lanes_of(bl) != 1) throw Error(name, "a join reads one value a beat (internal)");
     body += "  " + name + " : entity work." + entity + "\n    generic map (";
     for (size_t i = 0; i < generics.size(); ++i)
         body += (i ? ", " : "") + generics[i].first + " => " + generics[i].second;
@@ -186,8 +217,9 @@ void VhdlBuilder::join(const std::string& name, const std::string& entity,
 }
 
 std::pair<std::string, std::string> VhdlBuilder::fork(const std::string& name) {
-    const std::string in = current, a = link(name + "_a"), bl = link(name + "_b");
-    body += "  " + name + " : entity work.cnn_fork\n    generic map (WIDTH => 8)\n";
+    const int lanes = lanes_of(current);
+    const std::string in = current, a = link(name + "_a", lanes), bl = link(name + "_b", lanes);
+    body += "  " + name + " : entity work.cnn_fork\n    generic map (WIDTH => " + std::to_string(8 * lanes) + ")\n";
     body += "    port map (clk => clk, rst => rst_i,\n";
     body += "      in_valid => " + in + "_valid, in_ready => " + in + "_ready, in_data => " + in + "_data,\n";
     body += "      a_valid => " + a + "_valid, a_ready => " + a + "_ready, a_data => " + a + "_data,\n";

@@ -41,12 +41,19 @@ struct PeModel {
 // Builds the generated top: link signals, weight constants, instances.
 class VhdlBuilder {
 public:
-    // Declares <name>_valid/_ready/_data and returns name.
-    std::string link(const std::string& name);
+    // Declares <name>_valid/_ready/_data (8 * lanes bits: lanes values a
+    // beat) and returns name.
+    std::string link(const std::string& name, int lanes = 1);
+    // The values a beat of link `name` carries.
+    int lanes_of(const std::string& name) const;
     // A constant int_array in the weights package.
     void constant(const std::string& name, const std::vector<int64_t>& values);
     // The next stage of the chain: instance `name` of `entity` reads the link
     // `current` and writes a new link called `name`, which becomes `current`.
+    // The new link's lanes come from the generics (OUT_LANES, else LANES,
+    // else WIDTH / 8, else 1); the input's lanes must be what the generics
+    // say it reads (IN_LANES, else LANES, else WIDTH / 8, else 1), or the
+    // design is inconsistent and it throws.
     void append(const std::string& name, const std::string& entity,
                 const std::vector<std::pair<std::string, std::string>>& generics);
 
@@ -64,6 +71,7 @@ public:
     std::string body;           // architecture statements
     std::string package;        // weights package declarations
     std::vector<std::string> links;  // every link in stream order (for probes)
+    std::vector<int> link_lanes;     // per link: values a beat
 };
 
 struct OpDef {

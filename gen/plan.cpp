@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <numeric>
 #include <ostream>
 
 #include "emit.hpp"
@@ -46,7 +47,7 @@ int64_t pipeline_cycles(const Network& net) {
 int64_t layer_multipliers(const Layer& l) {
     const int64_t f32 = l.requant_f32 ? 2 : 0;  // cnn_requant's 24 x 24 mantissa product per lane
     switch (l.kind) {
-        case LayerKind::Conv: return int64_t(l.par_in) * l.par_out * l.par_ky + f32 * l.par_out;
+        case LayerKind::Conv: return int64_t(l.par_in) * l.par_out * l.par_ky * l.par_kx + f32 * l.par_out;
         case LayerKind::DwConv: return int64_t(l.par_out) * (1 + f32);
         case LayerKind::Dense: return l.par_in + f32;
         default: return 0;
@@ -55,16 +56,50 @@ int64_t layer_multipliers(const Layer& l) {
 
 namespace {
 
+bool is_pool(LayerKind k) { return k == LayerKind::MaxPool || k == LayerKind::AvgPool; }
+
+// Sets layer i's lanes (values a beat on its input and output links) for its
+// folding, its producer's lanes and the target. A pool passes its input's
+// lanes through (rtl/cnn_maxpool, cnn_avgpool: LANES). A conv reads
+// gcd(lanes of its input, PAR) of them (a word of PAR channels is PAR /
+// lanes beats) and writes, when its one reader is a conv or a pool that
+// another layer reads, the fewest lanes dividing gcd(PAR_OUT, C_OUT) that
+// bring its output beats within the target (all of them when none does).
+// Every other layer reads and writes one value a beat. Where a tensor is
+// wider than its reader takes it, the generator narrows it (rtl/cnn_lanes).
+void set_lanes(const Network& net, Layer& l, size_t i, int64_t target) {
+    const std::vector<int> in = net.inputs_of(i);
+    const int from = in.size() == 1 && in[0] >= 0 ? net.layers[size_t(in[0])].lanes_out : 1;
+    l.lanes_in = l.lanes_out = 1;
+    if (is_pool(l.kind)) {
+        l.lanes_in = l.lanes_out = from;
+        return;
+    }
+    if (l.kind != LayerKind::Conv) return;
+    l.lanes_in = std::gcd(from, l.par_in);
+    const std::vector<int> readers = net.consumers(int(i));
+    if (readers.size() != 1) return;
+    const int r = readers[0];
+    const LayerKind k = net.layers[size_t(r)].kind;
+    if (k != LayerKind::Conv && !(is_pool(k) && !net.consumers(r).empty())) return;
+    const int g = std::gcd(l.par_out, l.out.c);
+    for (int d = 1; d <= g; ++d)
+        if (g % d == 0) {
+            l.lanes_out = d;
+            if (ceil_div(l.out.size(), d) <= target) break;
+        }
+}
+
 // Sets the layer's parallelism: as few multipliers (layer_multipliers: the
 // DSPs) as meet `target`, ties broken by the fewest estimated LUTs (logic and
 // LUT-RAM, gen/resource_model), then fewer cycles, then the wider par_in (one
 // wider line-buffer word is cheaper than another lane); if nothing meets it,
 // the fewest cycles with as few multipliers and LUTs. A conv tries par_in,
-// par_out and par_ky; a dense layer par_in (every value: ceil(inputs / par)
+// par_out, par_ky and par_kx (each with its lanes, set_lanes); a dense layer par_in (every value: ceil(inputs / par)
 // with inputs > 64 possible); a depthwise conv its lanes (rtl/cnn_dwconv: PAR
 // = par_out lanes of one multiplier each; a PAR that neither divides nor is a
 // multiple of M = C_OUT / C_IN adds a byte multiplexer per lane, not counted).
-void choose_par(Layer& l, size_t i, int64_t target) {
+void choose_par(const Network& net, Layer& l, size_t i, int64_t target) {
     const bool conv = l.kind == LayerKind::Conv, dw = l.kind == LayerKind::DwConv;
     std::vector<int> ins{1};
     if (conv) ins = useful_pars(l.in.c);
@@ -74,15 +109,19 @@ void choose_par(Layer& l, size_t i, int64_t target) {
     }
     const std::vector<int> outs = conv || dw ? useful_pars(l.out.c) : std::vector<int>{1};
     const std::vector<int> kys = conv ? useful_pars(l.kernel_h) : std::vector<int>{1};
-    struct Pick { int pi = 1, po = 1, pk = 1; int64_t mults = 0, cycles = 0; bool meets = false; double luts = 0; } best;
+    const std::vector<int> kxs = conv ? useful_pars(l.kernel_w) : std::vector<int>{1};
+    struct Pick { int pi = 1, po = 1, pk = 1, px = 1; int64_t mults = 0, cycles = 0; bool meets = false; double luts = 0; } best;
     bool have = false;
+    for (int px : kxs)
     for (int pk : kys)
         for (int pi : ins)
             for (int po : outs) {
                 l.par_in = pi;
                 l.par_out = po;
                 l.par_ky = pk;
-                Pick c{pi, po, pk, layer_multipliers(l), 0, false, 0};
+                l.par_kx = px;
+                set_lanes(net, l, i, target);
+                Pick c{pi, po, pk, px, layer_multipliers(l), 0, false, 0};
                 for (const PeModel& pe : layer_pes(l, i)) {  // one evaluation: cycles and LUTs
                     c.cycles = std::max(c.cycles, pe.cycles);
                     c.luts += pe.res.lut + pe.res.lutram;
@@ -102,6 +141,8 @@ void choose_par(Layer& l, size_t i, int64_t target) {
     l.par_in = best.pi;
     l.par_out = best.po;
     l.par_ky = best.pk;
+    l.par_kx = best.px;
+    set_lanes(net, l, i, target);
 }
 
 }  // namespace
@@ -122,8 +163,7 @@ void plan_parallelism(Network& net, int64_t target, int fixed) {
             }
             const int max_par = l.kind == LayerKind::Conv ? l.in.c : int(std::min<int64_t>(l.in.size(), 64));
             l.par_in = std::min(fixed, max_par);
-            l.par_out = 1;
-            l.par_ky = 1;
+            l.par_out = l.par_ky = l.par_kx = 1;
         }
         return;
     }
@@ -137,23 +177,30 @@ void plan_parallelism(Network& net, int64_t target, int fixed) {
         target = 0;
         for (size_t i = 0; i < net.layers.size(); ++i) {
             Layer l = net.layers[i];
-            l.par_in = l.par_out = l.par_ky = 1;
+            l.par_in = l.par_out = l.par_ky = l.par_kx = l.lanes_in = l.lanes_out = 1;
             target = std::max(target, worst_cycles(l, i));
         }
     }
-    if (target <= 0) {
-        target = net.input.size();
-        for (const Layer& l : net.layers) target = std::max({target, l.in.size(), l.out.size()});
-    }
-    for (size_t i = 0; i < net.layers.size(); ++i) {
-        Layer l = net.layers[i];
-        if (l.has_weights()) {
-            choose_par(l, i, 0);  // nothing meets 0: the fewest cycles
-        }
+    // The input stream's bound (one beat a cycle), raised to each layer at its
+    // fastest folding with its widest links (in stream order: a layer's lanes
+    // follow its producer's).
+    Network fast = net;
+    target = std::max<int64_t>(target, net.input.size());
+    for (size_t i = 0; i < fast.layers.size(); ++i) {
+        Layer& l = fast.layers[i];
+        if (l.has_weights()) choose_par(fast, l, i, 0);  // nothing meets 0: the fewest cycles
+        else set_lanes(fast, l, i, 0);
         target = std::max(target, worst_cycles(l, i));
     }
-    for (size_t i = 0; i < net.layers.size(); ++i)
-        if (net.layers[i].has_weights()) choose_par(net.layers[i], i, target);
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        Layer& l = net.layers[i];
+        if (l.has_weights()) choose_par(net, l, i, target);
+        else set_lanes(net, l, i, target);
+    }
+}
+
+void plan_lanes(Network& net, int64_t target) {
+    for (size_t i = 0; i < net.layers.size(); ++i) set_lanes(net, net.layers[i], i, target);
 }
 
 int64_t parse_target(const std::string& s, const std::string& what) {
@@ -179,9 +226,10 @@ namespace {
 std::string folding(const Layer& l) {
     switch (l.kind) {
         case LayerKind::Conv:
-            return std::to_string(l.par_in) + "x" + std::to_string(l.par_out) + "x" + std::to_string(l.par_ky);
-        case LayerKind::DwConv: return "1x" + std::to_string(l.par_out) + "x1";
-        case LayerKind::Dense: return std::to_string(l.par_in) + "x1x1";
+            return std::to_string(l.par_in) + "x" + std::to_string(l.par_out) + "x" + std::to_string(l.par_ky) + "x" +
+                   std::to_string(l.par_kx);
+        case LayerKind::DwConv: return "1x" + std::to_string(l.par_out) + "x1x1";
+        case LayerKind::Dense: return std::to_string(l.par_in) + "x1x1x1";
         default: return "-";
     }
 }
@@ -202,7 +250,8 @@ Plan make_plan(const Network& net, int64_t target, int fixed) {
     p.target = target;
     p.interval = d.expected_cycles;
     for (const Layer& l : planned.layers) {
-        PlanRow r{l.name, kind_name(l.kind), folding(l), 0, layer_multipliers(l), {}};
+        PlanRow r{l.name, kind_name(l.kind), folding(l), std::to_string(l.lanes_in) + "/" + std::to_string(l.lanes_out),
+                  0, layer_multipliers(l), {}};
         p.multipliers += r.multipliers;
         p.rows.push_back(r);
     }
@@ -225,18 +274,18 @@ void print_plan(const Plan& p, double clock_mhz, std::ostream& os) {
         os << buf;
     }
     os << "\n";
-    std::snprintf(buf, sizeof buf, "  %-4s %-16s %-9s %-12s %10s %6s %8s %8s %6s %7s\n", "#", "layer", "kind",
-                  "pi x po x ky", "cycles", "mults", "LUT", "FF", "DSP", "BRAM36");
+    std::snprintf(buf, sizeof buf, "  %-4s %-16s %-9s %-17s %-6s %10s %6s %8s %8s %6s %7s\n", "#", "layer", "kind",
+                  "pi x po x ky x kx", "lanes", "cycles", "mults", "LUT", "FF", "DSP", "BRAM36");
     os << buf;
     for (size_t i = 0; i < p.rows.size(); ++i) {
         const PlanRow& r = p.rows[i];
-        std::snprintf(buf, sizeof buf, "  %-4zu %-16.16s %-9s %-12s %10lld %6lld %8.0f %8.0f %6.0f %7.1f%s\n", i,
-                      r.layer.c_str(), r.kind.c_str(), r.folding.c_str(), (long long)r.cycles,
+        std::snprintf(buf, sizeof buf, "  %-4zu %-16.16s %-9s %-17s %-6s %10lld %6lld %8.0f %8.0f %6.0f %7.1f%s\n", i,
+                      r.layer.c_str(), r.kind.c_str(), r.folding.c_str(), r.lanes.c_str(), (long long)r.cycles,
                       (long long)r.multipliers, r.res.lut + r.res.lutram, r.res.ff, r.res.dsp, r.res.bram36,
                       r.cycles == p.interval ? "  <- bottleneck" : "");
         os << buf;
     }
-    std::snprintf(buf, sizeof buf, "  %-44s %10lld %6lld %8.0f %8.0f %6.0f %7.1f\n", "total (estimate; LUT incl. LUT-RAM)",
+    std::snprintf(buf, sizeof buf, "  %-56s %10lld %6lld %8.0f %8.0f %6.0f %7.1f\n", "total (estimate; LUT incl. LUT-RAM)",
                   (long long)p.interval, (long long)p.multipliers, p.total.lut + p.total.lutram, p.total.ff,
                   p.total.dsp, p.total.bram36);
     os << buf;

@@ -23,11 +23,12 @@ int64_t parse_target(const std::string& s, const std::string& what);
 // "max", "min", "mid" or the number.
 std::string target_name(int64_t target);
 
-// Parallelism planning: each Conv's (par_in, par_out, par_ky), each DwConv's
-// lanes, each Dense's par_in, with the fewest multipliers (ties: the fewest
-// estimated LUTs) whose cycles fit
-// the target interval. kTargetMax: the stream-bound minimum (the pipeline's
-// largest beat count), raised to the slowest layer's best (full parallelism),
+// Parallelism planning: each Conv's (par_in, par_out, par_ky, par_kx), each
+// DwConv's lanes, each Dense's par_in, with the fewest multipliers (ties: the
+// fewest estimated LUTs) whose cycles fit the target interval, and every
+// layer's link lanes (channels a beat, lanes_in / lanes_out: as few as the
+// target needs; gen/plan.cpp set_lanes). kTargetMax: the input stream's bound
+// (one beat a cycle), raised to the slowest layer's best (full parallelism),
 // since nothing needs to beat the bottleneck; kTargetMin: the slowest layer
 // at one lane (every layer then takes the fewest multipliers that keep up
 // with it). A target below what the pipeline can reach is raised the same
@@ -35,13 +36,18 @@ std::string target_name(int64_t target);
 // everywhere (cnnc --par N).
 void plan_parallelism(Network& net, int64_t target = kTargetMax, int fixed = 0);
 
+// Every layer's lanes for its folding as plan_parallelism sets them (for a
+// folding changed by hand: tests).
+void plan_lanes(Network& net, int64_t target);
+
 // The multipliers a planned layer's PEs hold (the planner's cost).
 int64_t layer_multipliers(const Layer& l);
 
 // A planned network, layer by layer: its folding, the slowest of its PEs
 // (FIFOs included) and their estimated resources.
 struct PlanRow {
-    std::string layer, kind, folding;  // folding: "par_in x par_out x par_ky" or "-"
+    std::string layer, kind, folding;  // folding: "par_in x par_out x par_ky x par_kx" or "-"
+    std::string lanes;                 // "lanes_in/lanes_out"
     int64_t cycles = 0, multipliers = 0;
     FpgaResources res;
 };

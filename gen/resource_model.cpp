@@ -176,6 +176,12 @@ FpgaResources estimate_fifo_resources(int64_t depth, int64_t width) {
     return r;
 }
 
+FpgaResources estimate_lanes_resources(int64_t in_lanes, int64_t out_lanes) {
+    const double pieces = double(in_lanes / out_lanes), bits = 8.0 * double(out_lanes);
+    // A pieces-to-1 multiplexer of `bits` bits: a LUT6 takes a 4-to-1 per bit.
+    return FpgaResources{bits * std::ceil((pieces - 1) / 3) + 4, 0, 8.0 * double(in_lanes) + clog2(pieces) + 1, 0, 0};
+}
+
 // rtl/cnn_fork.vhd's Resources: 2 x (2 * WIDTH + 2) FF, 25 LUT at WIDTH 8.
 FpgaResources estimate_fork_resources(int64_t width) {
     return FpgaResources{25.0 * double(width) / 8, 0, 4.0 * double(width) + 4, 0, 0};

@@ -42,6 +42,9 @@ FpgaResources estimate_memory(int64_t words, int64_t width, bool registered_read
 FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe);
 // rtl/cnn_fifo of DEPTH x WIDTH with its RAM_MIN_BITS rule (8192 bits).
 FpgaResources estimate_fifo_resources(int64_t depth, int64_t width = 8);
+// rtl/cnn_lanes.vhd: a register of 8 * in_lanes bits, a piece counter and the
+// piece multiplexer.
+FpgaResources estimate_lanes_resources(int64_t in_lanes, int64_t out_lanes);
 // rtl/cnn_fork (two cnn_skid of WIDTH bits).
 FpgaResources estimate_fork_resources(int64_t width = 8);
 // The stream ends rtl/cnn_axis_in and cnn_axis_out (a beat counter each).

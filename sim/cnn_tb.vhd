@@ -15,7 +15,8 @@
 -- Writes DIR/events.txt, one event a line, in the harness' order within a cycle:
 --   I cyc last            a beat accepted on s_axis
 --   O cyc data last       a beat delivered on m_axis (data as int8)
---   L cyc link data       a transfer on internal link `link` (probe_*)
+--   L cyc link data...    a transfer on internal link `link` (probe_*): its
+--                         value, or a wide link's values (lane 0 first)
 --   X cyc                 tlast_error high (a misplaced s_axis tlast)
 --   C cyc text            an AXI rule broken on m_axis
 --   T bucket b s k ...    per link, busy / starved / blocked cycles in the bucket
@@ -34,6 +35,10 @@ use std.textio.all;
 entity cnn_tb is
   generic (
     NLINKS : positive;
+    -- Bytes of probe_data, and per link the values a beat: character i is
+    -- character'val(48 + lanes of link i) ("1111" when no link is wide).
+    NBYTES : positive;
+    LANES  : string;
     DIR    : string
   );
 end entity;
@@ -50,7 +55,7 @@ architecture sim of cnn_tb is
   signal m_tready : std_logic := '0';
   signal tlast_error : std_logic;
   signal probe_valid, probe_ready : std_logic_vector(NLINKS - 1 downto 0);
-  signal probe_data : std_logic_vector(8 * NLINKS - 1 downto 0);
+  signal probe_data : std_logic_vector(8 * NBYTES - 1 downto 0);
 begin
   dut : entity work.cnn_top
     port map (clk => clk, rst => rst,
@@ -76,6 +81,7 @@ begin
     type counts_t is array (0 to NLINKS - 1, 0 to 2) of natural;
     variable total, part : counts_t := (others => (others => 0));
     variable k, v, r : integer;
+    variable off, nl : natural := 0;   -- a link's first byte in probe_data, its lanes
     variable stalled : boolean;
 
     function bit01(s : std_logic) return integer is
@@ -196,12 +202,16 @@ begin
         got := got + 1;
         last_progress := cyc;
       end if;
+      off := 0;
       for i in 0 to NLINKS - 1 loop
         v := bit01(probe_valid(i));
         r := bit01(probe_ready(i));
+        nl := character'pos(LANES(LANES'low + i)) - 48;
         if v = 1 and r = 1 then
-          write(ev, string'("L ") & integer'image(cyc) & " " & integer'image(i) & " " &
-                    integer'image(to_integer(signed(probe_data(8 * i + 7 downto 8 * i)))));
+          write(ev, string'("L ") & integer'image(cyc) & " " & integer'image(i));
+          for j in off to off + nl - 1 loop
+            write(ev, " " & integer'image(to_integer(signed(probe_data(8 * j + 7 downto 8 * j)))));
+          end loop;
           emit;
           k := 0;
         elsif v = 1 then
@@ -211,6 +221,7 @@ begin
         end if;
         total(i, k) := total(i, k) + 1;
         part(i, k) := part(i, k) + 1;
+        off := off + nl;
       end loop;
       if tlast_error = '1' then
         write(ev, string'("X ") & integer'image(cyc));

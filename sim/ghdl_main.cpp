@@ -36,6 +36,19 @@ std::string quote(const std::string& s) {
     return r + "'";
 }
 
+// cnn_tb's NBYTES and LANES generics (sim/cnn_tb.vhd): probe_data's bytes,
+// and each link's lanes as one character, character'val(48 + lanes).
+std::string lanes_generics(const Manifest& m) {
+    std::string lanes;
+    int bytes = 0;
+    for (int n : m.link_lanes) {
+        if (n > 64) throw cnn::Error(m.links[lanes.size()], "more than 64 lanes: cnn_tb takes at most 64");
+        lanes += char(48 + n);
+        bytes += n;
+    }
+    return " -gNBYTES=" + std::to_string(bytes) + " -gLANES=" + quote(lanes);
+}
+
 Stall::Mode mode_of(const std::string& s) {
     return s == "random" ? Stall::Random : s == "heavy" ? Stall::Heavy : Stall::Off;
 }
@@ -84,7 +97,7 @@ RunReport run_ghdl(const Setup& s, const fs::path& work, const fs::path& run) {
     }
     const char* ghdl = std::getenv("GHDL");
     std::string cmd = std::string(ghdl ? ghdl : "ghdl") + " -r --std=08 --workdir=" + quote(work.string()) +
-                      " cnn_tb -gNLINKS=" + std::to_string(m.links.size()) + " -gDIR=" + quote(run.string()) +
+                      " cnn_tb -gNLINKS=" + std::to_string(m.links.size()) + lanes_generics(m) + " -gDIR=" + quote(run.string()) +
                       " --ieee-asserts=disable";
     if (!opt.trace.empty()) cmd += " --fst=" + quote(opt.trace);
     cmd += " > " + quote((run / "ghdl.log").string()) + " 2>&1";
@@ -136,8 +149,12 @@ RunReport run_ghdl(const Setup& s, const fs::path& work, const fs::path& run) {
             board.output_beat(uint8_t(d), last, cyc);  // the byte (logged as int8)
         } else if (kind == 'L') {
             int link = 0, d = 0;
-            is >> link >> d;
-            board.link_beat(link, int8_t(d), cyc);
+            is >> link;
+            std::vector<int8_t> values;  // one, or a wide link's lanes
+            while (is >> d) values.push_back(int8_t(d));
+            if (values.empty() || !is.eof()) throw cnn::Error((run / "events.txt").string(), "malformed line: " + line);
+            is.clear();  // the values ran to the end of the line
+            board.link_beat(link, values.data(), int(values.size()), cyc);
         } else if (kind == 'X') {
             is >> cyc;
             board.protocol_error("s_axis: the hardware flagged a misplaced tlast at cycle " + std::to_string(cyc));

@@ -120,9 +120,15 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
                 const int i = base + __builtin_ctz(fire);
                 fire &= fire - 1;
                 ++transfers[size_t(i)];
-                const int8_t d = int8_t(top->probe_data.p[i]);
-                if (events) std::fprintf(events.get(), "L %llu %d %d\n", (unsigned long long)cyc, i, int(d));
-                board.link_beat(i, d, cyc);
+                // A wide link's beat: its lanes values, lowest byte first.
+                const int8_t* d = reinterpret_cast<const int8_t*>(top->probe_data.p) + m.link_offset[size_t(i)];
+                const int lanes = m.link_lanes[size_t(i)];
+                if (events) {
+                    std::fprintf(events.get(), "L %llu %d", (unsigned long long)cyc, i);
+                    for (int k = 0; k < lanes; ++k) std::fprintf(events.get(), " %d", int(d[k]));
+                    std::fputc('\n', events.get());
+                }
+                board.link_beat(i, d, lanes, cyc);
             }
         }
         // A FIFO's occupancy changes only on a transfer.

@@ -33,6 +33,14 @@ Manifest Manifest::load(const std::string& path) {
         m.expected_cycles = j.at("expected_cycles_per_image");
         m.output_unsigned = j.at("output_unsigned");
         m.links = j.at("links").get<std::vector<std::string>>();
+        m.link_lanes = j.value("link_lanes", std::vector<int>(m.links.size(), 1));
+        if (m.link_lanes.size() != m.links.size()) throw Error(path, "link_lanes does not match links");
+        int at = 0;
+        for (int lanes : m.link_lanes) {
+            if (lanes < 1) throw Error(path, "a link with " + std::to_string(lanes) + " lanes");
+            m.link_offset.push_back(at);
+            at += lanes;
+        }
         if (j.contains("input_fork"))
             m.pes.push_back({j["input_fork"].at("instance"), "cnn_fork", m.input_beats, m.input_beats,
                              j["input_fork"].at("link")});

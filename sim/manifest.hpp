@@ -16,6 +16,8 @@ struct Manifest {
     int64_t input_beats = 0, output_beats = 0, expected_cycles = 0;
     bool output_unsigned = false;         // m_axis carries uint8 (the top flips bit 7)
     std::vector<std::string> links;       // probe index -> link name
+    std::vector<int> link_lanes;          // probe index -> values a beat (1 unless a wide link)
+    std::vector<int> link_offset;         // probe index -> its first byte in probe_data
     struct Layer {
         std::string name, kind;
         Shape out;

@@ -58,7 +58,7 @@ void Scoreboard::record(size_t image, int layer_index, int64_t beat, int expecte
     r.first = mm;
 }
 
-void Scoreboard::link_beat(int link, int8_t data, uint64_t cycle) {
+void Scoreboard::link_beat(int link, const int8_t* values, int lanes, uint64_t cycle) {
     const int layer = link_layer_[link];
     if (layer < 0) {  // a link inside a layer (e.g. after zero padding): timing only
         const int64_t per = link_per_image_[link];
@@ -70,18 +70,21 @@ void Scoreboard::link_beat(int link, int8_t data, uint64_t cycle) {
         return;
     }
     size_t& img = link_image_[link];
-    size_t& beat = link_beat_[link];
-    if (img >= jobs_.size()) {
-        protocol_error("link " + m_.links[link] + ": a beat after the last image");
-        return;
-    }
-    const auto& want = jobs_[img].golden[layer].data;
-    if (beat == 0) link_first_[link].push_back(cycle);
-    if (beat + 1 == want.size()) link_last_[link].push_back(cycle);
-    if (want[beat] != data) record(img, layer, int64_t(beat), want[beat], data, m_.links[link], cycle);
-    if (++beat == want.size()) {
-        beat = 0;
-        ++img;
+    size_t& beat = link_beat_[link];   // the value index within the image
+    for (int k = 0; k < lanes; ++k) {
+        if (img >= jobs_.size()) {
+            protocol_error("link " + m_.links[link] + ": a beat after the last image");
+            return;
+        }
+        const auto& want = jobs_[img].golden[layer].data;
+        const int8_t data = values[k];
+        if (beat == 0) link_first_[link].push_back(cycle);
+        if (beat + 1 == want.size()) link_last_[link].push_back(cycle);
+        if (want[beat] != data) record(img, layer, int64_t(beat), want[beat], data, m_.links[link], cycle);
+        if (++beat == want.size()) {
+            beat = 0;
+            ++img;
+        }
     }
 }
 

@@ -37,8 +37,9 @@ struct ImageResult {
 class Scoreboard {
 public:
     Scoreboard(const Manifest& m, const std::vector<Job>& jobs);
-    // A beat on probe link `link` (internal streams) at `cycle`.
-    void link_beat(int link, int8_t data, uint64_t cycle);
+    // A beat on probe link `link` (internal streams) at `cycle`: its `lanes`
+    // values (one, or a wide link's, in channel order).
+    void link_beat(int link, const int8_t* data, int lanes, uint64_t cycle);
     // A beat on m_axis; checks tlast placement too.
     // (its byte as the port carries it)
     void output_beat(uint8_t byte, bool last, uint64_t cycle);

@@ -45,7 +45,7 @@ TEST_CASE("min is one lane everywhere, max the fastest, mid between them geometr
         // lane the interval is the same.
         Network serial = net;
         plan_parallelism(serial, 0, 1);
-        for (Layer& l : serial.layers) l.par_in = l.par_out = l.par_ky = 1;
+        for (Layer& l : serial.layers) l.par_in = l.par_out = l.par_ky = l.par_kx = l.lanes_in = l.lanes_out = 1;
         CHECK(build_design(serial).expected_cycles == lo.interval);
         // Each plan's rows: the slowest layer is the interval.
         int64_t worst = 0;
@@ -65,12 +65,13 @@ TEST_CASE("a numeric target is met with the fewest multipliers, or raised to wha
         Network planned = net;
         plan_parallelism(planned, t);
         for (size_t i = 0; i < planned.layers.size(); ++i) {
-            for (int axis = 0; axis < 3; ++axis) {
+            for (int axis = 0; axis < 4; ++axis) {
                 Network fewer = planned;
                 Layer& l = fewer.layers[i];
-                int& knob = axis == 0 ? l.par_in : axis == 1 ? l.par_out : l.par_ky;
+                int& knob = axis == 0 ? l.par_in : axis == 1 ? l.par_out : axis == 2 ? l.par_ky : l.par_kx;
                 if (!l.has_weights() || knob == 1) continue;
                 --knob;
+                plan_lanes(fewer, std::max(t, hi.interval));
                 CHECK_MESSAGE(build_design(fewer).expected_cycles > t,
                               "layer " << i << " axis " << axis << " has more parallelism than target " << t << " needs");
             }
