@@ -122,13 +122,18 @@ TEST_CASE("among foldings of as few multipliers that meet the target, the planne
             };
             for (int pi = 1; pi <= l.in.c; ++pi)
                 for (int po = 1; po <= l.out.c; ++po)
-                    for (int pk = 1; pk <= l.kernel_h; ++pk) {
-                        Layer x = l;
-                        x.par_in = pi, x.par_out = po, x.par_ky = pk;
-                        if (layer_multipliers(x) != layer_multipliers(l) || cycles(x) > bound) continue;
-                        CHECK_MESSAGE(luts(x) >= luts(l), "layer " << i << ": " << pi << "x" << po << "x" << pk
-                                                                   << " meets " << bound << " with fewer LUTs");
-                    }
+                    for (int pk = 1; pk <= l.kernel_h; ++pk)
+                        for (int px = 1; px <= l.kernel_w; ++px) {
+                            Network y = planned;
+                            Layer& x = y.layers[i];
+                            x.par_in = pi, x.par_out = po, x.par_ky = pk, x.par_kx = px;
+                            if (layer_multipliers(x) != layer_multipliers(l)) continue;
+                            plan_lanes(y, bound);  // its lanes, as the planner would set them
+                            if (cycles(x) > bound) continue;
+                            CHECK_MESSAGE(luts(x) >= luts(l), "layer " << i << ": " << pi << "x" << po << "x" << pk
+                                                                       << "x" << px << " meets " << bound
+                                                                       << " with fewer LUTs");
+                        }
         }
     }
 }
