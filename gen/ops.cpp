@@ -100,23 +100,26 @@ static int64_t credit_bound_issue(int64_t groups, int64_t nog, int64_t kkn, int6
 
 int64_t conv_cycles(const Layer& l, int64_t kkn, int64_t par_out) {
     const Shape p = padded_shape(l);
-    const int64_t row = int64_t(p.w) * p.c;  // beats of one input row
-    const int64_t nog = ceil_div(l.out.c, par_out), last = l.out.c - (nog - 1) * par_out;
+    const int64_t row = int64_t(p.w) * p.c / l.lanes_in;  // beats of one input row
+    const int64_t nog = ceil_div(l.out.c, par_out);
+    // Beats of a group and of a pixel's last group (OUT_LANES lanes a beat):
+    // the model's "lanes" of a group are its beats.
+    const int64_t bpg = par_out / l.lanes_out, last = (l.out.c - (nog - 1) * par_out) / l.lanes_out;
     const int64_t t_row = int64_t(l.out.w) * nog * kkn;
     const int64_t rrel = std::min(l.stride_h, l.kernel_h);
     const int64_t refill = (l.kernel_h - rrel) * row;
     const int64_t trailing = (p.h - int64_t(l.out.h - 1) * l.stride_h - l.kernel_h) * row;
-    const int64_t t_in = p.size();
+    const int64_t t_in = p.size() / l.lanes_in;
     int64_t t_conv = l.out.h * t_row + refill;
     const int64_t x = requant_extra_latency(l), d = 8 + x;
     if (l.out.h >= 3)
         t_conv = std::max(t_conv, (l.kernel_h + rrel) * row + trailing +
-                                      credit_bound_issue(int64_t(l.out.h - 2) * l.out.w * nog, nog, kkn, par_out,
+                                      credit_bound_issue(int64_t(l.out.h - 2) * l.out.w * nog, nog, kkn, bpg,
                                                          last, d, x));
-    const int64_t sd = d * par_out - ((d - 1) / nog + 1) * (par_out - last);
+    const int64_t sd = d * bpg - ((d - 1) / nog + 1) * (bpg - last);
     const int64_t m = ((nog - 1 - (d - 1) % nog) % nog + nog) % nog;
-    const int64_t dw = par_out > kkn ? std::max<int64_t>(0, kkn - last - m * (par_out - kkn)) : 0;
-    const int64_t t_out = l.out.size() + std::max<int64_t>(0, refill + kkn + 6 + x + dw - sd);
+    const int64_t dw = bpg > kkn ? std::max<int64_t>(0, kkn - last - m * (bpg - kkn)) : 0;
+    const int64_t t_out = l.out.size() / l.lanes_out + std::max<int64_t>(0, refill + kkn + 6 + x + dw - sd);
     return std::max({t_in, t_conv, t_out});
 }
 
@@ -124,10 +127,10 @@ Shape padded_shape(const Layer& l) {
     return Shape{l.in.c, l.in.h + l.pad_t + l.pad_b, l.in.w + l.pad_l + l.pad_r};
 }
 
-// rtl/cnn_zero_pad.vhd: HP * WP * C cycles per image.
+// rtl/cnn_zero_pad.vhd: HP * WP * C / LANES cycles per image (on the layer's input link: lanes_in).
 PeModel zero_pad_pe(const Layer& l, const std::string& prefix) {
-    const Shape p = padded_shape(l);
-    return {prefix + "_pad", "cnn_zero_pad", p.size(), l.in.size(), p.size(), {}};
+    const int64_t beats = padded_shape(l).size() / l.lanes_in;
+    return {prefix + "_pad", "cnn_zero_pad", beats, l.in.size() / l.lanes_in, beats, {}};
 }
 
 void emit_zero_pad(const Layer& l, const std::string& prefix, int pad_value, VhdlBuilder& b) {
@@ -139,7 +142,8 @@ void emit_zero_pad(const Layer& l, const std::string& prefix, int pad_value, Vhd
               {"PAD_L", std::to_string(l.pad_l)},
               {"PAD_B", std::to_string(l.pad_b)},
               {"PAD_R", std::to_string(l.pad_r)},
-              {"PAD_VALUE", std::to_string(pad_value)}});
+              {"PAD_VALUE", std::to_string(pad_value)},
+              {"LANES", std::to_string(l.lanes_in)}});
 }
 
 std::string VhdlBuilder::link(const std::string& name, int lanes) {

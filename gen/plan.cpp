@@ -67,6 +67,21 @@ bool is_pool(LayerKind k) { return k == LayerKind::MaxPool || k == LayerKind::Av
 // bring its output beats within the target (all of them when none does).
 // Every other layer reads and writes one value a beat. Where a tensor is
 // wider than its reader takes it, the generator narrows it (rtl/cnn_lanes).
+// The lanes a conv's output may take: the divisors of gcd(PAR_OUT, C_OUT)
+// when its one reader is a conv or a pool that another layer reads; else 1.
+std::vector<int> out_lanes_options(const Network& net, const Layer& l, size_t i) {
+    const std::vector<int> readers = net.consumers(int(i));
+    if (l.kind != LayerKind::Conv || readers.size() != 1) return {1};
+    const int r = readers[0];
+    const LayerKind k = net.layers[size_t(r)].kind;
+    if (k != LayerKind::Conv && !(is_pool(k) && !net.consumers(r).empty())) return {1};
+    const int g = std::gcd(l.par_out, l.out.c);
+    std::vector<int> v;
+    for (int d = 1; d <= g; ++d)
+        if (g % d == 0) v.push_back(d);
+    return v;
+}
+
 void set_lanes(const Network& net, Layer& l, size_t i, int64_t target) {
     const std::vector<int> in = net.inputs_of(i);
     const int from = in.size() == 1 && in[0] >= 0 ? net.layers[size_t(in[0])].lanes_out : 1;
@@ -77,17 +92,10 @@ void set_lanes(const Network& net, Layer& l, size_t i, int64_t target) {
     }
     if (l.kind != LayerKind::Conv) return;
     l.lanes_in = std::gcd(from, l.par_in);
-    const std::vector<int> readers = net.consumers(int(i));
-    if (readers.size() != 1) return;
-    const int r = readers[0];
-    const LayerKind k = net.layers[size_t(r)].kind;
-    if (k != LayerKind::Conv && !(is_pool(k) && !net.consumers(r).empty())) return;
-    const int g = std::gcd(l.par_out, l.out.c);
-    for (int d = 1; d <= g; ++d)
-        if (g % d == 0) {
-            l.lanes_out = d;
-            if (ceil_div(l.out.size(), d) <= target) break;
-        }
+    for (int d : out_lanes_options(net, l, i)) {
+        l.lanes_out = d;
+        if (ceil_div(l.out.size(), d) <= target) break;
+    }
 }
 
 // Sets the layer's parallelism: as few multipliers (layer_multipliers: the
@@ -110,7 +118,7 @@ void choose_par(const Network& net, Layer& l, size_t i, int64_t target) {
     const std::vector<int> outs = conv || dw ? useful_pars(l.out.c) : std::vector<int>{1};
     const std::vector<int> kys = conv ? useful_pars(l.kernel_h) : std::vector<int>{1};
     const std::vector<int> kxs = conv ? useful_pars(l.kernel_w) : std::vector<int>{1};
-    struct Pick { int pi = 1, po = 1, pk = 1, px = 1; int64_t mults = 0, cycles = 0; bool meets = false; double luts = 0; } best;
+    struct Pick { int pi = 1, po = 1, pk = 1, px = 1, lo = 1; int64_t mults = 0, cycles = 0; bool meets = false; double luts = 0; } best;
     bool have = false;
     for (int px : kxs)
     for (int pk : kys)
@@ -121,7 +129,9 @@ void choose_par(const Network& net, Layer& l, size_t i, int64_t target) {
                 l.par_ky = pk;
                 l.par_kx = px;
                 set_lanes(net, l, i, target);
-                Pick c{pi, po, pk, px, layer_multipliers(l), 0, false, 0};
+                for (int lo : out_lanes_options(net, l, i)) {
+                l.lanes_out = lo;
+                Pick c{pi, po, pk, px, lo, layer_multipliers(l), 0, false, 0};
                 for (const PeModel& pe : layer_pes(l, i)) {  // one evaluation: cycles and LUTs
                     c.cycles = std::max(c.cycles, pe.cycles);
                     c.luts += pe.res.lut + pe.res.lutram;
@@ -137,12 +147,14 @@ void choose_par(const Network& net, Layer& l, size_t i, int64_t target) {
                             : c.mults != best.mults ? c.mults < best.mults
                             : c.luts != best.luts ? c.luts < best.luts : c.pi > best.pi;
                 if (better) best = c, have = true;
+                }
             }
     l.par_in = best.pi;
     l.par_out = best.po;
     l.par_ky = best.pk;
     l.par_kx = best.px;
     set_lanes(net, l, i, target);
+    l.lanes_out = best.lo;
 }
 
 }  // namespace

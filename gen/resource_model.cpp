@@ -199,25 +199,30 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
     const std::string& e = pe.entity;
     const bool f32 = l.requant_f32;
     if (e == "cnn_conv") {
-        // rtl/cnn_conv.vhd's Resources: PAR * PAR_OUT * PAR_KY products,
-        // PAR_OUT lanes (cnn_mac, weight ROM, bias ROM), a line buffer.
+        // rtl/cnn_conv.vhd's Resources: PAR * PAR_OUT * PAR_KY * PAR_KX
+        // products, PAR_OUT lanes (cnn_mac, weight ROM, bias ROM), a line buffer.
         const Shape p = padded_shape(l);
-        const int64_t par = l.par_in, po = l.par_out, pky = std::max(1, l.par_ky);
+        const int64_t par = l.par_in, po = l.par_out, pky = std::max(1, l.par_ky), pkx = std::max(1, l.par_kx);
         const int64_t ng = ceil_div(l.in.c, par), nog = ceil_div(l.out.c, po);
         const int64_t rrel = std::min(l.stride_h, l.kernel_h), nrows = l.kernel_h + rrel;
-        const double mults = double(par * po * pky);
-        FpgaResources r = logic(window_counters(l, p, nrows, nog) + counter(double(nog) * l.kernel_h * l.kernel_w * ng) +
+        const int64_t nkx = ceil_div(l.kernel_w, pkx), wq = (p.w + pkx - 2) / pkx + 1;
+        const double mults = double(par * po * pky * pkx);
+        FpgaResources r = logic(window_counters(l, p, nrows, nog) + counter(double(nog) * l.kernel_h * nkx * ng) +
                                     Logic{45, 8.0 * par - 15},
                                 kMacLane, double(po), kProduct, mults);
         r.dsp = mults;
-        // Weight ROM per lane: NOG * KH/PAR_KY * KW * NG words of PAR_KY * PAR
-        // bytes (+1 salt bit, constant: folded); bias ROM max(NOG, 2) x 32.
-        const int64_t nw = std::max<int64_t>(nog * ceil_div(l.kernel_h, pky) * l.kernel_w * ng, 2);
-        r += scaled(rom(nw, 8 * par * pky), double(po));
-        // Line buffer: one RAM of NROWS * W * NG words x 8 * PAR bits (PAR_KY
-        // > 1: NROWS banks of W * NG words), registered read.
-        if (pky > 1) r += scaled(estimate_memory(int64_t(p.w) * ng, 8 * par, true, false), double(nrows));
-        else r += estimate_memory(nrows * int64_t(p.w) * ng, 8 * par, true, false);
+        // Weight ROM per lane: NOG * KH/PAR_KY * KW/PAR_KX * NG words of
+        // PAR_KY * PAR_KX * PAR bytes (+1 salt bit, constant: folded); bias ROM
+        // max(NOG, 2) x 32.
+        const int64_t nw = std::max<int64_t>(nog * ceil_div(l.kernel_h, pky) * nkx * ng, 2);
+        r += scaled(rom(nw, 8 * par * pky * pkx), double(po));
+        // Line buffer: PAR_KX column banks of NROWS * WQ * NG words x 8 * PAR
+        // bits (PAR_KY > 1: NROWS * PAR_KX banks of WQ * NG words), registered
+        // read; with PAR_KX > 1 each of the PAR_KY * PAR_KX words a cycle has a
+        // PAR_KX-to-1 rotation multiplexer (a LUT6 takes 4-to-1 a bit).
+        if (pky > 1) r += scaled(estimate_memory(wq * ng, 8 * par, true, false), double(nrows * pkx));
+        else r += scaled(estimate_memory(nrows * wq * ng, 8 * par, true, false), double(pkx));
+        if (pkx > 1) r.lut += double(pky * pkx * 8 * par) * std::ceil(double(pkx - 1) / 3);
         return r + output_side(l, po, nog);
     }
     if (e == "cnn_dwconv") {
@@ -254,21 +259,23 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
         // cnn_pool_window: KW - 1 column slots of C words and KH - 1 row
         // slots of Wo * C words of DW bits, read combinationally (LUT-RAM);
         // the window compare (max) or sum and cnn_div_rhe's reciprocal
-        // multiply (avg: one product, LUTs or a DSP by its widths).
+        // multiply (avg: one product, LUTs or a DSP by its widths). LANES
+        // lockstep engines of C / LANES channels each.
         const Shape p = padded_shape(l);
+        const int64_t lanes = std::max(1, l.lanes_in), c = p.c / lanes;
         const bool avg = e == "cnn_avgpool";
         const int64_t n = int64_t(l.kernel_h) * l.kernel_w;
         const int64_t pre = l.pre_act == Activation::Leaky ? l.pre_leaky_k : 0;
         const int64_t dw = avg ? 8 + pre + int64_t(clog2(double(n))) + 1 : 8;
-        FpgaResources r = logic(counter(p.c) + counter(p.w) + counter(p.h) + counter(l.kernel_w + l.stride_w) +
+        FpgaResources r = logic(counter(c) + counter(p.w) + counter(p.h) + counter(l.kernel_w + l.stride_w) +
                                     counter(l.kernel_h + l.stride_h) + Logic{20.0 + 3.0 * dw, 2.0 * dw + 10},
                                 {0, 0}, 0, {0, 0}, 0);
         // The column slots (C words each) take no LUT-RAM on LeNet and
         // conv3_mp2_gap10 (Yosys folds them into the window registers), the
         // row slots are LUT-RAM.
-        if (l.kernel_h > 1) r += scaled(estimate_memory(int64_t(l.out.w) * p.c, dw, false, false), double(l.kernel_h - 1));
+        if (l.kernel_h > 1) r += scaled(estimate_memory(int64_t(l.out.w) * c, dw, false, false), double(l.kernel_h - 1));
         if (avg) r += dividers(l, n, l.has_padding() && !l.count_include_pad);
-        return r;
+        return scaled(r, double(lanes));
     }
     if (e == "cnn_gap") {
         // C accumulators of AW bits in a memory (LUT-RAM), the output stage
@@ -308,7 +315,11 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
     if (e == "cnn_act") return FpgaResources{25, 0, 20, 0, 0};
     if (e == "cnn_zero_pad") {
         const Shape p = padded_shape(l);
-        FpgaResources r = logic(counter(p.c) + counter(p.w) + counter(p.h) + Logic{10, 12}, {0, 0}, 0, {0, 0}, 0);
+        // Counters over the beats of a pixel (C / LANES), the columns and rows;
+        // an output register of 8 * LANES bits (cnn_skid: two).
+        const int64_t lanes = std::max(1, l.lanes_in);
+        FpgaResources r = logic(counter(p.c / lanes) + counter(p.w) + counter(p.h) + Logic{10, 12}, {0, 0}, 0, {0, 0}, 0);
+        r.ff += 16.0 * double(lanes - 1);
         return r;
     }
     if (e == "cnn_fork") return estimate_fork_resources(8);

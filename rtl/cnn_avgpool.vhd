@@ -18,7 +18,8 @@
 -- Engine: cnn_pool_window with sums (line buffer: (KH-1) rows of Wo*C sums of
 -- DW = 8 + pre_bits + clog2(KH*KW) + 1 bits, plus (KW-1)*C of them; no
 -- frame buffer).
--- Cycle model: cycles per image = H * W * C (1 input beat per cycle).
+-- Cycle model: cycles per image = H * W * C / LANES (1 input beat per cycle;
+-- LANES channels a beat, one lockstep engine per lane, as cnn_maxpool).
 -- Latency: 1 cycle from the input beat that completes a window to its output.
 -- Throughput: 1 input beat per cycle. Backpressure: cnn_skid on the output.
 library ieee;
@@ -45,17 +46,18 @@ entity cnn_avgpool is
     SHIFT             : integer  := 0;
     ACT               : natural  := ACT_NONE;
     LEAKY_K           : natural  := 3;
-    CLAMP_HI          : integer  := 127   -- upper clamp of y (0..127)
+    CLAMP_HI          : integer  := 127;  -- upper clamp of y (0..127)
+    LANES             : positive := 1     -- channels a beat (divides C): as cnn_maxpool
   );
   port (
     clk       : in  std_logic;
     rst       : in  std_logic;
     in_valid  : in  std_logic;
     in_ready  : out std_logic;
-    in_data   : in  std_logic_vector(7 downto 0);
+    in_data   : in  std_logic_vector(8 * LANES - 1 downto 0);
     out_valid : out std_logic;
     out_ready : in  std_logic;
-    out_data  : out std_logic_vector(7 downto 0)
+    out_data  : out std_logic_vector(8 * LANES - 1 downto 0)
   );
 end entity;
 
@@ -104,55 +106,64 @@ architecture rtl of cnn_avgpool is
   end function;
   constant DIVS : int_array := divisors;
 
-  signal win_value : signed(DW - 1 downto 0);
-  signal win_emit  : std_logic;
-  signal win_oy    : natural range 0 to HO;
-  signal win_ox    : natural range 0 to WO;
-  signal sel       : natural range 0 to 255;
-  signal y_pos, y_neg : signed(7 downto 0);
-  signal y         : std_logic_vector(7 downto 0);
+  signal lane_ready, lane_valid : std_logic_vector(LANES - 1 downto 0);
 begin
-  g_sel : if PER_WINDOW generate
-    process (win_oy, win_ox)
-      variable nr, nc : natural range 1 to 7;
-    begin
-      nr := 1;
-      nc := 1;
-      if win_oy < HO then
-        nr := ROWS(win_oy);
-      end if;
-      if win_ox < WO then
-        nc := COLS(win_ox);
-      end if;
-      sel <= (nr - 1) * KW + (nc - 1);
-    end process;
-  end generate;
-  g_nosel : if not PER_WINDOW generate
-    sel <= 0;
-  end generate;
+  assert C mod LANES = 0 report "cnn_avgpool: LANES must divide C" severity failure;
+  -- The lanes run in lockstep (cnn_maxpool): lane 0's handshake is the block's.
+  in_ready  <= lane_ready(0);
+  out_valid <= lane_valid(0);
 
-  u_pos : entity work.cnn_div_rhe
-    generic map (WIDTH => DW, N => N, SHIFT => SHIFT, DIVS => DIVS)
-    port map (v => win_value, sel => sel, y => y_pos);
+  g_lane : for k in 0 to LANES - 1 generate
+    signal win_value : signed(DW - 1 downto 0);
+    signal win_emit  : std_logic;
+    signal win_oy    : natural range 0 to HO;
+    signal win_ox    : natural range 0 to WO;
+    signal sel       : natural range 0 to 255;
+    signal y_pos, y_neg : signed(7 downto 0);
+    signal y         : std_logic_vector(7 downto 0);
+  begin
+    g_sel : if PER_WINDOW generate
+      process (win_oy, win_ox)
+        variable nr, nc : natural range 1 to 7;
+      begin
+        nr := 1;
+        nc := 1;
+        if win_oy < HO then
+          nr := ROWS(win_oy);
+        end if;
+        if win_ox < WO then
+          nc := COLS(win_ox);
+        end if;
+        sel <= (nr - 1) * KW + (nc - 1);
+      end process;
+    end generate;
+    g_nosel : if not PER_WINDOW generate
+      sel <= 0;
+    end generate;
 
-  g_leaky : if ACT = ACT_LEAKY generate
-    u_neg : entity work.cnn_div_rhe
-      generic map (WIDTH => DW, N => N, SHIFT => SHIFT + LEAKY_K, DIVS => DIVS)
-      port map (v => win_value, sel => sel, y => y_neg);
+    u_pos : entity work.cnn_div_rhe
+      generic map (WIDTH => DW, N => N, SHIFT => SHIFT, DIVS => DIVS)
+      port map (v => win_value, sel => sel, y => y_pos);
+
+    g_leaky : if ACT = ACT_LEAKY generate
+      u_neg : entity work.cnn_div_rhe
+        generic map (WIDTH => DW, N => N, SHIFT => SHIFT + LEAKY_K, DIVS => DIVS)
+        port map (v => win_value, sel => sel, y => y_neg);
+    end generate;
+    g_other : if ACT /= ACT_LEAKY generate
+      y_neg <= to_signed(0, 8) when ACT = ACT_RELU else y_pos;
+    end generate;
+
+    y <= std_logic_vector(clamp_hi8(y_neg, CLAMP_HI)) when win_value(DW - 1) = '1' else std_logic_vector(clamp_hi8(y_pos, CLAMP_HI));
+
+    u_win : entity work.cnn_pool_window
+      generic map (C => C / LANES, H => H, W => W, KH => KH, KW => KW,
+                   STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, IS_AVG => true,
+                   PRE_ACT => PRE_ACT, PRE_LEAKY_K => PRE_LEAKY_K, DW => DW)
+      port map (clk => clk, rst => rst,
+                in_valid => in_valid, in_ready => lane_ready(k), in_data => in_data(8 * k + 7 downto 8 * k),
+                win_value => win_value, win_emit => win_emit, win_oy => win_oy, win_ox => win_ox,
+                out_stage => y,
+                out_valid => lane_valid(k), out_ready => out_ready, out_data => out_data(8 * k + 7 downto 8 * k));
   end generate;
-  g_other : if ACT /= ACT_LEAKY generate
-    y_neg <= to_signed(0, 8) when ACT = ACT_RELU else y_pos;
-  end generate;
-
-  y <= std_logic_vector(clamp_hi8(y_neg, CLAMP_HI)) when win_value(DW - 1) = '1' else std_logic_vector(clamp_hi8(y_pos, CLAMP_HI));
-
-  u_win : entity work.cnn_pool_window
-    generic map (C => C, H => H, W => W, KH => KH, KW => KW,
-                 STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, IS_AVG => true,
-                 PRE_ACT => PRE_ACT, PRE_LEAKY_K => PRE_LEAKY_K, DW => DW)
-    port map (clk => clk, rst => rst,
-              in_valid => in_valid, in_ready => in_ready, in_data => in_data,
-              win_value => win_value, win_emit => win_emit, win_oy => win_oy, win_ox => win_ox,
-              out_stage => y,
-              out_valid => out_valid, out_ready => out_ready, out_data => out_data);
 end architecture;

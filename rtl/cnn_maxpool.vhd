@@ -10,8 +10,12 @@
 -- (pads <= kernel - 1), so padding never wins.
 --
 -- Engine: cnn_pool_window (line-buffer based: (KH-1) rows of Wo*C bytes plus
--- (KW-1)*C bytes, no frame buffer; see its header).
--- Cycle model: cycles per image = H * W * C (1 input beat per cycle).
+-- (KW-1)*C bytes, no frame buffer; see its header). Wide links: a beat
+-- carries LANES channels (channel b*LANES + k of a pixel's beat b in byte k);
+-- lane k is its own engine over the C/LANES channels k, LANES + k, ... (its
+-- HWC stream), all in lockstep: the same in_valid and out_ready, the same
+-- counters, so lane 0's in_ready and out_valid are every lane's.
+-- Cycle model: cycles per image = H * W * C / LANES (1 input beat per cycle).
 -- Latency: 1 cycle from the input beat that completes a window to its output
 -- beat; an image's last output leaves 1 cycle after its last useful input
 -- beat (later trailing rows/columns only add their own input cycles).
@@ -34,33 +38,44 @@ entity cnn_maxpool is
     SHIFT    : integer  := 0;
     ACT      : natural  := ACT_NONE;
     LEAKY_K  : natural  := 3;
-    CLAMP_HI : integer  := 127   -- upper clamp of y (0..127)
+    CLAMP_HI : integer  := 127;  -- upper clamp of y (0..127)
+    LANES    : positive := 1     -- channels a beat (divides C)
   );
   port (
     clk       : in  std_logic;
     rst       : in  std_logic;
     in_valid  : in  std_logic;
     in_ready  : out std_logic;
-    in_data   : in  std_logic_vector(7 downto 0);
+    in_data   : in  std_logic_vector(8 * LANES - 1 downto 0);
     out_valid : out std_logic;
     out_ready : in  std_logic;
-    out_data  : out std_logic_vector(7 downto 0)
+    out_data  : out std_logic_vector(8 * LANES - 1 downto 0)
   );
 end entity;
 
 architecture rtl of cnn_maxpool is
-  signal win_value : signed(7 downto 0);
-  signal win_emit  : std_logic;
-  signal y         : std_logic_vector(7 downto 0);
+  signal lane_ready, lane_valid : std_logic_vector(LANES - 1 downto 0);
 begin
-  y <= std_logic_vector(requant(win_value, SHIFT, ACT, LEAKY_K, CLAMP_HI));
+  assert C mod LANES = 0 report "cnn_maxpool: LANES must divide C" severity failure;
+  -- The lanes run in lockstep (same valid, ready and image shape): lane 0's
+  -- handshake is the block's.
+  in_ready  <= lane_ready(0);
+  out_valid <= lane_valid(0);
 
-  u_win : entity work.cnn_pool_window
-    generic map (C => C, H => H, W => W, KH => KH, KW => KW,
-                 STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, IS_AVG => false, DW => 8)
-    port map (clk => clk, rst => rst,
-              in_valid => in_valid, in_ready => in_ready, in_data => in_data,
-              win_value => win_value, win_emit => win_emit, win_oy => open, win_ox => open,
-              out_stage => y,
-              out_valid => out_valid, out_ready => out_ready, out_data => out_data);
+  g_lane : for k in 0 to LANES - 1 generate
+    signal win_value : signed(7 downto 0);
+    signal win_emit  : std_logic;
+    signal y         : std_logic_vector(7 downto 0);
+  begin
+    y <= std_logic_vector(requant(win_value, SHIFT, ACT, LEAKY_K, CLAMP_HI));
+
+    u_win : entity work.cnn_pool_window
+      generic map (C => C / LANES, H => H, W => W, KH => KH, KW => KW,
+                   STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, IS_AVG => false, DW => 8)
+      port map (clk => clk, rst => rst,
+                in_valid => in_valid, in_ready => lane_ready(k), in_data => in_data(8 * k + 7 downto 8 * k),
+                win_value => win_value, win_emit => win_emit, win_oy => open, win_ox => open,
+                out_stage => y,
+                out_valid => lane_valid(k), out_ready => out_ready, out_data => out_data(8 * k + 7 downto 8 * k));
+  end generate;
 end architecture;

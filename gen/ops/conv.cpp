@@ -32,18 +32,21 @@ QTensor reference(const Layer& l, const QTensor& in) {
 }
 
 // rtl/cnn_zero_pad.vhd (when padded): one output beat per cycle.
-// rtl/cnn_conv.vhd: its header's cycle model, with H, W the padded input:
-//   NG = ceil(C_IN/PAR),  KKN = ceil(KH/PAR_KY)*KW*NG,  NOG = ceil(C_OUT/PAR_OUT),
-//   LAST = C_OUT - (NOG-1)*PAR_OUT,  T_ROW = W_OUT * NOG * KKN,
-//   RREL = min(STRIDE_H, KH),  R = (KH - RREL) * W * C_IN,
-//   T_TR = (H - (H_OUT-1)*STRIDE_H - KH) * W * C_IN
-//   T_IN   = H * W * C_IN
+// rtl/cnn_conv.vhd: its header's cycle model, with H, W the padded input and
+// every count in beats (IN_LANES input, OUT_LANES output channels a beat):
+//   NG = ceil(C_IN/PAR),  KKN = ceil(KH/PAR_KY)*ceil(KW/PAR_KX)*NG,
+//   NOG = ceil(C_OUT/PAR_OUT),  ROW = W * C_IN / IN_LANES,
+//   LAST = (C_OUT - (NOG-1)*PAR_OUT) / OUT_LANES, PAR_OUT below: PAR_OUT / OUT_LANES
+//   (a group's beats),  T_ROW = W_OUT * NOG * KKN,
+//   RREL = min(STRIDE_H, KH),  R = (KH - RREL) * ROW,
+//   T_TR = (H - (H_OUT-1)*STRIDE_H - KH) * ROW
+//   T_IN   = H * ROW
 //   T_CONV = max(H_OUT * T_ROW + R,
-//                (KH + RREL) * W * C_IN + T_TR + F  if H_OUT >= 3),
+//                (KH + RREL) * ROW + T_TR + F  if H_OUT >= 3),
 //   F      = the issue of H_OUT-2 output rows from an empty FIFO under the
 //            credits ((H_OUT-2) * T_ROW when PAR_OUT <= KKN; ops.cpp
 //            credit_bound_issue, the recurrence of the VHDL header)
-//   T_OUT  = H_OUT * W_OUT * C_OUT + max(0, R + KKN + 6 + X + DW - S),
+//   T_OUT  = H_OUT * W_OUT * C_OUT / OUT_LANES + max(0, R + KKN + 6 + X + DW - S),
 //   X      = the float32 stage's extra latency (0, or 4 with requant_f32)
 //   D      = the output FIFO's entries, 8 + X
 //   S      = D*PAR_OUT - (floor((D-1)/NOG) + 1) * (PAR_OUT - LAST)
@@ -53,9 +56,9 @@ QTensor reference(const Layer& l, const QTensor& in) {
 std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
     std::vector<PeModel> v;
     if (l.has_padding()) v.push_back(zero_pad_pe(l, prefix));
-    const int64_t kkn = int64_t(ceil_div(l.kernel_h, l.par_ky)) * l.kernel_w * ceil_div(l.in.c, l.par_in);
-    const int64_t t_in = padded_shape(l).size();
-    v.push_back({prefix + "_conv", "cnn_conv", conv_cycles(l, kkn, l.par_out), t_in, l.out.size()});
+    const int64_t kkn = int64_t(ceil_div(l.kernel_h, l.par_ky)) * ceil_div(l.kernel_w, l.par_kx) * ceil_div(l.in.c, l.par_in);
+    const int64_t t_in = padded_shape(l).size() / l.lanes_in;
+    v.push_back({prefix + "_conv", "cnn_conv", conv_cycles(l, kkn, l.par_out), t_in, l.out.size() / l.lanes_out});
     return v;
 }
 
@@ -72,7 +75,8 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
         {"KH", std::to_string(l.kernel_h)},       {"KW", std::to_string(l.kernel_w)},
         {"STRIDE_H", std::to_string(l.stride_h)}, {"STRIDE_W", std::to_string(l.stride_w)},
         {"PAR", std::to_string(l.par_in)},        {"PAR_OUT", std::to_string(l.par_out)},
-        {"PAR_KY", std::to_string(l.par_ky)},
+        {"PAR_KY", std::to_string(l.par_ky)},     {"PAR_KX", std::to_string(l.par_kx)},
+        {"IN_LANES", std::to_string(l.lanes_in)}, {"OUT_LANES", std::to_string(l.lanes_out)},
         {"WEIGHTS", prefix + "_weights"},
         {"BIAS", prefix + "_bias"},               {"IN_SIGNED", l.in_unsigned ? "false" : "true"}};
     for (auto& kv : output_generics(l)) g.push_back(kv);

@@ -3,6 +3,7 @@
 #include <climits>
 #include <cmath>
 
+#include "error.hpp"
 #include "ops.hpp"
 
 namespace cnn {
@@ -78,14 +79,15 @@ QTensor reference(const Layer& l, const QTensor& in) {
 const char* entity(const Layer& l) { return l.kind == LayerKind::MaxPool ? "cnn_maxpool" : "cnn_avgpool"; }
 std::string suffix(const Layer& l) { return l.kind == LayerKind::MaxPool ? "_maxpool" : "_avgpool"; }
 
-// rtl/cnn_zero_pad.vhd (when padded): one output beat per cycle, Hp * Wp * C.
+// rtl/cnn_zero_pad.vhd (when padded): one output beat per cycle, Hp * Wp * C / LANES.
 // rtl/cnn_maxpool.vhd, rtl/cnn_avgpool.vhd: one input beat per cycle over the
-// padded image, Hp * Wp * C.
+// padded image, Hp * Wp * C / LANES (LANES = lanes_in = lanes_out channels a beat).
 std::vector<PeModel> pes(const Layer& l, const std::string& prefix) {
+    if (l.lanes_in != l.lanes_out) throw Error(l.name, "a pool passes its lanes through (internal: the plan's lanes)");
     std::vector<PeModel> v;
-    const Shape p = padded_shape(l);
+    const int64_t beats = padded_shape(l).size() / l.lanes_in;
     if (l.has_padding()) v.push_back(zero_pad_pe(l, prefix));
-    v.push_back({prefix + suffix(l), entity(l), p.size(), p.size(), l.out.size()});
+    v.push_back({prefix + suffix(l), entity(l), beats, beats, l.out.size() / l.lanes_out});
     return v;
 }
 
@@ -101,7 +103,7 @@ void emit(const Layer& l, const std::string& prefix, VhdlBuilder& b) {
     std::vector<std::pair<std::string, std::string>> g = {
         {"C", n(p.c)}, {"H", n(p.h)}, {"W", n(p.w)},
         {"KH", n(l.kernel_h)}, {"KW", n(l.kernel_w)},
-        {"STRIDE_H", n(l.stride_h)}, {"STRIDE_W", n(l.stride_w)}};
+        {"STRIDE_H", n(l.stride_h)}, {"STRIDE_W", n(l.stride_w)}, {"LANES", n(l.lanes_in)}};
     if (!is_max) {
         g.insert(g.end(), {{"PAD_T", n(l.pad_t)}, {"PAD_L", n(l.pad_l)}, {"PAD_B", n(l.pad_b)},
                            {"PAD_R", n(l.pad_r)},

@@ -21,11 +21,12 @@
 #include "tb_main.hpp"
 
 // cnn_conv.vhd's latency: first output beat after the first input beat
-// (KKN = ceil(KH/PAR_KY)*KW*NG issue cycles for the first group; the float32
-// stage has 4 more cycles).
-static long long conv_model_first_out(long long c_in, long long w, long long kh, long long kw,
-                                      long long par, long long par_ky, bool f32) {
-    return kh * w * c_in + (kh + par_ky - 1) / par_ky * kw * ((c_in + par - 1) / par) + 5 + (f32 ? 4 : 0);
+// (KH rows of W * C_IN / IN_LANES beats; KKN = ceil(KH/PAR_KY)*ceil(KW/PAR_KX)*NG
+// issue cycles for the first group; the float32 stage has 4 more cycles).
+static long long conv_model_first_out(const cnn::Layer& l, long long w) {
+    const long long kkn = (l.kernel_h + l.par_ky - 1) / l.par_ky * ((l.kernel_w + l.par_kx - 1) / l.par_kx) *
+                          ((l.in.c + l.par_in - 1) / l.par_in);
+    return l.kernel_h * w * l.in.c / l.lanes_in + kkn + 5 + (l.requant_f32 ? 4 : 0);
 }
 
 // Cycles per image in the generator's model of the layer: its slowest PE
@@ -47,6 +48,9 @@ static double planned_cycles(const cnn::Layer& l) {
     struct Opt_##NAME<Cfg, std::void_t<decltype(Cfg::NAME)>> { static constexpr long long value = Cfg::NAME; };
 CNN_OPTIONAL_GENERIC(PAR_OUT, 1)
 CNN_OPTIONAL_GENERIC(PAR_KY, 1)
+CNN_OPTIONAL_GENERIC(PAR_KX, 1)
+CNN_OPTIONAL_GENERIC(IN_LANES, 1)
+CNN_OPTIONAL_GENERIC(OUT_LANES, 1)
 CNN_OPTIONAL_GENERIC(CLAMP_HI, 127)
 CNN_OPTIONAL_GENERIC(PAD_T, 0)
 CNN_OPTIONAL_GENERIC(PAD_L, 0)
@@ -83,6 +87,9 @@ bool run() {
     l.par_in = int(Cfg::PAR);
     l.par_out = int(Opt_PAR_OUT<Cfg>::value);
     l.par_ky = int(Opt_PAR_KY<Cfg>::value);
+    l.par_kx = int(Opt_PAR_KX<Cfg>::value);
+    l.lanes_in = int(Opt_IN_LANES<Cfg>::value);
+    l.lanes_out = int(Opt_OUT_LANES<Cfg>::value);
     cnn::rtl_tb::lcg_values(Cfg::SEED, Cfg::BMUL, size_t(Cfg::C_OUT * Cfg::KH * Cfg::KW * Cfg::C_IN),
                             size_t(Cfg::C_OUT), l.weights, l.bias);
     if (Cfg::WFILL != 0) std::fill(l.weights.begin(), l.weights.end(), int8_t(Cfg::WFILL));
@@ -100,6 +107,8 @@ bool run() {
     job.label = std::string("conv ") + Cfg::name;
     job.out_shape = l.out;
     job.model_cycles = planned_cycles(l);
+    job.in_lanes = l.lanes_in;
+    job.out_lanes = l.lanes_out;
     job.tolerance = 0;  // the model is exact
     for (int i = 0; i < int(Cfg::IMAGES); ++i) {
         cnn::QTensor t(l.in);
@@ -116,7 +125,7 @@ bool run() {
     if (cnn::rtl_tb::run_once<typename Cfg::Model>(job, cnn::rtl_tb::Stall::Off, cnn::rtl_tb::Stall::Off,
                                                    5 + uint64_t(Cfg::SEED), &m)) {
         // A zero pad in front adds its 1-cycle stage (its border beats flow at full rate).
-        const long long want = conv_model_first_out(Cfg::C_IN, wp, Cfg::KH, Cfg::KW, Cfg::PAR, l.par_ky, l.requant_f32) + (l.has_padding() ? 1 : 0);
+        const long long want = conv_model_first_out(l, wp) + (l.has_padding() ? 1 : 0);
         if ((long long)m.first_out != want) {
             std::fprintf(stderr, "FAIL %s: first output beat after %llu cycles, the model says %lld\n",
                          job.label.c_str(), (unsigned long long)m.first_out, want);

@@ -13,7 +13,8 @@ entity tb_conv_wrap is
   generic (
     C_IN : positive := 1; C_OUT : positive := 1; H : positive := 8; W : positive := 8;
     KH : positive := 3; KW : positive := 3; STRIDE_H : positive := 1; STRIDE_W : positive := 1;
-    PAR : positive := 1; PAR_OUT : positive := 1; PAR_KY : positive := 1;
+    PAR : positive := 1; PAR_OUT : positive := 1; PAR_KY : positive := 1; PAR_KX : positive := 1;
+    IN_LANES : positive := 1; OUT_LANES : positive := 1;   -- wide links (a pad in front: 1)
     SHIFT : integer := 0; ACT : natural := 0; LEAKY_K : natural := 0; CLAMP_HI : integer := 127;
     PAD_T : natural := 0; PAD_L : natural := 0; PAD_B : natural := 0; PAD_R : natural := 0;
     IN_SIGNED_I : natural := 1; SEED : natural := 1; BMUL : positive := 1;
@@ -26,8 +27,8 @@ entity tb_conv_wrap is
   );
   port (
     clk : in std_logic; rst : in std_logic;
-    in_valid : in std_logic; in_ready : out std_logic; in_data : in std_logic_vector(7 downto 0);
-    out_valid : out std_logic; out_ready : in std_logic; out_data : out std_logic_vector(7 downto 0)
+    in_valid : in std_logic; in_ready : out std_logic; in_data : in std_logic_vector(8 * IN_LANES - 1 downto 0);
+    out_valid : out std_logic; out_ready : in std_logic; out_data : out std_logic_vector(8 * OUT_LANES - 1 downto 0)
   );
 end entity;
 
@@ -80,7 +81,7 @@ architecture wrap of tb_conv_wrap is
   constant SCS : int_array(0 to C_OUT - 1) := lcg_scales(NWT, C_OUT, C_OUT);
   constant PADDED : boolean := PAD_T + PAD_L + PAD_B + PAD_R > 0;
   signal p_valid, p_ready : std_logic;
-  signal p_data : std_logic_vector(7 downto 0);
+  signal p_data : std_logic_vector(8 * IN_LANES - 1 downto 0);
 begin
   -- With pads, cnn_zero_pad in front, as the generator emits a padded Conv.
   g_pad : if PADDED generate
@@ -100,6 +101,7 @@ begin
     generic map (
       C_IN => C_IN, C_OUT => C_OUT, H => H + PAD_T + PAD_B, W => W + PAD_L + PAD_R, KH => KH, KW => KW,
       STRIDE_H => STRIDE_H, STRIDE_W => STRIDE_W, PAR => PAR, PAR_OUT => PAR_OUT, PAR_KY => PAR_KY,
+      PAR_KX => PAR_KX, IN_LANES => IN_LANES, OUT_LANES => OUT_LANES,
       WEIGHTS => WTS, BIAS => BS, SHIFT => SHIFT, ACT => ACT, LEAKY_K => LEAKY_K, CLAMP_HI => CLAMP_HI,
       IN_SIGNED => IN_SIGNED_I /= 0,
       CLAMP_LO => CLAMP_LO, ZP_OUT => ZP_OUT, REQUANT_F32 => REQUANT_F32_I /= 0, SCALES => SCS)

@@ -31,6 +31,7 @@
 POOL_OPTIONAL(COUNT_INCLUDE_PAD, 0)
 POOL_OPTIONAL(PRE_ACT, 0)
 POOL_OPTIONAL(PRE_LEAKY_K, 0)
+POOL_OPTIONAL(LANES, 1)
 
 static cnn::Activation act_of(long long code) {
     return code == 1 ? cnn::Activation::Relu : code == 2 ? cnn::Activation::Leaky : cnn::Activation::None;
@@ -49,6 +50,7 @@ bool run() {
     l.stride_h = Cfg::STRIDE_H;
     l.stride_w = Cfg::STRIDE_W;
     l.pad_t = PT, l.pad_l = PL, l.pad_b = PB, l.pad_r = PR;
+    l.lanes_in = l.lanes_out = int(Opt_LANES<Cfg>::value);
     l.out = {C, (HP - l.kernel_h) / l.stride_h + 1, (WP - l.kernel_w) / l.stride_w + 1};
     l.count_include_pad = Opt_COUNT_INCLUDE_PAD<Cfg>::value != 0;
     l.pre_act = act_of(Opt_PRE_ACT<Cfg>::value);
@@ -72,7 +74,8 @@ bool run() {
     job.model_cycles = -1;
     for (const cnn::PeModel& pe : cnn::op_def(l.kind).pes(l, "l0"))
         if (pe.entity == entity) job.model_cycles = double(pe.cycles);
-    if (job.model_cycles < 0 || cnn::op_def(l.kind).pes(l, "l0").back().in_beats != int64_t(HP) * WP * C) {
+    job.in_lanes = job.out_lanes = l.lanes_in;
+    if (job.model_cycles < 0 || cnn::op_def(l.kind).pes(l, "l0").back().in_beats != int64_t(HP) * WP * C / l.lanes_in) {
         std::fprintf(stderr, "FAIL %s: pes() has no %s PE reading the %dx%dx%d padded image\n",
                      job.label.c_str(), entity.c_str(), C, HP, WP);
         return false;

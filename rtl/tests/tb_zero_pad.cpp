@@ -6,11 +6,18 @@
 // the header's latency.
 #include <cstdio>
 #include <random>
+#include <type_traits>
 
 #include "block_tb.hpp"
 #include "ops.hpp"
 #include "pe_zero_pad_models.h"
 #include "tb_main.hpp"
+
+// LANES (channels a beat) is optional: configs without it have one.
+template <class Cfg, class = void>
+struct Lanes { static constexpr int value = 1; };
+template <class Cfg>
+struct Lanes<Cfg, std::void_t<decltype(Cfg::LANES)>> { static constexpr int value = int(Cfg::LANES); };
 
 template <class Cfg>
 bool run() {
@@ -21,12 +28,14 @@ bool run() {
     l.name = std::string("zero_pad ") + Cfg::name;
     l.in = {C, H, W};
     l.pad_t = T, l.pad_l = L, l.pad_b = B, l.pad_r = R;
+    l.lanes_in = Lanes<Cfg>::value;
     std::mt19937_64 rng(0x9ad + C * 1000 + H * 100 + W * 10 + T + 3 * L + 5 * B + 7 * R);
     cnn::rtl_tb::Job job;
     job.label = std::string("zero_pad ") + Cfg::generics;
     job.out_shape = {C, HP, WP};
     job.model_cycles = double(cnn::zero_pad_pe(l, "t").cycles);
     job.tolerance = 0;  // the model is exact
+    job.in_lanes = job.out_lanes = l.lanes_in;
     for (int i = 0; i < 6; ++i) {
         auto in = cnn::rtl_tb::random_beats(rng, size_t(H) * W * C);
         std::vector<int> out(size_t(HP) * WP * C, V);
@@ -43,8 +52,8 @@ bool run() {
         return false;
     // The header's latency: the first beat (border or data) leaves 1 cycle
     // after the image's first input beat is offered, then one beat per cycle,
-    // so image 0's last beat leaves HP*WP*C cycles after it.
-    const unsigned long long beats = (unsigned long long)HP * WP * C;
+    // so image 0's last beat leaves HP*WP*C/LANES cycles after it.
+    const unsigned long long beats = (unsigned long long)HP * WP * C / l.lanes_in;
     if (m.first_out != 1 || m.latency != beats) {
         std::fprintf(stderr, "FAIL %s: first / last output beat after %llu / %llu cycles, the header says 1 / %llu\n",
                      job.label.c_str(), (unsigned long long)m.first_out, (unsigned long long)m.latency, beats);
