@@ -153,7 +153,10 @@ FpgaResources estimate_memory(int64_t words, int64_t width, bool registered_read
         // 0.8: Yosys shares LUTs between bits and folds constant columns
         // (fitted with the per-lane figures below).
         r.lut = 0.8 * b * cdiv(w, 64) + (w > 256 ? b * cdiv(w, 256) : 0);
-        if (registered_read) r.ff = b;
+        // A ROM in logic keeps its read register on the address, not on the
+        // word (LeNet's conv ROMs of 201 and 241 bits at TARGET=max, ResNet-
+        // like 3x3 convs of 217: Yosys' FFs match the address, not the data).
+        if (registered_read) r.ff = std::min(b, clog2(w) + 1);
         return r;
     }
     const double opts[] = {cdiv(w, 32) * cdiv(b, 6) * 4, cdiv(w, 64) * cdiv(b, 3) * 4, cdiv(w, 128) * b * 4,
@@ -222,7 +225,14 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
         // PAR_KX-to-1 rotation multiplexer (a LUT6 takes 4-to-1 a bit).
         if (pky > 1) r += scaled(estimate_memory(wq * ng, 8 * par, true, false), double(nrows * pkx));
         else r += scaled(estimate_memory(nrows * wq * ng, 8 * par, true, false), double(pkx));
-        if (pkx > 1) r.lut += double(pky * pkx * 8 * par) * std::ceil(double(pkx - 1) / 3);
+        // With PAR_KX > 1: each of the PAR_KY * PAR_KX words a cycle picks its
+        // bank among all NB * PAR_KX (a compare-and-select chain: 0.7 LUT a
+        // bank a bit; Yosys on LeNet's conv1, 30 banks: 8,888 LUT), and each
+        // lane's adder tree sums MW = PAR * PAR_KY * PAR_KX products (18 LUT an
+        // adder beyond the 6 products the fit saw).
+        const int64_t mw = par * pky * pkx;
+        if (pkx > 1) r.lut += double(mw * 8) * 0.7 * double((pky > 1 ? nrows : 1) * pkx);
+        r.lut += 18.0 * double(std::max<int64_t>(0, mw - 6)) * double(po);
         return r + output_side(l, po, nog);
     }
     if (e == "cnn_dwconv") {

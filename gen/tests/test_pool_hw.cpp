@@ -144,7 +144,7 @@ TEST_CASE("a padded pool lowers to cnn_zero_pad and the pool over the padded ima
         CHECK(b.links[2] == pes[1].instance);
         CHECK(has(b.body, "l3_pad : entity work.cnn_zero_pad\n    generic map (C => 2, H => 9, W => 8, "
                           "PAD_T => 2, PAD_L => 0, PAD_B => 1, PAD_R => 4, PAD_VALUE => " +
-                              std::string(is_max ? "-128" : "0") + ")"));
+                              std::string(is_max ? "-128" : "0") + ", LANES => 1)"));
         CHECK(has(b.body, pes[1].instance + " : entity work." + pes[1].entity +
                               "\n    generic map (C => 2, H => 12, W => 12, KH => 3, KW => 5, "
                               "STRIDE_H => 1, STRIDE_W => 3, "));

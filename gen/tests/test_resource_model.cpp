@@ -72,18 +72,19 @@ TEST_CASE("every PE of a design has an estimate, and multipliers become DSPs") {
         }
     REQUIRE(m.contains("axis_est"));
     // Yosys (synth_xilinx, make resources) on LeNet as planned for
-    // TARGET=max (conv1 1x6x5, conv2 6x8x1, fc1 3, fc2 1): 82 DSP48E1
-    // (PAR * PAR_OUT * PAR_KY a conv, PAR a dense layer), 2.5 BRAM36 (fc1's
-    // 2752 x 24 weights and its 172 x 24 input buffer).
+    // TARGET=max (conv1 1x6x5x5, conv2 6x8x5x1, fc1 11, fc2 1): 402 DSP48E1
+    // (PAR * PAR_OUT * PAR_KY * PAR_KX a conv, PAR a dense layer), 4 BRAM36
+    // (fc1's weights and input buffer).
     int64_t mults = 0;
     for (const Layer& l : net.layers) mults += layer_multipliers(l);
-    CHECK(mults == 82);
-    CHECK(dsp == 82);
-    CHECK(bram == 2.5);
+    CHECK(mults == 402);
+    CHECK(dsp == 402);
+    CHECK(bram == 4);
     for (size_t i = 0; i < net.layers.size(); ++i)
         for (const PeModel& pe : layer_pes(net.layers[i], i))
             if (pe.entity == "cnn_conv")
-                CHECK(pe.res.dsp == double(net.layers[i].par_in) * net.layers[i].par_out * net.layers[i].par_ky);
+                CHECK(pe.res.dsp == double(net.layers[i].par_in) * net.layers[i].par_out * net.layers[i].par_ky *
+                                        net.layers[i].par_kx);
 }
 
 TEST_CASE("the float32 output stage adds cnn_requant's two DSPs a lane") {
