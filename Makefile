@@ -68,7 +68,7 @@ sim_args   = $(sim_common) --threads $(THREADS) \
 
 .PHONY: sim regress resources resource-check fmax fifo-depths plan explore
 # make plan [MODEL=...] [TARGET=min|mid|max|CYCLES] [CLOCK_MHZ=100]: each layer's
-# folding (par_in x par_out x par_ky), cycles and estimated LUT/FF/DSP/BRAM.
+# folding (par_in x par_out x par_ky x par_kx), link lanes, cycles and estimated LUT/FF/DSP/BRAM.
 plan: tools
 	@$(BUILD)/gen/cnnc plan $(sim_model) --target $(or $(TARGET),max) --clock-mhz $(CLOCK_MHZ) $(if $(filter-out auto,$(PAR)),--par $(PAR))
 # make explore [MODEL=...] [POINTS=8] [VERIFY=1]: the design points from

@@ -226,13 +226,12 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
         if (pky > 1) r += scaled(estimate_memory(wq * ng, 8 * par, true, false), double(nrows * pkx));
         else r += scaled(estimate_memory(nrows * wq * ng, 8 * par, true, false), double(pkx));
         // With PAR_KX > 1: each of the PAR_KY * PAR_KX words a cycle picks its
-        // bank among all NB * PAR_KX (a compare-and-select chain: 0.7 LUT a
-        // bank a bit; Yosys on LeNet's conv1, 30 banks: 8,888 LUT), and each
-        // lane's adder tree sums MW = PAR * PAR_KY * PAR_KX products (18 LUT an
-        // adder beyond the 6 products the fit saw).
+        // bank among all NB * PAR_KX (a compare-and-select chain: 1.35 LUT a
+        // bank a bit; Yosys: LeNet's conv1, 30 banks and 6 lanes, 8,888 LUT;
+        // mono_9x11_stack4's 5x5 conv, 1 lane, 8,291). The adder trees cost
+        // no LUTs (Yosys puts the sums in the DSPs, as the fit found).
         const int64_t mw = par * pky * pkx;
-        if (pkx > 1) r.lut += double(mw * 8) * 0.7 * double((pky > 1 ? nrows : 1) * pkx);
-        r.lut += 18.0 * double(std::max<int64_t>(0, mw - 6)) * double(po);
+        if (pkx > 1) r.lut += double(mw * 8) * 1.35 * double((pky > 1 ? nrows : 1) * pkx);
         return r + output_side(l, po, nog);
     }
     if (e == "cnn_dwconv") {
