@@ -44,7 +44,8 @@
 -- each row slot has its own PAR_KX banks (NROWS * PAR_KX RAMs of WQ * NG
 -- words, one write port, one registered read port: block RAM when large), and
 -- a multiplexer on each row's slot index (registered with the read) rotates
--- them to the PAR_KY rows. With PAR_KY = 1 each column bank holds all NROWS
+-- them to the PAR_KY rows, after the column rotation (PAR_KX-to-1, then
+-- NROWS-to-1). With PAR_KY = 1 each column bank holds all NROWS
 -- slots (the slot in the address); PAR_KY = PAR_KX = 1 is one RAM, no
 -- multiplexer. A group's PAR_OUT results enter the credit FIFO as one entry;
 -- a serialiser on the FIFO's output sends them OUT_LANES a beat, one beat per
@@ -487,28 +488,42 @@ begin
     end process;
   end generate;
 
-  -- Rotation: row j, column k of the step from the bank of its slot and of
-  -- column bank (m_rot + k) mod PAR_KX (registered with the read); bytes
-  -- (j*PAR_KX + k)*PAR .. +PAR-1 of the cnn_mac word.
+  -- Rotation in two levels (registered with the read): first, in every row
+  -- bank rb, column k of the step from column bank (m_rot + k) mod PAR_KX
+  -- (PAR_KX-to-1); then row j of the block from the row bank of its slot
+  -- (NB-to-1); bytes (j*PAR_KX + k)*PAR .. +PAR-1 of the cnn_mac word.
   process (all)
+    type col_words is array (0 to NB - 1, 0 to PAR_KX - 1) of word_t;
+    variable cw : col_words;
     variable d : word_t;
     variable bc : natural range 0 to 2 * PAR_KX;
     variable rb : natural range 0 to NB - 1;
   begin
+    for k in 0 to PAR_KX - 1 loop
+      bc := m_rot + k;
+      if bc >= PAR_KX then
+        bc := bc - PAR_KX;
+      end if;
+      for r in 0 to NB - 1 loop
+        d := bank_q(r * PAR_KX);
+        for bx in 1 to PAR_KX - 1 loop
+          if bx = bc then
+            d := bank_q(r * PAR_KX + bx);
+          end if;
+        end loop;
+        cw(r, k) := d;
+      end loop;
+    end loop;
     for j in 0 to PAR_KY - 1 loop
       rb := 0;
       if BANKED then
         rb := m_slot(j);
       end if;
       for k in 0 to PAR_KX - 1 loop
-        bc := m_rot + k;
-        if bc >= PAR_KX then
-          bc := bc - PAR_KX;
-        end if;
-        d := bank_q(0);
-        for bk in 1 to NB * PAR_KX - 1 loop
-          if bk = rb * PAR_KX + bc then
-            d := bank_q(bk);
+        d := cw(0, k);
+        for r in 1 to NB - 1 loop
+          if r = rb then
+            d := cw(r, k);
           end if;
         end loop;
         m_x(8 * PAR * (j * PAR_KX + k) + 8 * PAR - 1 downto 8 * PAR * (j * PAR_KX + k)) <= d;
