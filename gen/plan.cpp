@@ -58,15 +58,6 @@ namespace {
 
 bool is_pool(LayerKind k) { return k == LayerKind::MaxPool || k == LayerKind::AvgPool; }
 
-// Sets layer i's lanes (values a beat on its input and output links) for its
-// folding, its producer's lanes and the target. A pool passes its input's
-// lanes through (rtl/cnn_maxpool, cnn_avgpool: LANES). A conv reads
-// gcd(lanes of its input, PAR) of them (a word of PAR channels is PAR /
-// lanes beats) and writes, when its one reader is a conv or a pool that
-// another layer reads, the fewest lanes dividing gcd(PAR_OUT, C_OUT) that
-// bring its output beats within the target (all of them when none does).
-// Every other layer reads and writes one value a beat. Where a tensor is
-// wider than its reader takes it, the generator narrows it (rtl/cnn_lanes).
 // The lanes a conv's output may take: the divisors of gcd(PAR_OUT, C_OUT)
 // when its one reader is a conv or a pool that another layer reads; else 1.
 std::vector<int> out_lanes_options(const Network& net, const Layer& l, size_t i) {
@@ -82,9 +73,23 @@ std::vector<int> out_lanes_options(const Network& net, const Layer& l, size_t i)
     return v;
 }
 
-void set_lanes(const Network& net, Layer& l, size_t i, int64_t target) {
+// The lanes of layer i's input link: its producer's output lanes (1 for the
+// graph input and for an Add's two inputs).
+int input_lanes(const Network& net, size_t i) {
     const std::vector<int> in = net.inputs_of(i);
-    const int from = in.size() == 1 && in[0] >= 0 ? net.layers[size_t(in[0])].lanes_out : 1;
+    return in.size() == 1 && in[0] >= 0 ? net.layers[size_t(in[0])].lanes_out : 1;
+}
+
+// Sets layer i's lanes (values a beat on its input and output links) for its
+// folding, its producer's lanes and the target. A pool passes its input's
+// lanes through (rtl/cnn_maxpool, cnn_avgpool: LANES). A conv reads
+// gcd(lanes of its input, PAR) of them (a word of PAR channels is PAR /
+// lanes beats) and writes the fewest of out_lanes_options() that bring its
+// output beats within the target (all of them when none does). Every other
+// layer reads and writes one value a beat. Where a tensor is wider than its
+// reader takes it, the generator narrows it (rtl/cnn_lanes).
+void set_lanes(const Network& net, Layer& l, size_t i, int64_t target) {
+    const int from = input_lanes(net, i);
     l.lanes_in = l.lanes_out = 1;
     if (is_pool(l.kind)) {
         l.lanes_in = l.lanes_out = from;
@@ -118,42 +123,43 @@ void choose_par(const Network& net, Layer& l, size_t i, int64_t target) {
     const std::vector<int> outs = conv || dw ? useful_pars(l.out.c) : std::vector<int>{1};
     const std::vector<int> kys = conv ? useful_pars(l.kernel_h) : std::vector<int>{1};
     const std::vector<int> kxs = conv ? useful_pars(l.kernel_w) : std::vector<int>{1};
+    const int from = input_lanes(net, i);  // a conv reads gcd(from, par_in) of them, the others one
     struct Pick { int pi = 1, po = 1, pk = 1, px = 1, lo = 1; int64_t mults = 0, cycles = 0; bool meets = false; double luts = 0; } best;
     bool have = false;
     for (int px : kxs)
-    for (int pk : kys)
-        for (int pi : ins)
-            for (int po : outs) {
-                l.par_in = pi;
-                l.par_out = po;
-                l.par_ky = pk;
-                l.par_kx = px;
-                set_lanes(net, l, i, target);
-                for (int lo : out_lanes_options(net, l, i)) {
-                l.lanes_out = lo;
-                Pick c{pi, po, pk, px, lo, layer_multipliers(l), 0, false, 0};
-                for (const PeModel& pe : layer_pes(l, i)) {  // one evaluation: cycles and LUTs
-                    c.cycles = std::max(c.cycles, pe.cycles);
-                    c.luts += pe.res.lut + pe.res.lutram;
+        for (int pk : kys)
+            for (int pi : ins)
+                for (int po : outs) {
+                    l.par_in = pi;
+                    l.par_out = po;
+                    l.par_ky = pk;
+                    l.par_kx = px;
+                    l.lanes_in = conv ? std::gcd(from, pi) : 1;
+                    for (int lo : out_lanes_options(net, l, i)) {
+                        l.lanes_out = lo;
+                        Pick c{pi, po, pk, px, lo, layer_multipliers(l), 0, false, 0};
+                        for (const PeModel& pe : layer_pes(l, i)) {  // one evaluation: cycles and LUTs
+                            c.cycles = std::max(c.cycles, pe.cycles);
+                            c.luts += pe.res.lut + pe.res.lutram;
+                        }
+                        c.meets = c.cycles <= target;
+                        bool better;
+                        if (!have) better = true;
+                        else if (c.meets != best.meets) better = c.meets;
+                        else if (c.meets) better = c.mults != best.mults ? c.mults < best.mults
+                                                 : c.luts != best.luts ? c.luts < best.luts
+                                                 : c.cycles != best.cycles ? c.cycles < best.cycles : c.pi > best.pi;
+                        else better = c.cycles != best.cycles ? c.cycles < best.cycles
+                                    : c.mults != best.mults ? c.mults < best.mults
+                                    : c.luts != best.luts ? c.luts < best.luts : c.pi > best.pi;
+                        if (better) best = c, have = true;
+                    }
                 }
-                c.meets = c.cycles <= target;
-                bool better;
-                if (!have) better = true;
-                else if (c.meets != best.meets) better = c.meets;
-                else if (c.meets) better = c.mults != best.mults ? c.mults < best.mults
-                                         : c.luts != best.luts ? c.luts < best.luts
-                                         : c.cycles != best.cycles ? c.cycles < best.cycles : c.pi > best.pi;
-                else better = c.cycles != best.cycles ? c.cycles < best.cycles
-                            : c.mults != best.mults ? c.mults < best.mults
-                            : c.luts != best.luts ? c.luts < best.luts : c.pi > best.pi;
-                if (better) best = c, have = true;
-                }
-            }
     l.par_in = best.pi;
     l.par_out = best.po;
     l.par_ky = best.pk;
     l.par_kx = best.px;
-    set_lanes(net, l, i, target);
+    l.lanes_in = conv ? std::gcd(from, best.pi) : 1;
     l.lanes_out = best.lo;
 }
 

@@ -215,25 +215,23 @@ FpgaResources estimate_pe_resources(const Layer& l, const PeModel& pe) {
                                 kMacLane, double(po), kProduct, mults);
         r.dsp = mults;
         // Weight ROM per lane: NOG * KH/PAR_KY * KW/PAR_KX * NG words of
-        // PAR_KY * PAR_KX * PAR bytes (+1 salt bit, constant: folded); bias ROM
-        // max(NOG, 2) x 32.
-        // max(NOG, 2) x 32. A weight ROM of one real word (the whole kernel
-        // a cycle) is a constant to Yosys (LeNet's conv1 at 1x6x5x5: no LUT).
+        // PAR_KY * PAR_KX * PAR bytes (+1 salt bit, constant: folded); a ROM
+        // of one real word (the whole kernel a cycle) is a constant to Yosys
+        // (LeNet's conv1 at 1x6x5x5: no LUT). The bias ROM (max(NOG, 2) x 32)
+        // is output_side's.
         const int64_t nw_real = nog * ceil_div(l.kernel_h, pky) * nkx * ng, nw = std::max<int64_t>(nw_real, 2);
         if (nw_real > 1) r += scaled(rom(nw, 8 * par * pky * pkx), double(po));
-        // Line buffer: PAR_KX column banks of NROWS * WQ * NG words x 8 * PAR
-        // bits (PAR_KY > 1: NROWS * PAR_KX banks of WQ * NG words), registered
-        // read; with PAR_KX > 1 each of the PAR_KY * PAR_KX words a cycle has a
-        // PAR_KX-to-1 rotation multiplexer (a LUT6 takes 4-to-1 a bit).
-        if (pky > 1) r += scaled(estimate_memory(wq * ng, 8 * par, true, false), double(nrows * pkx));
-        else r += scaled(estimate_memory(nrows * wq * ng, 8 * par, true, false), double(pkx));
-        // With PAR_KX > 1 the rotation: in each of the NB row banks (NB =
-        // NROWS with PAR_KY > 1, else 1) PAR_KX words from PAR_KX column banks
-        // (PAR_KX-to-1), then PAR_KY * PAR_KX words from the NB row banks
-        // (NB-to-1): 1.05 LUT a bit per extra input (Yosys: LeNet's conv1
-        // 2,857 LUT, mono_9x11_stack4's 5x5 conv 2,325). The adder trees cost
-        // no LUTs (Yosys puts the sums in the DSPs, as the fit found).
+        // Line buffer: NB * PAR_KX banks (NB = NROWS row banks with PAR_KY >
+        // 1, else one holding every slot) of NROWS / NB * WQ * NG words x
+        // 8 * PAR bits, registered read.
         const int64_t nb = pky > 1 ? nrows : 1;
+        r += scaled(estimate_memory(nrows / nb * wq * ng, 8 * par, true, false), double(nb * pkx));
+        // With PAR_KX > 1 the rotation: in each of the NB row banks PAR_KX
+        // words from its PAR_KX column banks (PAR_KX-to-1), then PAR_KY *
+        // PAR_KX words from the NB row banks (NB-to-1): 1.05 LUT a bit per
+        // extra input (Yosys: LeNet's conv1 2,857 LUT, mono_9x11_stack4's 5x5
+        // conv 2,325). The adder trees cost no LUTs (Yosys puts the sums in
+        // the DSPs, as the fit found).
         if (pkx > 1)
             r.lut += 1.05 * double(8 * par) * double(nb * pkx * (pkx - 1) + pky * pkx * (nb - 1));
         return r + output_side(l, po, nog);

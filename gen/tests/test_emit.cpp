@@ -155,3 +155,30 @@ TEST_CASE("a depthwise conv takes PAR output lanes: the DS-CNN's depthwise layer
     }
     CHECK(seen == 2);
 }
+
+TEST_CASE("a wide last layer is narrowed to one value a beat before axis_out") {
+    // LeNet's conv1 and pool1 with a second 2x2 pool as the output: at
+    // TARGET=max conv1 writes 6 lanes (its reader is a pool that another
+    // layer reads), both pools pass them through, and the output tensor
+    // (6x6x6) must reach the one-byte m_axis.
+    Network net = load_network(model("lenet.onnx"));
+    net.layers.resize(2);
+    Layer p2 = net.layers[1];
+    p2.name = "pool2";
+    p2.in = net.layers[1].out;
+    p2.out = {p2.in.c, p2.in.h / 2, p2.in.w / 2};
+    p2.inputs = {1};
+    net.layers.push_back(p2);
+    plan_parallelism(net);
+    REQUIRE(net.layers[2].lanes_out == 6);
+    const Design d = build_design(net);
+    CHECK(d.top_vhdl.find("l2_narrow_out : entity work.cnn_lanes\n    generic map (IN_LANES => 6, OUT_LANES => 1)") != std::string::npos);
+    CHECK(d.top_vhdl.find("in_data => l2_narrow_out_data") != std::string::npos);
+    const auto m = nlohmann::json::parse(d.manifest_json);
+    const auto& links = m["links"];
+    const auto& last = m["layers"].back();
+    bool seen = false;
+    for (int k : last["tensor_links"]) seen |= links[size_t(k)] == "l2_narrow_out";
+    CHECK(seen);
+    CHECK(m["link_lanes"].back() == 1);
+}
