@@ -98,24 +98,16 @@ architecture rtl of cnn_mac is
   function narrow(v : signed(ACC_W - 1 downto 0)) return signed is
     constant UW : positive := ACC_W - T;
     variable u      : signed(UW - 1 downto 0);
-    variable sticky : std_logic := '0';
-    variable same   : boolean := true;
     variable r      : signed(W2 - 1 downto 0);
   begin
     u := v(ACC_W - 1 downto T);
-    for i in 0 to T - 1 loop
-      sticky := sticky or v(i);
-    end loop;
-    u(0) := u(0) or sticky;
+    if T > 0 then
+      u(0) := u(0) or (or v(T - 1 downto 0));  -- the sticky bit, one reduction
+    end if;
     if UW <= W2 then
       return resize(u, W2);
     end if;
-    for i in W2 - 1 to UW - 2 loop
-      if u(i) /= u(UW - 1) then
-        same := false;
-      end if;
-    end loop;
-    if same then
+    if fits_bits(u, W2) then
       r := u(W2 - 1 downto 0);
     else
       r := (others => not u(UW - 1));

@@ -50,6 +50,11 @@ package cnn_pkg is
   -- wide constants).
   function sat_bits(v : signed; n : positive) return signed;
 
+  -- True when v (wider than n bits) fits n signed bits: its bits n-1 .. top
+  -- are all equal. Written as two reductions (VHDL-2008 unary and/or), so
+  -- the simulator sees two word compares instead of a chain of bit tests.
+  function fits_bits(v : signed; n : positive) return boolean;
+
   function ceil_div(a, b : positive) return positive;
   -- Integer minimum and maximum for generic arithmetic (elaboration-time
   -- constants only: numeric_std's maximum/minimum on signed mistranslate).
@@ -87,9 +92,9 @@ package body cnn_pkg is
     -- even wins. (Written with bits, not as "frac > half" against a vector
     -- variable with one bit set: GHDL 2.0's synthesis folded that half to 0
     -- in some instances, i.e. rounded every fraction up.)
-    for i in 0 to sh - 2 loop
-      sticky := sticky or x(i);
-    end loop;
+    if sh >= 2 then
+      sticky := or x(sh - 2 downto 0);  -- a reduction: one word compare, not a bit chain
+    end if;
     if x(sh - 1) = '1' and (sticky = '1' or q(0) = '1') then
       q := q + 1;
     end if;
@@ -155,22 +160,23 @@ package body cnn_pkg is
     constant W : natural := v'length;
     variable x : signed(W - 1 downto 0) := v;
     variable r : signed(n - 1 downto 0);
-    variable same : boolean := true;
   begin
     if n >= W then
       return resize(x, n);
     end if;
-    for i in n - 1 to W - 2 loop
-      if x(i) /= x(W - 1) then
-        same := false;
-      end if;
-    end loop;
-    if same then
+    if fits_bits(x, n) then
       return x(n - 1 downto 0);
     end if;
     r := (others => not x(W - 1));
     r(n - 1) := x(W - 1);
     return r;
+  end function;
+
+  function fits_bits(v : signed; n : positive) return boolean is
+    constant W : natural := v'length;
+    variable x : signed(W - 1 downto 0) := v;
+  begin
+    return (and x(W - 1 downto n - 1)) = '1' or (or x(W - 1 downto n - 1)) = '0';
   end function;
 
   -- v / 2^s rounded half to even (s >= 0) or v * 2^-s (s < 0), saturated
