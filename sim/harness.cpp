@@ -81,6 +81,19 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
     uint64_t last_progress = 0;
     uint64_t bucket_end = 0;                    // the first cycle past the current timeline bucket
     std::array<uint32_t, 3>* sample = nullptr;  // its samples, one per PE
+    // A PE's state (0 busy, 1 starved, 2 blocked) changes only when its
+    // link's valid or ready bit does: each PE's current state and the cycle
+    // it began; a span is added to the timeline when it ends (the bit changed,
+    // a new bucket began, or the run ended). Every link starts not valid.
+    std::vector<std::vector<int>> link_pes(static_cast<size_t>(nlinks));
+    for (size_t p = 0; p < rep.pes.size(); ++p) link_pes[size_t(m.pes[p].link)].push_back(int(p));
+    std::vector<uint8_t> state(rep.pes.size(), 1);
+    std::vector<uint64_t> since(rep.pes.size(), 0);
+    uint64_t counted = 0;  // the cycles sampled so far
+    const auto close_span = [&](size_t p, uint64_t cyc) {
+        if (sample) sample[p][state[p]] += uint32_t(cyc - since[p]);
+        since[p] = cyc;
+    };
     const bool tty = isatty(fileno(stderr));
     const auto t0 = std::chrono::steady_clock::now();
     auto last_print = t0;
@@ -108,12 +121,30 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
             last_progress = cyc;
             monitor.beats().clear();
         }
+        if (cyc >= bucket_end) {  // a new timeline bucket: every PE's span so far goes to the old one
+            for (size_t p = 0; p < rep.pes.size(); ++p) close_span(p, cyc);
+            const size_t bucket = cyc / rep.timeline_bucket;
+            bucket_end = (bucket + 1) * rep.timeline_bucket;
+            if (bucket >= rep.timeline.size()) rep.timeline.resize(bucket + 1, std::vector<std::array<uint32_t, 3>>(rep.pes.size()));
+            sample = rep.timeline[bucket].data();
+        }
         // Every internal link: scoreboard on transfers, PE statistics.
         bool moved = false;
         for (int base = 0; base < nlinks; base += 32) {
             const int n = std::min(32, nlinks - base);
-            const uint32_t v = valid[size_t(base / 32)] = port_bits(top->probe_valid, base, n);
-            const uint32_t r = ready[size_t(base / 32)] = port_bits(top->probe_ready, base, n);
+            uint32_t& vw = valid[size_t(base / 32)];
+            uint32_t& rw = ready[size_t(base / 32)];
+            const uint32_t v = port_bits(top->probe_valid, base, n), r = port_bits(top->probe_ready, base, n);
+            for (uint32_t changed = (v ^ vw) | (r ^ rw); changed; changed &= changed - 1) {
+                const int i = __builtin_ctz(changed);
+                const uint8_t st = v >> i & 1 ? (r >> i & 1 ? 0 : 2) : 1;
+                for (const int p : link_pes[size_t(base + i)]) {
+                    close_span(size_t(p), cyc);
+                    state[size_t(p)] = st;
+                }
+            }
+            vw = v;
+            rw = r;
             uint32_t fire = v & r;
             moved |= fire != 0;
             while (fire) {
@@ -136,19 +167,7 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
             for (size_t q = 0; q < m.fifos.size(); ++q)
                 rep.fifos[q].peak = std::max(rep.fifos[q].peak, transfers[size_t(m.fifos[q].in_link)] -
                                                                     transfers[size_t(m.fifos[q].out_link)]);
-        if (cyc >= bucket_end) {
-            const size_t bucket = cyc / rep.timeline_bucket;
-            bucket_end = (bucket + 1) * rep.timeline_bucket;
-            if (bucket >= rep.timeline.size()) rep.timeline.resize(bucket + 1, std::vector<std::array<uint32_t, 3>>(rep.pes.size()));
-            sample = rep.timeline[bucket].data();
-        }
-        // Each PE's state this cycle into the timeline (its totals are the
-        // timeline's sums, taken at the end): 0 busy, 1 starved, 2 blocked.
-        for (size_t p = 0; p < rep.pes.size(); ++p) {
-            const int l = m.pes[p].link;
-            const bool v = valid[size_t(l / 32)] >> (l % 32) & 1, r = ready[size_t(l / 32)] >> (l % 32) & 1;
-            ++sample[p][v ? (r ? 0 : 2) : 1];
-        }
+        counted = cyc + 1;
         if (*top->tlast_error) board.protocol_error("s_axis: the hardware flagged a misplaced tlast at cycle " + std::to_string(cyc));
         const bool dump = tracing && cyc >= opt.trace_from && cyc < opt.trace_from + opt.trace_cycles;
         if (dump) top->trace_dump(2 * cyc);
@@ -187,6 +206,8 @@ RunReport run_instance(const Manifest& m, const std::vector<Job>& jobs, const Ru
             }
         }
     }
+    // The last spans (a PE's totals are its timeline's sums, taken below).
+    for (size_t p = 0; p < rep.pes.size(); ++p) close_span(p, counted);
     if (opt.progress && out_seen) std::fprintf(stderr, "%s", tty ? "\n" : "");
     rep.cycles = clk.cycle() - start;
     // A short drain: the hardware must not produce anything more.
