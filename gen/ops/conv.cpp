@@ -1,5 +1,6 @@
 // Conv: rtl/cnn_zero_pad (when padded) followed by rtl/cnn_conv.
 #include <algorithm>
+#include <vector>
 
 #include "ops.hpp"
 
@@ -13,21 +14,36 @@ namespace {
 QTensor reference(const Layer& l, const QTensor& in) {
     QTensor out(l.out);
     const int C = l.in.c, KH = l.kernel_h, KW = l.kernel_w;
+    const size_t K = size_t(KH) * KW * C;
+    // Each output position's window, gathered once in the weights' order
+    // (ky, kx, c), then one dot product per output channel. |x * w| < 2^15,
+    // so a run of up to 2^16 products sums exactly in 32 bits (and vectorises).
+    std::vector<int32_t> win(K);
     for (int oy = 0; oy < l.out.h; ++oy)
-        for (int ox = 0; ox < l.out.w; ++ox)
+        for (int ox = 0; ox < l.out.w; ++ox) {
+            int32_t* g = win.data();
+            for (int ky = 0; ky < KH; ++ky) {
+                const int y = oy * l.stride_h + ky - l.pad_t;
+                for (int kx = 0; kx < KW; ++kx, g += C) {
+                    const int x = ox * l.stride_w + kx - l.pad_l;
+                    if (y < 0 || y >= l.in.h || x < 0 || x >= l.in.w)
+                        std::fill(g, g + C, l.zp_in);
+                    else
+                        std::copy_n(&in.data[(size_t(y) * in.shape.w + x) * C], C, g);
+                }
+            }
             for (int oc = 0; oc < l.out.c; ++oc) {
                 int64_t acc = l.bias[oc];
-                const int8_t* w = &l.weights[size_t(oc) * KH * KW * C];
-                for (int ky = 0; ky < KH; ++ky) {
-                    int y = oy * l.stride_h + ky - l.pad_t;
-                    for (int kx = 0; kx < KW; ++kx, w += C) {
-                        int x = ox * l.stride_w + kx - l.pad_l;
-                        const bool pad = y < 0 || y >= l.in.h || x < 0 || x >= l.in.w;
-                        for (int ic = 0; ic < C; ++ic) acc += int64_t(pad ? l.zp_in : in.at(y, x, ic)) * w[ic];
-                    }
+                const int8_t* w = &l.weights[size_t(oc) * K];
+                for (size_t k0 = 0; k0 < K; k0 += size_t(1) << 16) {
+                    const size_t k1 = std::min(K, k0 + (size_t(1) << 16));
+                    int32_t sum = 0;
+                    for (size_t k = k0; k < k1; ++k) sum += win[k] * w[k];
+                    acc += sum;
                 }
                 out.at(oy, ox, oc) = output_stage(l, acc, 1, oc);
             }
+        }
     return out;
 }
 
