@@ -23,7 +23,8 @@ for m in "${MODELS[@]}"; do
   dir=$("$ROOT/sim/flow.sh" "$BUILD" "$m" dir)
   name=$(basename "$m" .onnx)
   rm -rf "$dir"
-  read -r cw cc < <(timed cmake -S "$ROOT/sim/model" -B "$dir" -Dcnnstream_DIR="$BUILD" -DCNN_MODEL="$(realpath "$m")")
+  cxx=$(sed -n 's/^CNN_MODEL_CXX:FILEPATH=//p' "$BUILD/CMakeCache.txt")   # as sim/flow.sh configures it
+  read -r cw cc < <(timed cmake -S "$ROOT/sim/model" -B "$dir" -DCMAKE_CXX_COMPILER="$cxx" -Dcnnstream_DIR="$BUILD" -DCNN_MODEL="$(realpath "$m")")
   sed -n 's/^-- step: \(.*\): \([0-9]*\) ms$/\1|\2/p' "$T.out" | while IFS='|' read -r step ms; do printf '%-24s   %-20s %8.2f %8s\n' "$name" "$step" "$(echo "$ms / 1000" | bc -l)" -; done
   printf '%-24s %-22s %8s %8s\n' "$name" configure "$cw" "$cc"
   read -r bw bc_ < <(timed cmake --build "$dir" --target sim -j "$(nproc)")

@@ -47,7 +47,14 @@ mkdir -p "$BUILD/hw"
 exec 9> "$DIR.lock"
 flock 9
 [ "${CNN_REBUILD:-0}" = 1 ] && rm -rf "$DIR"
-args=(-Dcnnstream_DIR="$BUILD" -DCNN_MODEL="$MODEL" -DCNN_PAR="$PAR" -DCNN_GHDL2V_SKIP="$SKIP" -DCNN_FIFO="$FIFO" -DCNN_TARGET="$TARGET")
+# The models' C++ compiler is the main build's choice (CNN_MODEL_CXX, sim/
+# CMakeLists.txt); a folder configured with another one starts afresh.
+CXX_MODEL=$(sed -n 's/^CNN_MODEL_CXX:FILEPATH=//p' "$BUILD/CMakeCache.txt")
+[ -n "$CXX_MODEL" ] || die "$BUILD has no CNN_MODEL_CXX: reconfigure it (make build)"
+if [ -f "$DIR/CMakeCache.txt" ] && [ "$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$DIR/CMakeCache.txt")" != "$CXX_MODEL" ]; then
+  rm -rf "$DIR"
+fi
+args=(-DCMAKE_CXX_COMPILER="$CXX_MODEL" -Dcnnstream_DIR="$BUILD" -DCNN_MODEL="$MODEL" -DCNN_PAR="$PAR" -DCNN_GHDL2V_SKIP="$SKIP" -DCNN_FIFO="$FIFO" -DCNN_TARGET="$TARGET")
 [ -z "${VERILATOR_OPT:-}" ] || args+=(-DCNN_VERILATOR_OPT="$VERILATOR_OPT")
 t0=$(date +%s%N)
 # Configure when the folder is new or its model or options changed; a build
